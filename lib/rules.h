@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel's decisions, as functions. Both the validation ahead of time and
+ * the sandbox's emulated kernel call these; nothing else re-derives them.
+ * Section numbers refer to the behaviour reference (kernel-ap-sysfs.md).
+ */
+#ifndef APCTL_RULES_H
+#define APCTL_RULES_H
+
+#include <stdbool.h>
+
+#include "apqn.h"
+#include "diag.h"
+#include "idset.h"
+
+/* A kernel generation: the version whose AP and vfio_ap behaviour applies. */
+struct kgen {
+	unsigned major, minor;
+};
+
+#define KGEN_OLDEST ((struct kgen){ 5, 10 })
+#define KGEN_NEWEST ((struct kgen){ 6, 19 })
+#define KGEN_STR_MAX 16
+
+/* "6.19": 0, or -EINVAL for another form or a version older than 5.10. */
+int kgen_parse(const char *s, struct kgen *g, struct diag *d);
+const char *kgen_format(struct kgen g, char buf[KGEN_STR_MAX]);
+int kgen_cmp(struct kgen a, struct kgen b);
+
+/* Behaviour that changed between kernel generations (section 6). */
+enum kfeature {
+	KF_BUS_SCANS,          /* 5.11: bus attributes scans and bindings */
+	KF_REMOVE_BLOCKS,      /* 5.13: removing an mdev in use blocks instead of EBUSY */
+	KF_DYNAMIC,            /* 6.0: guest_matrix, hot plug, mask in-use check */
+	KF_BUS_FEATURES,       /* 6.4: bus attribute features */
+	KF_MASK_NOOP,          /* 6.8: writing an unchanged mask does nothing */
+	KF_AP_CONFIG,          /* 6.10: mdev attribute ap_config */
+	KF_MATRIX_FEATURES,    /* 6.12: matrix device attribute features */
+	KF_NEW_LOG_TEXT,       /* 6.15: new kernel log texts for sharing and in-use */
+	KF_INUSE_ALL_BITS,     /* 6.19: mask in-use check against all IDs */
+	KF_DRIVER_OVERRIDE,    /* 6.19: queue driver_override, bindings_complete_count */
+};
+bool kgen_has(struct kgen g, enum kfeature f);
+/* The first generation with f. */
+struct kgen kfeature_since(enum kfeature f);
+
+/* Highest IDs when the AP configuration says nothing (section 5). */
+#define AP_DEFAULT_MAX_ADAPTER 63
+#define AP_DEFAULT_MAX_DOMAIN 15
+/* available_instances of a vfio_ap-passthrough type without mdevs */
+#define VFIO_AP_MAX_INSTANCES 65536
+
+/*
+ * An APQN belongs to the host's default drivers iff its adapter's apmask bit
+ * and its domain's aqmask bit are both set (ap_owned_by_def_drv, section 3).
+ */
+bool rules_default_owned(const struct idset *apmask, const struct idset *aqmask,
+			 unsigned adapter, unsigned domain);
+
+/* The driver a queue device is bound to after a bus revision (section 7). */
+enum queue_driver {
+	QDRV_NONE,
+	QDRV_DEFAULT, /* cex4queue */
+	QDRV_VFIO,    /* vfio_ap */
+	QDRV_OTHER,   /* a driver apctl does not know */
+};
+enum queue_driver rules_queue_binding(bool default_owned, unsigned hwtype, bool default_loaded,
+				      bool vfio_loaded);
+
+/* vfio_ap's queue attribute status (section 2.3). */
+enum vfio_status {
+	VFIO_STATUS_UNASSIGNED,
+	VFIO_STATUS_ASSIGNED,
+	VFIO_STATUS_IN_USE,
+};
+/*
+ * assigned: the APQN is in some mdev's matrix; attached: that mdev is used by
+ * a guest; in_guest: the APQN is in that mdev's guest_matrix.
+ */
+enum vfio_status rules_vfio_status(struct kgen g, bool assigned, bool attached, bool in_guest);
+const char *vfio_status_name(enum vfio_status s);
+
+/*
+ * The guest_matrix filter (section 4.1): adapters and domains not in the host
+ * configuration are dropped; then an adapter is dropped if any APQN of it with
+ * a remaining domain is not ready (not a queue bound to vfio_ap in a passable
+ * state). Control domains are only filtered by the host configuration. With
+ * no host configuration (QCI unavailable), host is all zeros.
+ */
+void rules_guest_matrix(const struct ap_matrix *assigned, const struct ap_matrix *host,
+			const struct apqnset *ready, struct ap_matrix *guest);
+
+/*
+ * The domain the AP bus picks as its default (ap_select_domain): of the
+ * domains in the host configuration and in aqmask, the one with the most
+ * queues, the lowest on a tie; -1 if there is none.
+ */
+int rules_default_domain(const struct apqnset *queues, const struct idset *aqmask);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#include "uuid.h"
+
+#include <stdio.h>
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool uuid_valid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !is_hex(s[i]))
+			return false;
+	}
+	return s[36] == '\0';
+}
+
+void uuid_lower(const char *s, char out[UUID_STR_MAX])
+{
+	for (int i = 0; i < 36; i++)
+		out[i] = (s[i] >= 'A' && s[i] <= 'F') ? (char)(s[i] - 'A' + 'a') : s[i];
+	out[36] = '\0';
+}
+
+void uuid_v4(const uint8_t random[16], char out[UUID_STR_MAX])
+{
+	uint8_t b[16];
+
+	for (int i = 0; i < 16; i++)
+		b[i] = random[i];
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(out, UUID_STR_MAX,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* UUIDs as the mdev core reads them (guid_parse) and names mdevs (%pUl). */
+#ifndef APCTL_UUID_H
+#define APCTL_UUID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* 36 characters and the NUL */
+#define UUID_STR_MAX 37
+
+/* xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hex digits of either case. */
+bool uuid_valid(const char *s);
+/* Lowercase copy of a valid UUID. */
+void uuid_lower(const char *s, char out[UUID_STR_MAX]);
+/* A version 4 (random) UUID from 16 random bytes. */
+void uuid_v4(const uint8_t random[16], char out[UUID_STR_MAX]);
+
+#endif

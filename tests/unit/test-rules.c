@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/rules: generations, ownership, binding, status, the guest_matrix filter (spec 2-5). */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "masksyntax.h"
+#include "rules.h"
+#include "tap.h"
+
+static struct idset ids(const char *list)
+{
+	struct idset s = { { 0 } };
+
+	if (*list)
+		idlist_parse(list, 255, "test", &s, NULL);
+	return s;
+}
+
+static bool same(const struct idset *a, const char *list)
+{
+	struct idset b = ids(list);
+
+	return idset_equal(a, &b);
+}
+
+static struct idset mask(const char *hex)
+{
+	struct idset s;
+
+	kernel_hex2bitmap(hex, &s);
+	return s;
+}
+
+int main(void)
+{
+	struct kgen g;
+	char buf[KGEN_STR_MAX];
+
+	/* generations */
+	ok(kgen_parse("6.19", &g, NULL) == 0 && g.major == 6 && g.minor == 19, "6.19");
+	ok(kgen_parse("5.10", &g, NULL) == 0, "5.10 is the oldest");
+	ok(kgen_parse("5.9", &g, NULL) == -EINVAL, "5.9 is too old");
+	ok(kgen_parse("7.2", &g, NULL) == 0, "newer versions are accepted");
+	ok(kgen_parse("6", &g, NULL) == -EINVAL, "6 alone is refused");
+	ok(kgen_parse("6.19.1", &g, NULL) == -EINVAL, "6.19.1 is refused");
+	ok(kgen_parse("v6.19", &g, NULL) == -EINVAL, "v6.19 is refused");
+	ok(kgen_parse(" 6.1", &g, NULL) == -EINVAL, "a space is refused");
+	is_str(kgen_format((struct kgen){ 6, 0 }, buf), "6.0", "format");
+	ok(!kgen_has((struct kgen){ 5, 19 }, KF_DYNAMIC), "5.19 has no dynamic configuration");
+	ok(kgen_has((struct kgen){ 6, 0 }, KF_DYNAMIC), "6.0 has it");
+	ok(!kgen_has((struct kgen){ 6, 9 }, KF_AP_CONFIG), "6.9 has no ap_config");
+	ok(kgen_has((struct kgen){ 6, 10 }, KF_AP_CONFIG), "6.10 has ap_config");
+	ok(!kgen_has((struct kgen){ 6, 18 }, KF_INUSE_ALL_BITS), "6.18 checks the other mask");
+	ok(kgen_has((struct kgen){ 6, 19 }, KF_INUSE_ALL_BITS), "6.19 checks all IDs");
+	ok(kgen_has((struct kgen){ 7, 0 }, KF_INUSE_ALL_BITS), "7.0 behaves as the newest");
+
+	/* ownership: the document's example masks */
+	{
+		struct idset apm = mask("0x7d00000000000000000000000000000000000000000000000000000000000000");
+		struct idset aqm = mask("0x8000000000000000000000000000000000000000000000000000000000000000");
+		int n = 0, right = 1;
+
+		for (unsigned a = 0; a < 256; a++)
+			for (unsigned d = 0; d < 256; d++)
+				if (rules_default_owned(&apm, &aqm, a, d)) {
+					n++;
+					right &= d == 0 && (a == 1 || a == 2 || a == 3 || a == 4 ||
+							    a == 5 || a == 7);
+				}
+		ok(n == 6 && right, "apmask 0x7d, aqmask 0x80: (1,0) (2,0) (3,0) (4,0) (5,0) (7,0)");
+	}
+	{
+		struct idset all = ids("0-255"), apm = ids("0-4,7-255");
+
+		ok(!rules_default_owned(&apm, &all, 5, 0x47), "-5 gives adapter 5 to vfio_ap");
+		ok(rules_default_owned(&apm, &all, 4, 0x47), "adapter 4 stays with the host");
+	}
+
+	/* binding */
+	is_int(rules_queue_binding(true, 11, true, true), QDRV_DEFAULT, "host's -> cex4queue");
+	is_int(rules_queue_binding(true, 11, false, true), QDRV_NONE, "no cex4queue -> unbound");
+	is_int(rules_queue_binding(false, 11, true, true), QDRV_VFIO, "vfio's -> vfio_ap");
+	is_int(rules_queue_binding(false, 11, true, false), QDRV_NONE, "no vfio_ap -> unbound");
+	is_int(rules_queue_binding(false, 9, true, true), QDRV_NONE, "below CEX4 -> unbound");
+
+	/* status */
+	is_str(vfio_status_name(rules_vfio_status(KGEN_NEWEST, false, false, false)), "unassigned",
+	       "unassigned");
+	is_str(vfio_status_name(rules_vfio_status(KGEN_NEWEST, true, false, false)), "assigned",
+	       "assigned");
+	is_str(vfio_status_name(rules_vfio_status(KGEN_NEWEST, true, true, true)), "in use",
+	       "in use");
+	is_str(vfio_status_name(rules_vfio_status(KGEN_NEWEST, true, true, false)), "assigned",
+	       "attached but filtered out of the guest: assigned");
+	is_str(vfio_status_name(rules_vfio_status((struct kgen){ 5, 15 }, true, true, false)),
+	       "in use", "before 6.0 the whole matrix is in use");
+
+	/* the guest_matrix filter (spec 4.1) */
+	{
+		struct ap_matrix host = { ids("5,6"), ids("4,0x47,0xab,0xff"), ids("4,0x47,0xab,0xff") };
+		struct ap_matrix m = { ids("5,6"), ids("4,0x47"), ids("4,0x10") }, gm;
+		struct apqnset *ready = calloc(1, sizeof(*ready));
+		struct idset ha = ids("5,6"), hd = ids("4,0x47,0xab,0xff");
+
+		apqnset_add_product(ready, &ha, &hd);
+		rules_guest_matrix(&m, &host, ready, &gm);
+		ok(idset_equal(&gm.apm, &m.apm) && idset_equal(&gm.aqm, &m.aqm),
+		   "everything ready: guest_matrix = matrix");
+		ok(same(&gm.adm, "4"),
+		   "control domains are filtered by the host configuration only");
+		/* the example of 4.3: queue 06.0047 does not exist */
+		apqnset_del(ready, 6, 0x47);
+		rules_guest_matrix(&m, &host, ready, &gm);
+		ok(same(&gm.apm, "5") &&
+			   idset_equal(&gm.aqm, &m.aqm),
+		   "06.0047 missing: adapter 6 leaves the guest, domains stay");
+		/* over-provisioning: adapter 7 and domain 0x50 are not in the host */
+		m.apm = ids("5,7");
+		m.aqm = ids("4,0x50");
+		rules_guest_matrix(&m, &host, ready, &gm);
+		ok(same(&gm.apm, "5") &&
+			   same(&gm.aqm, "4"),
+		   "IDs outside the host configuration are dropped and knock nothing out");
+		/* no domains: adapters are not checked for binding */
+		apqnset_clear(ready);
+		m.apm = ids("5,6");
+		m.aqm = ids("");
+		rules_guest_matrix(&m, &host, ready, &gm);
+		ok(idset_equal(&gm.apm, &m.apm), "without domains every host adapter stays");
+		/* every adapter filtered out: the domains remain */
+		m.aqm = ids("4");
+		rules_guest_matrix(&m, &host, ready, &gm);
+		ok(idset_empty(&gm.apm) && idset_equal(&gm.aqm, &m.aqm),
+		   "all adapters filtered: only domains remain");
+		/* no QCI: the host is all zeros and so is the guest */
+		{
+			struct ap_matrix zero = { { { 0 } }, { { 0 } }, { { 0 } } };
+
+			rules_guest_matrix(&m, &zero, ready, &gm);
+			ok(idset_empty(&gm.apm) && idset_empty(&gm.aqm) && idset_empty(&gm.adm),
+			   "without a host configuration the guest gets nothing");
+		}
+		free(ready);
+	}
+
+	/* default domain */
+	{
+		struct apqnset *q = calloc(1, sizeof(*q));
+		struct idset a = ids("5,6"), d = ids("4,0x47,0xab,0xff"), all = ids("0-255");
+
+		apqnset_add_product(q, &a, &d);
+		is_int(rules_default_domain(q, &all), 4, "the demo's default domain is 4");
+		apqnset_add(q, 7, 0x47);
+		is_int(rules_default_domain(q, &all), 0x47, "the domain with the most queues");
+		d = ids("0-0x46,0x48-0xff");
+		is_int(rules_default_domain(q, &d), 4, "only domains in aqmask");
+		apqnset_clear(q);
+		is_int(rules_default_domain(q, &all), -1, "no queues, no default domain");
+		free(q);
+	}
+	return done_testing();
+}
