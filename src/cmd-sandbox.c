@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/* apctl sandbox: make sandboxes and drive their emulated kernel. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apctl.h"
+#include "masksyntax.h"
+#include "output.h"
+#include "sandbox.h"
+#include "state.h"
+
+static const char create_help[] =
+	"Usage: apctl sandbox create DIR [--adapters LIST] [--domains LIST]\n"
+	"                            [--control-domains LIST] [--type TYPE...]\n"
+	"                            [--max-adapter-id N] [--max-domain-id N]\n"
+	"                            [--kernel GENERATION]\n"
+	"       apctl sandbox create DIR --from ROOT [--kernel GENERATION]\n"
+	"\n"
+	"Write a sandbox at DIR (new or empty): a sysfs tree with the real layout of\n"
+	"the AP bus and vfio_ap, and an emulated kernel behind it, for\n"
+	"'apctl --root DIR'. Without host options it is the host of the kernel\n"
+	"document's example: adapters 5 (CEX5C) and 6 (CEX5A), usage and control\n"
+	"domains 4,0x47,0xab,0xff, maximum IDs 255, default masks.\n"
+	"\n"
+	"Options:\n"
+	"      --adapters LIST          adapters of the host configuration (5,6,0x0a-0x0c)\n"
+	"      --domains LIST           usage domains of the host configuration\n"
+	"      --control-domains LIST   control domains (default: the usage domains)\n"
+	"      --type TYPE              card type, CEX4A to CEX8P; repeat it or give a\n"
+	"                               comma list to give the adapters types in turn\n"
+	"      --max-adapter-id N       highest adapter ID (default 255)\n"
+	"      --max-domain-id N        highest domain ID (default 255)\n"
+	"      --kernel GENERATION      kernel to emulate, 5.10 to 6.19 (default 6.19)\n"
+	"      --from ROOT              copy the AP state of ROOT (/ for this system)\n"
+	"  -j, --json                   print JSON\n"
+	"  -h, --help                   print this help\n";
+
+static const char sandbox_help[] =
+	"Usage: apctl sandbox COMMAND ...\n"
+	"\n"
+	"Commands:\n"
+	"  create DIR    write a sandbox (see 'apctl sandbox create --help')\n";
+
+enum {
+	OPT_ADAPTERS = 0x100,
+	OPT_DOMAINS,
+	OPT_CDOMS,
+	OPT_TYPE,
+	OPT_MAX_ADAPTER,
+	OPT_MAX_DOMAIN,
+	OPT_KERNEL,
+	OPT_FROM,
+};
+
+struct create_args {
+	const char *adapters, *domains, *cdoms, *max_adapter, *max_domain, *kernel, *from;
+	char *types[SANDBOX_MAX_TYPES];
+	size_t ntypes;
+};
+
+static int parse_types(struct create_args *a, struct sandbox_spec *sp)
+{
+	struct diag d;
+
+	sp->ntypes = 0;
+	for (size_t i = 0; i < a->ntypes; i++) {
+		char *copy = strdup(a->types[i]), *save = NULL;
+
+		if (!copy)
+			return EXIT_RUNTIME;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (sp->ntypes == SANDBOX_MAX_TYPES ||
+			    card_type_parse(t, &sp->types[sp->ntypes], &d)) {
+				if (sp->ntypes == SANDBOX_MAX_TYPES)
+					diag_set(&d, "more than %d card types", SANDBOX_MAX_TYPES);
+				free(copy);
+				return usage_error("sandbox create", "%s", d.msg);
+			}
+			sp->ntypes++;
+		}
+		free(copy);
+	}
+	if (!sp->ntypes)
+		return usage_error("sandbox create", "--type needs a card type");
+	return EXIT_OK;
+}
+
+/* The spec from the options, each checked before anything is written. */
+static int build_spec(struct create_args *a, struct sandbox_spec *sp)
+{
+	struct diag d;
+
+	sandbox_spec_demo(sp);
+	if ((a->max_adapter && id_parse(a->max_adapter, IDSET_MAX_ID, "maximum adapter ID",
+					&sp->max_adapter, &d)) ||
+	    (a->max_domain &&
+	     id_parse(a->max_domain, IDSET_MAX_ID, "maximum domain ID", &sp->max_domain, &d)) ||
+	    (a->kernel && kgen_parse(a->kernel, &sp->kernel, &d)) ||
+	    (a->adapters && idlist_parse(a->adapters, sp->max_adapter, "adapter", &sp->adapters,
+					 &d)) ||
+	    (a->domains && idlist_parse(a->domains, sp->max_domain, "domain", &sp->domains, &d)) ||
+	    (a->cdoms &&
+	     idlist_parse(a->cdoms, sp->max_domain, "control domain", &sp->control_domains, &d)))
+		return usage_error("sandbox create", "%s", d.msg);
+	if (a->domains && !a->cdoms)
+		sp->control_domains = sp->domains;
+	if (!a->adapters || !a->domains || !a->cdoms) {
+		/* the demo's IDs that stay must fit the maxima too */
+		struct idset upa = idset_upto(sp->max_adapter), upd = idset_upto(sp->max_domain);
+		char m[ID_STR_MAX];
+
+		if (!idset_subset(&sp->adapters, &upa) || !idset_subset(&sp->domains, &upd) ||
+		    !idset_subset(&sp->control_domains, &upd))
+			return usage_error("sandbox create",
+					   "the default adapters 5,6 and domains 4,0x47,0xab,0xff "
+					   "do not fit under maximum IDs %s and %u; give "
+					   "--adapters and --domains", id_format(sp->max_adapter, m),
+					   sp->max_domain);
+	}
+	return a->ntypes ? parse_types(a, sp) : EXIT_OK;
+}
+
+static void print_created(const struct ctx *ctx, const char *dir, const struct ap_state *st)
+{
+	char gen[KGEN_STR_MAX], a[IDLIST_MAX], q[IDLIST_MAX];
+
+	kgen_format(st->kernel, gen);
+	if (ctx->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "sandbox", json_object_new_string(dir));
+		json_object_object_add(o, "kernel", json_object_new_string(gen));
+		json_object_object_add(o, "adapters", json_idset(&st->host.apm));
+		json_object_object_add(o, "usage_domains", json_idset(&st->host.aqm));
+		json_object_object_add(o, "control_domains", json_idset(&st->host.adm));
+		json_object_object_add(o, "queues",
+				       json_object_new_int((int)apqnset_count(&st->queues)));
+		json_object_object_add(o, "mdevs", json_object_new_int((int)st->nmdevs));
+		json_print(stdout, o);
+		return;
+	}
+	printf("Created sandbox %s emulating kernel %s: adapters %s, usage domains %s, "
+	       "%u queues, %zu mdev%s.\nUse it with: apctl --root %s show\n",
+	       dir, gen, text_ids(&st->host.apm, "none", a, sizeof(a)),
+	       text_ids(&st->host.aqm, "none", q, sizeof(q)), apqnset_count(&st->queues),
+	       st->nmdevs, st->nmdevs == 1 ? "" : "s", dir);
+}
+
+static int sandbox_create_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		COMMON_LONGOPTS,
+		{ "adapters", required_argument, NULL, OPT_ADAPTERS },
+		{ "domains", required_argument, NULL, OPT_DOMAINS },
+		{ "control-domains", required_argument, NULL, OPT_CDOMS },
+		{ "type", required_argument, NULL, OPT_TYPE },
+		{ "max-adapter-id", required_argument, NULL, OPT_MAX_ADAPTER },
+		{ "max-domain-id", required_argument, NULL, OPT_MAX_DOMAIN },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct create_args a = { 0 };
+	struct sandbox_spec spec;
+	struct ap_state *st = NULL;
+	struct diag d = { "" };
+	struct sysfs from;
+	bool have_from = false;
+	const char *dir;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(create_help, stdout);
+			return finish_output(EXIT_OK);
+		case OPT_ADAPTERS:
+			a.adapters = optarg;
+			break;
+		case OPT_DOMAINS:
+			a.domains = optarg;
+			break;
+		case OPT_CDOMS:
+			a.cdoms = optarg;
+			break;
+		case OPT_TYPE:
+			if (a.ntypes == SANDBOX_MAX_TYPES)
+				return usage_error("sandbox create", "too many --type options");
+			a.types[a.ntypes++] = optarg;
+			break;
+		case OPT_MAX_ADAPTER:
+			a.max_adapter = optarg;
+			break;
+		case OPT_MAX_DOMAIN:
+			a.max_domain = optarg;
+			break;
+		case OPT_KERNEL:
+			a.kernel = optarg;
+			break;
+		case OPT_FROM:
+			a.from = optarg;
+			break;
+		default:
+			if (!common_option(ctx, opt, optarg))
+				return option_error("sandbox create", opt, argv);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("sandbox create", "no directory given");
+	dir = argv[optind++];
+	if (optind < argc)
+		return usage_error("sandbox create", "unexpected argument '%s'", argv[optind]);
+	if (!*dir)
+		return usage_error("sandbox create", "the directory name is empty");
+
+	if (a.from) {
+		struct ctx fctx = { .root = a.from };
+		struct kgen g;
+
+		if (a.adapters || a.domains || a.cdoms || a.ntypes || a.max_adapter || a.max_domain)
+			return usage_error("sandbox create",
+					   "--from copies the host configuration of %s; it does "
+					   "not go with --adapters, --domains, --control-domains, "
+					   "--type or --max-*-id", a.from);
+		if (a.kernel && kgen_parse(a.kernel, &g, &d))
+			return usage_error("sandbox create", "%s", d.msg);
+		rc = open_root(&fctx, &from);
+		if (rc)
+			return rc;
+		have_from = true;
+		rc = state_read(&from, STATE_DETAILS, &st, &d);
+		if (rc) {
+			errmsg("%s", d.msg);
+			rc = rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
+			goto out;
+		}
+		st->sandbox = true;
+		if (a.kernel)
+			st->kernel = g;
+	} else {
+		rc = build_spec(&a, &spec);
+		if (rc)
+			return rc;
+		rc = sandbox_spec_state(&spec, &st);
+		if (rc) {
+			errmsg("out of memory");
+			return EXIT_RUNTIME;
+		}
+	}
+	rc = sandbox_create(dir, st, have_from ? &from : NULL, &d);
+	if (rc) {
+		errmsg("%s", d.msg);
+		rc = (rc == -EEXIST || rc == -ENOTDIR) ? EXIT_USAGE : EXIT_RUNTIME;
+		goto out;
+	}
+	print_created(ctx, dir, st);
+	rc = finish_output(EXIT_OK);
+out:
+	state_free(st);
+	if (have_from)
+		sysfs_close(&from);
+	return rc;
+}
+
+int cmd_sandbox(struct ctx *ctx, int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		if (argc < 2)
+			return usage_error("sandbox", "no sandbox command given");
+		fputs(sandbox_help, stdout);
+		return finish_output(EXIT_OK);
+	}
+	if (!strcmp(argv[1], "create"))
+		return sandbox_create_cmd(ctx, argc - 1, argv + 1);
+	return usage_error("sandbox", "unknown sandbox command '%s'", argv[1]);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Output helpers. JSON values are built and escaped by json-c; the stream
+ * writer only frames them, so that an object with an array of 65536 queues is
+ * written one element at a time and never held in memory as a whole.
+ */
+#ifndef APCTL_OUTPUT_H
+#define APCTL_OUTPUT_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "apqn.h"
+#include "idset.h"
+
+#define JSTREAM_MAX_DEPTH 8
+
+struct jstream {
+	FILE *f;
+	int depth;
+	bool first[JSTREAM_MAX_DEPTH];
+};
+
+void js_begin(struct jstream *js, FILE *f);
+/* A member of the current object; val is consumed (NULL is written as null). */
+void js_member(struct jstream *js, const char *key, struct json_object *val);
+/* A member whose value is an array written element by element. */
+void js_begin_array(struct jstream *js, const char *key);
+void js_element(struct jstream *js, struct json_object *val);
+void js_end_array(struct jstream *js);
+void js_end(struct jstream *js);
+
+/* Prints one json-c value as a whole document (pretty, with a newline); val is consumed. */
+void json_print(FILE *f, struct json_object *val);
+
+/* JSON arrays of IDs (numbers) and of APQNs ("AA.DDDD") */
+struct json_object *json_idset(const struct idset *s);
+struct json_object *json_apqns(const struct idset *apm, const struct idset *aqm);
+struct json_object *json_apqnset(const struct apqnset *s);
+
+/* "5,6,0x0a-0x0c", or the placeholder when empty */
+const char *text_ids(const struct idset *s, const char *none, char *buf, size_t size);
+/*
+ * A set of APQNs in a few words: "8 APQNs: adapters 5,6 x domains 4,0x47" or,
+ * when the set is not one product, the products line by line, each line
+ * starting with indent.
+ */
+void text_apqnset(FILE *f, const struct apqnset *s, const char *indent);
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Parts of the sandbox tree that the emulated kernel rewrites. */
+#ifndef APCTL_SANDBOX_TREE_H
+#define APCTL_SANDBOX_TREE_H
+
+#include "state.h"
+#include "sysfs.h"
+
+/* A symlink at link_rel to target_rel, relative as sysfs makes it; replaces one that exists. */
+int sbx_link(struct sysfs *s, const char *link_rel, const char *target_rel);
+int sbx_render_masks(struct sysfs *s, const struct ap_state *st);
+int sbx_render_bindings(struct sysfs *s, const struct ap_state *st);
+int sbx_render_queue_driver(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d);
+int sbx_unrender_queue_driver(struct sysfs *s, unsigned a, unsigned d, const char *drv);
+int sbx_render_available(struct sysfs *s, const struct ap_state *st);
+int sbx_render_mdev(struct sysfs *s, const struct ap_state *st, const struct ap_mdev *m);
+int sbx_render_mdev_matrix(struct sysfs *s, const struct ap_state *st, const struct ap_mdev *m);
+int sbx_render_mdev_list(struct sysfs *s, const struct ap_state *st);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sandboxes: a directory whose sys/ tree has the real layout, formats and
+ * symlinks of the AP bus and vfio_ap (so lszcrypt with SYSFS_ROOT=DIR/sys sees
+ * a consistent system), a marker file at its top that says which kernel
+ * generation it emulates, and an emulated kernel that applies each attribute
+ * write to the files with the kernel's semantics. The files are the state.
+ */
+#ifndef APCTL_SANDBOX_H
+#define APCTL_SANDBOX_H
+
+#include <stddef.h>
+
+#include "cardtype.h"
+#include "diag.h"
+#include "idset.h"
+#include "rules.h"
+#include "state.h"
+#include "sysfs.h"
+
+/* What the emulated kernel keeps in memory and sysfs does not show. */
+#define SANDBOX_DIR "apctl-sandbox.d"
+#define SANDBOX_MDEVS SANDBOX_DIR "/mdevs"
+#define SANDBOX_LOG SANDBOX_DIR "/kernel.log"
+
+#define SANDBOX_MAX_TYPES 256
+
+/* The host that `apctl sandbox create` makes. */
+struct sandbox_spec {
+	struct kgen kernel;
+	struct idset adapters;        /* the host's AP configuration */
+	struct idset domains;
+	struct idset control_domains;
+	struct card_type types[SANDBOX_MAX_TYPES]; /* given to the adapters in turn */
+	size_t ntypes;
+	unsigned max_adapter;
+	unsigned max_domain;
+};
+
+/*
+ * The host of the kernel document's example: adapters 5 (CEX5C) and 6
+ * (CEX5A), usage and control domains 4, 0x47, 0xab and 0xff, maximum IDs 255,
+ * the newest kernel generation.
+ */
+void sandbox_spec_demo(struct sandbox_spec *sp);
+
+/* The state of a freshly booted host as the spec describes it: default masks, no mdevs. */
+int sandbox_spec_state(const struct sandbox_spec *sp, struct ap_state **out);
+
+/*
+ * Writes a sandbox of st at dir, which must not exist or be empty; with from,
+ * also copies the mdevctl definitions and AP udev rules of that root. The tree
+ * is built beside dir and renamed into place, so a failure leaves nothing.
+ * -EEXIST or -ENOTDIR for an unusable dir, another -errno otherwise; *d says.
+ */
+int sandbox_create(const char *dir, const struct ap_state *st, struct sysfs *from,
+		   struct diag *d);
+
+/* The generation a sandbox emulates, from its marker: 0 or -errno. */
+int sandbox_kernel(struct sysfs *s, struct kgen *g);
+
+/*
+ * The emulated kernel: applies a write of len bytes to attribute rel as the
+ * kernel's store function would. 0, or the kernel's -errno.
+ */
+int sandbox_store(struct sysfs *s, const char *rel, const void *buf, size_t len);
+void sandbox_unload(struct sysfs *s);
+
+/* Writing the tree: the whole state, or the parts that the emulated kernel changes. */
+int sbx_render(struct sysfs *s, const struct ap_state *st);
+
+#endif

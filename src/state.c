@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: MIT */
+#include "state.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "masksyntax.h"
+#include "paths.h"
+#include "sandbox.h"
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* "05.0047" exactly as the AP bus names queue devices */
+static bool parse_queue_name(const char *n, unsigned *a, unsigned *d)
+{
+	int v[6];
+
+	if (strlen(n) != 7 || n[2] != '.')
+		return false;
+	for (int i = 0, j = 0; i < 7; i++) {
+		if (i == 2)
+			continue;
+		if ((v[j++] = hexval(n[i])) < 0)
+			return false;
+	}
+	*a = (unsigned)(v[0] * 16 + v[1]);
+	*d = (unsigned)(((v[2] * 16 + v[3]) * 16 + v[4]) * 16 + v[5]);
+	return *d <= IDSET_MAX_ID;
+}
+
+static bool parse_card_name(const char *n, unsigned *a)
+{
+	int hi, lo;
+
+	if (strncmp(n, "card", 4) || strlen(n) != 6 || (hi = hexval(n[4])) < 0 ||
+	    (lo = hexval(n[5])) < 0)
+		return false;
+	*a = (unsigned)(hi * 16 + lo);
+	return true;
+}
+
+/* A hex256 attribute; *known is false for "not supported". */
+static int read_mask(struct sysfs *s, const char *rel, struct idset *m, bool *known)
+{
+	char buf[128];
+	ssize_t n = sysfs_read(s, rel, buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	if (known)
+		*known = strncmp(buf, "not supported", 13) != 0;
+	if (known && !*known) {
+		idset_clear(m);
+		return 0;
+	}
+	return kernel_hex2bitmap(buf, m);
+}
+
+static void read_line(struct sysfs *s, const char *rel, char *buf, size_t size, bool *present)
+{
+	ssize_t n = sysfs_read(s, rel, buf, size);
+
+	*present = n >= 0;
+	if (n < 0)
+		buf[0] = '\0';
+	else if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+}
+
+static long read_long_or(struct sysfs *s, const char *rel, long fallback)
+{
+	long v;
+
+	return sysfs_read_long(s, rel, &v) ? fallback : v;
+}
+
+static int add_device(const char *name, unsigned char type, void *ctx)
+{
+	struct ap_state *st = ctx;
+	unsigned a, d;
+
+	(void)type;
+	if (parse_queue_name(name, &a, &d))
+		apqnset_add(&st->queues, a, d);
+	else if (parse_card_name(name, &a))
+		idset_add(&st->cards, a);
+	return 0;
+}
+
+struct bind_ctx {
+	struct ap_state *st;
+	uint8_t index;
+};
+
+static int add_binding(const char *name, unsigned char type, void *ctx)
+{
+	struct bind_ctx *b = ctx;
+	unsigned a, d;
+
+	(void)type;
+	if (parse_queue_name(name, &a, &d))
+		b->st->qdrv[a][d] = b->index;
+	return 0;
+}
+
+static enum queue_driver driver_kind(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!strcmp(name, AP_DRV_VFIO))
+		return QDRV_VFIO;
+	/* the zcrypt queue drivers are the default drivers (AP_DRIVER_FLAG_DEFAULT) */
+	if (!strncmp(name, "cex", 3) && n > 5 && !strcmp(name + n - 5, "queue"))
+		return QDRV_DEFAULT;
+	return QDRV_OTHER;
+}
+
+static int add_driver(const char *name, unsigned char type, void *ctx)
+{
+	struct ap_state *st = ctx;
+	struct ap_driver_info *drv;
+
+	(void)type;
+	if (st->ndrivers >= STATE_MAX_DRIVERS || strlen(name) >= DRIVER_NAME_MAX)
+		return 0;
+	drv = &st->drivers[st->ndrivers++];
+	snprintf(drv->name, sizeof(drv->name), "%s", name);
+	drv->kind = driver_kind(name);
+	if (drv->kind == QDRV_VFIO)
+		st->vfio_loaded = true;
+	if (!strcmp(name, AP_DRV_QUEUE))
+		st->default_loaded = true;
+	return 0;
+}
+
+static int read_bindings(struct sysfs *s, struct ap_state *st)
+{
+	int rc = sysfs_list(s, AP_BUS_DRIVERS, add_driver, st);
+
+	if (rc && rc != -ENOENT)
+		return rc;
+	for (size_t i = 0; i < st->ndrivers; i++) {
+		struct bind_ctx b = { st, (uint8_t)(i + 1) };
+		char rel[PATH_MAX];
+
+		snprintf(rel, sizeof(rel), AP_BUS_DRIVERS "/%s", st->drivers[i].name);
+		rc = sysfs_list(s, rel, add_binding, &b);
+		if (rc && rc != -ENOENT)
+			return rc;
+	}
+	return 0;
+}
+
+static void read_card(struct sysfs *s, unsigned a, unsigned flags, struct ap_card *c)
+{
+	char rel[PATH_MAX], buf[64];
+	bool present;
+
+	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/type", a);
+	read_line(s, rel, c->type, sizeof(c->type), &present);
+	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/hwtype", a);
+	c->hwtype = (int)read_long_or(s, rel, -1);
+	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/online", a);
+	c->online = (int)read_long_or(s, rel, -1);
+	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/ap_functions", a);
+	read_line(s, rel, buf, sizeof(buf), &present);
+	c->functions = present ? (uint32_t)strtoul(buf, NULL, 16) : 0;
+	c->config = 1;
+	c->chkstop = 0;
+	c->raw_hwtype = c->hwtype;
+	c->depth = -1;
+	if (!(flags & STATE_DETAILS))
+		return;
+	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/raw_hwtype", a);
+	c->raw_hwtype = (int)read_long_or(s, rel, c->hwtype);
+	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/depth", a);
+	c->depth = (int)read_long_or(s, rel, -1);
+	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/config", a);
+	c->config = (int)read_long_or(s, rel, 1);
+	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/chkstop", a);
+	c->chkstop = (int)read_long_or(s, rel, 0);
+}
+
+struct mdev_list {
+	struct ap_mdev *v;
+	size_t n, cap;
+};
+
+static int add_mdev(const char *name, unsigned char type, void *ctx)
+{
+	struct mdev_list *l = ctx;
+
+	(void)type;
+	if (!uuid_valid(name))
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct ap_mdev *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
+	uuid_lower(name, l->v[l->n].uuid);
+	l->n++;
+	return 0;
+}
+
+static int read_mdev(struct sysfs *s, struct ap_mdev *m)
+{
+	char rel[PATH_MAX], *text;
+	int err = 0, rc;
+
+	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/ap_config", m->uuid);
+	text = sysfs_read_alloc(s, rel, &err);
+	if (text) {
+		rc = kernel_ap_config_parse(text, strlen(text), &m->matrix);
+		free(text);
+		if (rc)
+			return rc;
+	} else {
+		snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/matrix", m->uuid);
+		text = sysfs_read_alloc(s, rel, &err);
+		if (!text)
+			return err;
+		rc = matrix_parse(text, &m->matrix.apm, &m->matrix.aqm);
+		free(text);
+		if (rc)
+			return rc;
+		snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/control_domains", m->uuid);
+		text = sysfs_read_alloc(s, rel, &err);
+		if (!text)
+			return err;
+		rc = cdoms_parse(text, &m->matrix.adm);
+		free(text);
+		if (rc)
+			return rc;
+	}
+	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/guest_matrix", m->uuid);
+	text = sysfs_read_alloc(s, rel, &err);
+	m->has_guest = text != NULL;
+	if (text) {
+		rc = matrix_parse(text, &m->guest.apm, &m->guest.aqm);
+		free(text);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Whether a guest uses the mdev shows in the status of its queues: one read
+ * per mdev, of a queue that would be "in use" if it were.
+ */
+static void probe_in_use(struct sysfs *s, struct ap_state *st, struct ap_mdev *m)
+{
+	const struct ap_matrix *mx = m->has_guest ? &m->guest : &m->matrix;
+	char rel[PATH_MAX], buf[32];
+
+	m->in_use = -1;
+	idset_foreach(a, &mx->apm) {
+		idset_foreach(d, &mx->aqm) {
+			if (state_queue_driver(st, (unsigned)a, (unsigned)d) != QDRV_VFIO)
+				continue;
+			snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/%02x.%04x/status", a, a, d);
+			if (sysfs_read(s, rel, buf, sizeof(buf)) < 0)
+				return;
+			m->in_use = !strcmp(buf, "in use\n");
+			return;
+		}
+	}
+}
+
+/* The oldest generation that has everything this sysfs offers. */
+static struct kgen detect_kernel(struct sysfs *s, const struct ap_state *st)
+{
+	struct kgen g = KGEN_OLDEST;
+	struct {
+		bool present;
+		enum kfeature f;
+	} evidence[] = {
+		{ sysfs_exists(s, AP_BUS "/scans"), KF_BUS_SCANS },
+		{ st->has_features, KF_BUS_FEATURES },
+		{ st->has_matrix_features, KF_MATRIX_FEATURES },
+		{ sysfs_exists(s, AP_BUS "/bindings_complete_count"), KF_DRIVER_OVERRIDE },
+		{ false, KF_DYNAMIC },
+		{ false, KF_AP_CONFIG },
+	};
+
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		char rel[PATH_MAX];
+
+		evidence[4].present |= st->mdevs[i].has_guest;
+		snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/ap_config", st->mdevs[i].uuid);
+		evidence[5].present |= sysfs_exists(s, rel);
+	}
+	for (size_t i = 0; i < sizeof(evidence) / sizeof(evidence[0]); i++) {
+		struct kgen since = kfeature_since(evidence[i].f);
+
+		if (evidence[i].present && kgen_cmp(since, g) > 0)
+			g = since;
+	}
+	return g;
+}
+
+int state_read(struct sysfs *s, unsigned flags, struct ap_state **out, struct diag *d)
+{
+	struct ap_state *st;
+	struct mdev_list mdevs = { 0 };
+	char path[PATH_MAX];
+	bool known, present;
+	long v;
+	int rc;
+
+	if (!sysfs_is_dir(s, AP_BUS)) {
+		diag_set(d, "no AP bus: %s does not exist (is this Linux on IBM Z with the ap "
+			 "module loaded?)", sysfs_path(s, AP_BUS, path, sizeof(path)));
+		return -ENOENT;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->sandbox = s->sandbox;
+
+	/* all three say "not supported" without QCI */
+	rc = read_mask(s, AP_BUS "/ap_adapter_mask", &st->host.apm, &known);
+	st->qci = known;
+	if (!rc)
+		rc = read_mask(s, AP_BUS "/ap_usage_domain_mask", &st->host.aqm, &known);
+	if (!rc)
+		rc = read_mask(s, AP_BUS "/ap_control_domain_mask", &st->host.adm, &known);
+	if (!rc)
+		rc = read_mask(s, AP_BUS "/apmask", &st->apmask, NULL);
+	if (!rc)
+		rc = read_mask(s, AP_BUS "/aqmask", &st->aqmask, NULL);
+	if (rc) {
+		diag_set(d, "cannot read the AP bus masks under %s: %s",
+			 sysfs_path(s, AP_BUS, path, sizeof(path)), strerror(-rc));
+		goto fail;
+	}
+	v = read_long_or(s, AP_BUS "/ap_max_adapter_id", AP_DEFAULT_MAX_ADAPTER);
+	st->max_adapter = v >= 0 && v <= IDSET_MAX_ID ? (unsigned)v : AP_DEFAULT_MAX_ADAPTER;
+	v = read_long_or(s, AP_BUS "/ap_max_domain_id", AP_DEFAULT_MAX_DOMAIN);
+	st->max_domain = v >= 0 && v <= IDSET_MAX_ID ? (unsigned)v : AP_DEFAULT_MAX_DOMAIN;
+	st->ap_domain = (int)read_long_or(s, AP_BUS "/ap_domain", -1);
+	read_line(s, AP_BUS "/features", st->features, sizeof(st->features), &present);
+	st->has_features = present;
+	read_line(s, MATRIX_DEV "/features", st->matrix_features, sizeof(st->matrix_features),
+		  &present);
+	st->has_matrix_features = present;
+
+	rc = sysfs_list(s, AP_BUS_DEVICES, add_device, st);
+	if (!rc)
+		rc = read_bindings(s, st);
+	if (rc) {
+		diag_set(d, "cannot read the AP devices under %s: %s",
+			 sysfs_path(s, AP_BUS, path, sizeof(path)), strerror(-rc));
+		goto fail;
+	}
+	idset_foreach(a, &st->cards)
+		read_card(s, (unsigned)a, flags, &st->card[a]);
+
+	st->matrix_present = sysfs_is_dir(s, MATRIX_DEV);
+	st->available_instances = read_long_or(s, MDEV_TYPE "/available_instances", -1);
+	if (st->matrix_present) {
+		rc = sysfs_list(s, MATRIX_DEV, add_mdev, &mdevs);
+		st->mdevs = mdevs.v;
+		st->nmdevs = mdevs.n;
+		for (size_t i = 0; !rc && i < st->nmdevs; i++) {
+			rc = read_mdev(s, &st->mdevs[i]);
+			if (rc)
+				diag_set(d, "cannot read mdev %s: %s", st->mdevs[i].uuid,
+					 strerror(-rc));
+		}
+		if (rc)
+			goto fail;
+		for (size_t i = 0; i < st->nmdevs; i++)
+			probe_in_use(s, st, &st->mdevs[i]);
+	}
+
+	if (s->sandbox && sandbox_kernel(s, &st->kernel) == 0) {
+		st->kernel_source = KERNEL_FROM_SANDBOX;
+	} else {
+		st->kernel = detect_kernel(s, st);
+		st->kernel_source = KERNEL_DETECTED;
+	}
+	*out = st;
+	return 0;
+fail:
+	state_free(st);
+	return rc;
+}
+
+void state_free(struct ap_state *st)
+{
+	if (!st)
+		return;
+	free(st->mdevs);
+	free(st);
+}
+
+enum queue_driver state_queue_driver(const struct ap_state *st, unsigned a, unsigned d)
+{
+	uint8_t i = st->qdrv[a & 0xff][d & 0xff];
+
+	return i ? st->drivers[i - 1].kind : QDRV_NONE;
+}
+
+const char *state_queue_driver_name(const struct ap_state *st, unsigned a, unsigned d)
+{
+	uint8_t i = st->qdrv[a & 0xff][d & 0xff];
+
+	return i ? st->drivers[i - 1].name : NULL;
+}
+
+int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d)
+{
+	for (size_t i = 0; i < st->nmdevs; i++)
+		if (idset_has(&st->mdevs[i].matrix.apm, a) && idset_has(&st->mdevs[i].matrix.aqm, d))
+			return (int)i;
+	return -1;
+}
+
+void state_vfio_ready(const struct ap_state *st, struct apqnset *out)
+{
+	apqnset_clear(out);
+	for (unsigned a = 0; a < IDSET_BITS; a++)
+		idset_foreach(d, &st->queues.dom[a])
+			if (state_queue_driver(st, a, (unsigned)d) == QDRV_VFIO)
+				apqnset_add(out, a, (unsigned)d);
+}
+
+enum vfio_status state_vfio_status(const struct ap_state *st, unsigned a, unsigned d)
+{
+	int m = state_apqn_mdev(st, a, d);
+	const struct ap_mdev *md = m >= 0 ? &st->mdevs[m] : NULL;
+
+	if (!md)
+		return VFIO_STATUS_UNASSIGNED;
+	return rules_vfio_status(st->kernel, true, md->in_use == 1,
+				 md->has_guest && idset_has(&md->guest.apm, a) &&
+					 idset_has(&md->guest.aqm, d));
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The whole AP state of a root (live or sandbox) read into the model: bus,
+ * host configuration, masks, cards, queue devices and their drivers, mdevs.
+ * Bound queues come from the driver directories, so the cost grows by one
+ * directory entry per queue and no file per queue is opened.
+ */
+#ifndef APCTL_STATE_H
+#define APCTL_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apqn.h"
+#include "cardtype.h"
+#include "diag.h"
+#include "idset.h"
+#include "rules.h"
+#include "sysfs.h"
+#include "uuid.h"
+
+struct ap_card {
+	char type[CARD_TYPE_STR_MAX]; /* "CEX5C"; "" without the zcrypt card driver */
+	int hwtype;
+	int raw_hwtype;   /* only with STATE_DETAILS */
+	int depth;        /* only with STATE_DETAILS */
+	int online;       /* -1 when unknown */
+	int config;       /* only with STATE_DETAILS; else 1 */
+	int chkstop;      /* only with STATE_DETAILS; else 0 */
+	uint32_t functions;
+};
+
+struct ap_mdev {
+	char uuid[UUID_STR_MAX];
+	struct ap_matrix matrix; /* what was assigned */
+	struct ap_matrix guest;  /* guest_matrix and the guest's control domains */
+	bool has_guest;          /* the kernel shows guest_matrix (6.0 and later) */
+	int in_use;              /* 1 in use by a guest, 0 not, -1 unknown */
+};
+
+#define STATE_MAX_DRIVERS 16
+#define DRIVER_NAME_MAX 32
+
+struct ap_driver_info {
+	char name[DRIVER_NAME_MAX];
+	enum queue_driver kind;
+};
+
+enum kernel_source {
+	KERNEL_FROM_SANDBOX,  /* the sandbox marker says */
+	KERNEL_DETECTED,      /* the oldest generation with everything sysfs offers */
+};
+
+struct ap_state {
+	bool sandbox;
+	struct kgen kernel;
+	enum kernel_source kernel_source;
+
+	bool qci;                /* the host configuration is known */
+	struct ap_matrix host;   /* ap_adapter_mask, ap_usage_domain_mask, ... */
+	unsigned max_adapter;
+	unsigned max_domain;
+	struct idset apmask;
+	struct idset aqmask;
+	int ap_domain;           /* -1: none */
+	bool has_features;
+	char features[128];      /* bus features, without the newline */
+	bool has_matrix_features;
+	char matrix_features[128];
+
+	struct idset cards;                  /* card devices */
+	struct ap_card card[IDSET_BITS];
+	struct apqnset queues;               /* queue devices */
+	/* the drivers registered on the AP bus, and which one each queue has */
+	struct ap_driver_info drivers[STATE_MAX_DRIVERS];
+	size_t ndrivers;
+	uint8_t qdrv[IDSET_BITS][IDSET_BITS]; /* 0 unbound, else 1 + index in drivers */
+	bool default_loaded;     /* cex4queue is registered */
+	bool vfio_loaded;        /* vfio_ap is registered on the AP bus */
+	bool matrix_present;     /* the vfio_ap matrix device exists */
+	long available_instances;
+
+	struct ap_mdev *mdevs;   /* in directory order */
+	size_t nmdevs;
+};
+
+enum state_flags {
+	STATE_DETAILS = 1 << 0,  /* every card attribute, to copy a system */
+};
+
+/*
+ * Reads the state of s. 0, or -ENOENT when there is no AP bus under the root
+ * (message in *d), or another -errno.
+ */
+int state_read(struct sysfs *s, unsigned flags, struct ap_state **out, struct diag *d);
+void state_free(struct ap_state *st);
+
+enum queue_driver state_queue_driver(const struct ap_state *st, unsigned a, unsigned d);
+/* The name of the driver a queue is bound to, or NULL. */
+const char *state_queue_driver_name(const struct ap_state *st, unsigned a, unsigned d);
+/* The mdev whose matrix holds (a, d), or -1. */
+int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d);
+/* APQNs of the host configuration that exist as queue devices and are bound to vfio_ap */
+void state_vfio_ready(const struct ap_state *st, struct apqnset *out);
+/* The vfio_ap status of a queue bound to vfio_ap. */
+enum vfio_status state_vfio_status(const struct ap_state *st, unsigned a, unsigned d);
+
+#endif

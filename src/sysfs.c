@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: MIT */
+#include "sysfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+bool sysfs_force_fallback;
+
+#define MAX_SYMLINK_HOPS 40
+
+int sysfs_open(struct sysfs *s, const char *root)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	s->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->rootfd < 0)
+		return -errno;
+	s->root = strdup(root);
+	if (!s->root) {
+		close(s->rootfd);
+		return -ENOMEM;
+	}
+	s->sandbox = fstatat(s->rootfd, SANDBOX_MARKER, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     S_ISREG(st.st_mode);
+	return 0;
+}
+
+void sysfs_close(struct sysfs *s)
+{
+	sandbox_unload(s);
+	if (s->rootfd >= 0)
+		close(s->rootfd);
+	free(s->root);
+	s->root = NULL;
+	s->rootfd = -1;
+}
+
+const char *sysfs_path(const struct sysfs *s, const char *rel, char *buf, size_t size)
+{
+	size_t n = strlen(s->root);
+
+	snprintf(buf, size, "%s%s%s", s->root, n && s->root[n - 1] == '/' ? "" : "/", rel);
+	return buf;
+}
+
+/*
+ * Resolution inside the root without openat2(): one component at a time,
+ * symlinks expanded by hand, ".." clamped at the root, every step opened with
+ * O_NOFOLLOW so that a symlink swapped in meanwhile is refused, not followed.
+ */
+struct walk {
+	int rootfd;
+	int dirfd;
+	char *stack[PATH_MAX / 2];
+	int depth;
+};
+
+static int walk_reopen(struct walk *w)
+{
+	int fd = openat(w->rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	for (int i = 0; fd >= 0 && i < w->depth; i++) {
+		int next = openat(fd, w->stack[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		close(fd);
+		fd = next;
+	}
+	if (fd < 0)
+		return -errno;
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+	w->dirfd = fd;
+	return 0;
+}
+
+static int fallback_open(int rootfd, const char *rel, int flags, mode_t mode)
+{
+	struct walk w = { .rootfd = rootfd, .dirfd = -1 };
+	char *pending = strdup(rel), *p;
+	int hops = 0, rc;
+
+	if (!pending)
+		return -ENOMEM;
+	rc = walk_reopen(&w);
+	p = pending;
+	while (rc == 0) {
+		char *slash, name[NAME_MAX + 1], target[PATH_MAX];
+		struct stat st;
+		bool last;
+		ssize_t n;
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		if (!*p) {
+			/* the path named a directory reached so far */
+			rc = openat(w.dirfd, ".", flags & ~(O_CREAT | O_EXCL), mode);
+			rc = rc < 0 ? -errno : rc;
+			break;
+		}
+		slash = strchr(p, '/');
+		len = slash ? (size_t)(slash - p) : strlen(p);
+		if (len > NAME_MAX) {
+			rc = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		p += len;
+		last = !strchr(p, '/') || !p[strspn(p, "/")];
+		if (!strcmp(name, "."))
+			continue;
+		if (!strcmp(name, "..")) {
+			if (w.depth > 0)
+				free(w.stack[--w.depth]);
+			rc = walk_reopen(&w);
+			continue;
+		}
+		if (fstatat(w.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+		    (!last || !(flags & O_NOFOLLOW))) {
+			char *joined;
+
+			if (++hops > MAX_SYMLINK_HOPS) {
+				rc = -ELOOP;
+				break;
+			}
+			n = readlinkat(w.dirfd, name, target, sizeof(target) - 1);
+			if (n < 0) {
+				rc = -errno;
+				break;
+			}
+			target[n] = '\0';
+			if (asprintf(&joined, "%s/%s", target, p) < 0) {
+				rc = -ENOMEM;
+				break;
+			}
+			free(pending);
+			pending = p = joined;
+			if (target[0] == '/') {
+				while (w.depth > 0)
+					free(w.stack[--w.depth]);
+				rc = walk_reopen(&w);
+			}
+			continue;
+		}
+		if (last) {
+			rc = openat(w.dirfd, name, flags | O_NOFOLLOW, mode);
+			rc = rc < 0 ? -errno : rc;
+			break;
+		}
+		if ((size_t)w.depth >= sizeof(w.stack) / sizeof(w.stack[0])) {
+			rc = -ENAMETOOLONG;
+			break;
+		}
+		w.stack[w.depth] = strdup(name);
+		if (!w.stack[w.depth]) {
+			rc = -ENOMEM;
+			break;
+		}
+		w.depth++;
+		{
+			int next = openat(w.dirfd, name,
+					  O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (next < 0) {
+				rc = -errno;
+				break;
+			}
+			close(w.dirfd);
+			w.dirfd = next;
+		}
+	}
+	while (w.depth > 0)
+		free(w.stack[--w.depth]);
+	if (w.dirfd >= 0)
+		close(w.dirfd);
+	free(pending);
+	return rc;
+}
+
+int sysfs_openat(struct sysfs *s, const char *rel, int flags, mode_t mode)
+{
+	int fd;
+
+	flags |= O_CLOEXEC;
+	if (!sysfs_force_fallback) {
+		struct open_how how = {
+			.flags = (unsigned long long)flags,
+			.mode = (flags & O_CREAT) ? mode : 0,
+			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		};
+
+		fd = (int)syscall(SYS_openat2, s->rootfd, *rel ? rel : ".", &how, sizeof(how));
+		if (fd >= 0) {
+			s->opened++;
+			return fd;
+		}
+		if (errno != ENOSYS && errno != EPERM)
+			return -errno;
+		/* no openat2() here (or a seccomp filter refuses it) */
+	}
+	fd = fallback_open(s->rootfd, rel, flags, mode);
+	if (fd >= 0)
+		s->opened++;
+	return fd;
+}
+
+ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size)
+{
+	int fd = sysfs_openat(s, rel, O_RDONLY, 0);
+	size_t len = 0;
+	int rc = 0;
+
+	if (fd < 0)
+		return fd;
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return rc ? rc : (ssize_t)len;
+}
+
+char *sysfs_read_alloc(struct sysfs *s, const char *rel, int *err)
+{
+	int fd = sysfs_openat(s, rel, O_RDONLY, 0);
+	size_t len = 0, cap = 4096;
+	char *buf;
+
+	if (fd < 0) {
+		*err = fd;
+		return NULL;
+	}
+	buf = malloc(cap);
+	while (buf) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger) {
+				free(buf);
+				buf = NULL;
+				errno = ENOMEM;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		if (n == 0) {
+			buf[len] = '\0';
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (!buf)
+		*err = -errno;
+	close(fd);
+	return buf;
+}
+
+int sysfs_read_long(struct sysfs *s, const char *rel, long *out)
+{
+	char buf[64], *end;
+	ssize_t n = sysfs_read(s, rel, buf, sizeof(buf));
+	long v;
+
+	if (n < 0)
+		return (int)n;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (end == buf || errno || (*end && strcmp(end, "\n")))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int sysfs_write(struct sysfs *s, const char *rel, const void *buf, size_t len)
+{
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (s->sandbox)
+		return sandbox_store(s, rel, buf, len);
+	fd = sysfs_openat(s, rel, O_WRONLY, 0);
+	if (fd < 0)
+		return fd;
+	do {
+		n = write(fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		rc = -errno;
+	else if ((size_t)n != len)
+		rc = -EIO;
+	if (close(fd) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+/* Opens the directory that holds rel's last component; *name points into rel. */
+static int parent_dir(struct sysfs *s, const char *rel, const char **name)
+{
+	const char *slash = strrchr(rel, '/');
+	char dir[PATH_MAX];
+
+	if (!slash) {
+		*name = rel;
+		return sysfs_openat(s, "", O_PATH | O_DIRECTORY, 0);
+	}
+	if ((size_t)(slash - rel) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, rel, (size_t)(slash - rel));
+	dir[slash - rel] = '\0';
+	*name = slash + 1;
+	return sysfs_openat(s, dir, O_PATH | O_DIRECTORY, 0);
+}
+
+int sysfs_readlink(struct sysfs *s, const char *rel, char *buf, size_t size)
+{
+	const char *name;
+	int dirfd = parent_dir(s, rel, &name);
+	ssize_t n;
+
+	if (dirfd < 0)
+		return dirfd;
+	n = readlinkat(dirfd, name, buf, size - 1);
+	close(dirfd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int stat_in_root(struct sysfs *s, const char *rel, struct stat *st)
+{
+	int fd = sysfs_openat(s, rel, O_PATH, 0);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	rc = fstat(fd, st) ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+bool sysfs_exists(struct sysfs *s, const char *rel)
+{
+	struct stat st;
+
+	return stat_in_root(s, rel, &st) == 0;
+}
+
+bool sysfs_is_dir(struct sysfs *s, const char *rel)
+{
+	struct stat st;
+
+	return stat_in_root(s, rel, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int sysfs_list(struct sysfs *s, const char *rel, sysfs_list_cb cb, void *ctx)
+{
+	int fd = sysfs_openat(s, rel, O_RDONLY | O_DIRECTORY, 0);
+	struct dirent *de;
+	DIR *dir;
+	int rc = 0;
+
+	if (fd < 0)
+		return fd;
+	dir = fdopendir(fd);
+	if (!dir) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		rc = cb(de->d_name, de->d_type, ctx);
+		if (rc)
+			break;
+	}
+	closedir(dir);
+	return rc;
+}
+
+int sysfs_mkdirs(struct sysfs *s, const char *rel, mode_t mode)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(rel);
+
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, rel, len + 1);
+	for (char *p = path; p; p = strchr(p + 1, '/')) {
+		const char *name;
+		char saved = *p;
+		int dirfd, rc;
+
+		if (p == path)
+			continue;
+		*p = '\0';
+		dirfd = parent_dir(s, path, &name);
+		if (dirfd < 0)
+			return dirfd;
+		rc = mkdirat(dirfd, name, mode) && errno != EEXIST ? -errno : 0;
+		close(dirfd);
+		*p = saved;
+		if (rc)
+			return rc;
+	}
+	{
+		const char *name;
+		int dirfd = parent_dir(s, path, &name), rc;
+
+		if (dirfd < 0)
+			return dirfd;
+		rc = mkdirat(dirfd, name, mode) && errno != EEXIST ? -errno : 0;
+		close(dirfd);
+		return rc;
+	}
+}
+
+int sysfs_dir(struct sysfs *s, const char *rel)
+{
+	return sysfs_openat(s, rel, O_PATH | O_DIRECTORY, 0);
+}
+
+int sysfs_put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, const void *data,
+		 size_t len)
+{
+	static unsigned long serial;
+	char tmp[NAME_MAX + 1];
+	size_t done = 0;
+	int fd, rc = 0;
+
+	snprintf(tmp, sizeof(tmp), ".%.200s.%ld.%lu", name, (long)getpid(), ++serial);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	s->opened++;
+	while (done < len) {
+		ssize_t n = write(fd, (const char *)data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (!rc && fchmod(fd, mode))
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && renameat(dirfd, tmp, dirfd, name))
+		rc = -errno;
+	if (rc)
+		unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+int sysfs_symlink_at(int dirfd, const char *target, const char *name)
+{
+	return symlinkat(target, dirfd, name) ? -errno : 0;
+}
+
+int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len)
+{
+	const char *name;
+	int dirfd = parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = sysfs_put_at(s, dirfd, name, mode, data, len);
+	close(dirfd);
+	return rc;
+}
+
+int sysfs_put_str(struct sysfs *s, const char *rel, mode_t mode, const char *text)
+{
+	return sysfs_put(s, rel, mode, text, strlen(text));
+}
+
+int sysfs_symlink(struct sysfs *s, const char *target, const char *rel)
+{
+	const char *name;
+	int dirfd = parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = sysfs_symlink_at(dirfd, target, name);
+	close(dirfd);
+	return rc;
+}
+
+int sysfs_rename(struct sysfs *s, const char *from, const char *to)
+{
+	const char *fname, *tname;
+	int fdir = parent_dir(s, from, &fname), tdir, rc;
+
+	if (fdir < 0)
+		return fdir;
+	tdir = parent_dir(s, to, &tname);
+	if (tdir < 0) {
+		close(fdir);
+		return tdir;
+	}
+	rc = renameat(fdir, fname, tdir, tname) ? -errno : 0;
+	close(fdir);
+	close(tdir);
+	return rc;
+}
+
+int sysfs_remove(struct sysfs *s, const char *rel)
+{
+	const char *name;
+	int dirfd = parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = unlinkat(dirfd, name, 0);
+	if (rc && errno == EISDIR)
+		rc = unlinkat(dirfd, name, AT_REMOVEDIR);
+	rc = rc ? -errno : 0;
+	close(dirfd);
+	return rc;
+}
+
+static int remove_at(int parent, const char *name)
+{
+	struct stat st;
+	int fd, rc = 0;
+	DIR *dir;
+	struct dirent *de;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(parent, name, 0) ? -errno : 0;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while (!rc && (de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			rc = remove_at(dirfd(dir), de->d_name);
+	closedir(dir);
+	if (!rc && unlinkat(parent, name, AT_REMOVEDIR))
+		rc = -errno;
+	return rc;
+}
+
+int sysfs_remove_tree(struct sysfs *s, const char *rel)
+{
+	const char *name;
+	int dirfd = parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = remove_at(dirfd, name);
+	close(dirfd);
+	return rc;
+}

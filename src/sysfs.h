@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Root-prefixed access to sysfs and the few other files apctl uses. This is
+ * the only code that opens files under the root: every path is relative to
+ * one directory file descriptor, and no symlink can lead out of it.
+ *
+ * A value written to an attribute is one write() call, and its errno is the
+ * kernel's answer. Under a sandbox root that answer comes from the emulated
+ * kernel instead (sandbox.h).
+ */
+#ifndef APCTL_SYSFS_H
+#define APCTL_SYSFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The file at the top of a sandbox that says what it is. */
+#define SANDBOX_MARKER "apctl-sandbox"
+
+struct sandbox;
+
+struct sysfs {
+	int rootfd;
+	char *root;            /* as given, for messages */
+	bool sandbox;          /* the root holds a sandbox marker */
+	struct sandbox *sbx;   /* the emulated kernel, loaded on the first write */
+	unsigned long opened;  /* files and directories opened through this layer */
+};
+
+/* Opens root (a directory). 0 or -errno. */
+int sysfs_open(struct sysfs *s, const char *root);
+void sysfs_close(struct sysfs *s);
+
+/* root/rel for messages, in buf. */
+const char *sysfs_path(const struct sysfs *s, const char *rel, char *buf, size_t size);
+
+/*
+ * openat() of rel, resolved inside the root: ".." stops at the root and an
+ * absolute symlink starts from it. An fd or -errno.
+ */
+int sysfs_openat(struct sysfs *s, const char *rel, int flags, mode_t mode);
+
+/* Reads the whole attribute into buf (NUL-terminated): its length or -errno. */
+ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size);
+/* The same into a malloc'ed buffer; NULL with *err set on failure. */
+char *sysfs_read_alloc(struct sysfs *s, const char *rel, int *err);
+/* Reads a decimal integer attribute: 0 or -errno (-EINVAL if malformed). */
+int sysfs_read_long(struct sysfs *s, const char *rel, long *out);
+
+/* One write() of len bytes to an attribute: 0 or -errno. */
+int sysfs_write(struct sysfs *s, const char *rel, const void *buf, size_t len);
+
+int sysfs_readlink(struct sysfs *s, const char *rel, char *buf, size_t size);
+bool sysfs_exists(struct sysfs *s, const char *rel);
+bool sysfs_is_dir(struct sysfs *s, const char *rel);
+
+/*
+ * Calls cb for each entry of directory rel but "." and "..", in readdir order,
+ * until cb returns non-zero (which is returned). -errno if rel cannot be read.
+ */
+typedef int (*sysfs_list_cb)(const char *name, unsigned char type, void *ctx);
+int sysfs_list(struct sysfs *s, const char *rel, sysfs_list_cb cb, void *ctx);
+
+/*
+ * Writing a tree (for the sandbox): directories with their parents, regular
+ * files replaced atomically with the given mode, symlinks, removal.
+ */
+int sysfs_mkdirs(struct sysfs *s, const char *rel, mode_t mode);
+/* An O_PATH descriptor of directory rel, for the *_at() calls below. */
+int sysfs_dir(struct sysfs *s, const char *rel);
+int sysfs_put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, const void *data,
+		 size_t len);
+int sysfs_symlink_at(int dirfd, const char *target, const char *name);
+int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len);
+int sysfs_put_str(struct sysfs *s, const char *rel, mode_t mode, const char *text);
+int sysfs_symlink(struct sysfs *s, const char *target, const char *rel);
+int sysfs_rename(struct sysfs *s, const char *from, const char *to);
+int sysfs_remove(struct sysfs *s, const char *rel);
+int sysfs_remove_tree(struct sysfs *s, const char *rel);
+
+/* For tests: resolve without openat2() as on kernels that lack it. */
+extern bool sysfs_force_fallback;
+
+#endif

@@ -1,0 +1,62 @@
+# Shared set-up of the bats tests: the apctl under test, sandboxes in the test's
+# temporary directory, and a few checks.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+: "${APCTL:=apctl}"
+
+apctl() {
+	"$APCTL" "$@"
+}
+
+# The demo sandbox (the kernel document's host) at $SBX, or one made with the
+# given options.
+make_sandbox() {
+	SBX=$BATS_TEST_TMPDIR/sbx
+	run -0 apctl sandbox create "$SBX" "$@"
+}
+
+# A digest of a whole tree: names, types, modes, link targets and contents.
+# Two trees with the same digest are byte-identical.
+tree_digest() {
+	(
+		cd "$1" || exit 1
+		find . -printf '%p %y %m %l\n' | LC_ALL=C sort
+		find . -type f -exec sha256sum {} + | LC_ALL=C sort
+	) | sha256sum | cut -d' ' -f1
+}
+
+# JSON from the last `run`, through jq.
+json() {
+	jq -r "$@" <<<"$output"
+}
+
+# Hands the APQNs of the given adapter to vfio_ap by editing the tree directly,
+# the way the kernel leaves it after `echo -ID > apmask`; for tests of reading
+# state that no apctl command has written.
+hand_adapter_to_vfio() {
+	local a=$1 hex q
+	hex=$(printf '%02x' "$a")
+	for q in "$SBX"/sys/devices/ap/card"$hex"/"$hex".*; do
+		q=${q##*/}
+		rm -f "$SBX/sys/bus/ap/drivers/cex4queue/$q" "$SBX/sys/devices/ap/card$hex/$q/driver" \
+			"$SBX/sys/devices/ap/card$hex/$q/online" "$SBX/sys/devices/ap/card$hex/$q/load"
+		ln -s "../../../../devices/ap/card$hex/$q" "$SBX/sys/bus/ap/drivers/vfio_ap/$q"
+		ln -s ../../../../bus/ap/drivers/vfio_ap "$SBX/sys/devices/ap/card$hex/$q/driver"
+		echo unassigned >"$SBX/sys/devices/ap/card$hex/$q/status"
+	done
+}
+
+# Writes an mdev into the tree by hand: UUID, matrix lines, guest_matrix lines,
+# control domains lines.
+hand_mdev() {
+	local uuid=$1 matrix=$2 guest=$3 cdoms=$4 d
+	d=$SBX/sys/devices/vfio_ap/matrix/$uuid
+	mkdir -p "$d"
+	printf '%b' "$matrix" >"$d/matrix"
+	printf '%b' "$guest" >"$d/guest_matrix"
+	printf '%b' "$cdoms" >"$d/control_domains"
+	ln -s "../../../devices/vfio_ap/matrix/$uuid" "$SBX/sys/bus/mdev/devices/$uuid"
+}
