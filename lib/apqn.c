@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "masksyntax.h"
 
 const char *apqn_format(unsigned adapter, unsigned domain, char buf[APQN_STR_MAX])
@@ -14,24 +15,13 @@ const char *apqn_format(unsigned adapter, unsigned domain, char buf[APQN_STR_MAX
 	return buf;
 }
 
-static int hexdig(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* n hex digits at s, or -1 */
 static int hexfield(const char *s, size_t n)
 {
 	int v = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int h = hexdig(s[i]);
+		int h = ascii_hexval(s[i]);
 
 		if (h < 0)
 			return -1;

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "ascii.h"
+
 /* ap_functions bits (AP facilities as TAPQ reports them) */
 #define FUNC_APSC 0x80000000u
 #define FUNC_RSA4K 0x60000000u
@@ -13,23 +15,18 @@
 #define FUNC_APXA 0x02000000u
 #define FUNC_FULL 0x00800000u
 
-static char upper(char c)
-{
-	return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
-}
-
 int card_type_parse(const char *s, struct card_type *t, struct diag *d)
 {
 	char gen, mode;
 
-	if (upper(s[0]) != 'C' || upper(s[1]) != 'E' || upper(s[2]) != 'X' || !s[3] || !s[4] ||
+	if (ascii_toupper(s[0]) != 'C' || ascii_toupper(s[1]) != 'E' || ascii_toupper(s[2]) != 'X' || !s[3] || !s[4] ||
 	    s[5]) {
 		diag_set(d, "'%s' is not a card type: write CEX4A to CEX8P (A accelerator, "
 			 "C CCA coprocessor, P EP11 coprocessor)", s);
 		return -EINVAL;
 	}
 	gen = s[3];
-	mode = upper(s[4]);
+	mode = ascii_toupper(s[4]);
 	if (gen < '4' || gen > '8' || (mode != 'A' && mode != 'C' && mode != 'P')) {
 		diag_set(d, "'%s' is not a card type: write CEX4A to CEX8P (A accelerator, "
 			 "C CCA coprocessor, P EP11 coprocessor)", s);

@@ -1,38 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "masksyntax.h"
 
+#include "ascii.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-
-/* ASCII only, like the kernel's ctype: no locale can change a mask. */
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static bool is_xdigit(char c)
-{
-	return hex_value(c) >= 0;
-}
-
-static char lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
 
 /* _parse_integer_fixup_radix() with base 0 */
 static unsigned kernel_radix(const char **sp)
@@ -41,7 +16,7 @@ static unsigned kernel_radix(const char **sp)
 	unsigned base = 10;
 
 	if (s[0] == '0')
-		base = (lower(s[1]) == 'x' && is_xdigit(s[2])) ? 16 : 8;
+		base = (ascii_tolower(s[1]) == 'x' && ascii_isxdigit(s[2])) ? 16 : 8;
 	if (base == 16)
 		s += 2;
 	*sp = s;
@@ -56,7 +31,7 @@ static size_t kernel_digits(const char *s, unsigned base, uint64_t *res, bool *o
 
 	*overflow = false;
 	for (;; n++) {
-		int v = hex_value(s[n]);
+		int v = ascii_hexval(s[n]);
 
 		if (v < 0 || (unsigned)v >= base)
 			break;
@@ -113,8 +88,8 @@ int kernel_hex2bitmap(const char *s, struct idset *out)
 		s++;
 	if (*s == 'x')
 		s++;
-	for (; is_xdigit(*s) && i < IDSET_BITS; s++, i += 4) {
-		int b = hex_value(*s);
+	for (; ascii_isxdigit(*s) && i < IDSET_BITS; s++, i += 4) {
+		int b = ascii_hexval(*s);
 
 		for (unsigned n = 0; n < 4; n++)
 			if (b & (0x08 >> n))
@@ -186,19 +161,19 @@ static int strict_number(const char **sp, const char *ctx, uint64_t *out, struct
 	bool overflow;
 	size_t n;
 
-	if (s[0] == '0' && lower(s[1]) == 'x') {
+	if (s[0] == '0' && ascii_tolower(s[1]) == 'x') {
 		n = kernel_digits(s + 2, 16, &v, &overflow);
 		if (n == 0) {
 			diag_set(d, "'%.2s' in '%s' has no hex digits after it", s, ctx);
 			return -EINVAL;
 		}
 		e = s + 2 + n;
-	} else if (s[0] == '0' && is_digit(s[1])) {
+	} else if (s[0] == '0' && ascii_isdigit(s[1])) {
 		const char *p = s;
 		uint64_t oct;
 
 		n = 0;
-		while (is_digit(s[n]))
+		while (ascii_isdigit(s[n]))
 			n++;
 		kernel_digits(s, 8, &oct, &overflow);
 		(void)kernel_simple_strtoul(s, &p);
@@ -244,7 +219,7 @@ static int strict_range(const char **sp, const char *ctx, uint64_t *lo, uint64_t
 	if (rc)
 		return rc;
 	*hi = *lo;
-	if (*s == '-' && !is_digit(s[1])) {
+	if (*s == '-' && !ascii_isdigit(s[1])) {
 		diag_set(d, "'-' in '%s' is not followed by the last ID of a range", ctx);
 		return -EINVAL;
 	}
@@ -354,7 +329,7 @@ static int absolute_mask(const char *s, struct idset *out, struct diag *d)
 		return -EINVAL;
 	}
 	n = 0;
-	while (is_xdigit(s[2 + n]))
+	while (ascii_isxdigit(s[2 + n]))
 		n++;
 	if (n == 0 && !s[2]) {
 		diag_set(d, "'0x' has no hex digits: the kernel would clear every bit; write "
@@ -489,7 +464,7 @@ int idlist_parse(const char *s, unsigned max, const char *what, struct idset *ou
 			diag_set(d, "%s list '%s' has an empty term", what, s);
 			return -EINVAL;
 		}
-		if (!is_digit(*p)) {
+		if (!ascii_isdigit(*p)) {
 			diag_set(d, "'%.*s' in %s list '%s' is not an ID: write IDs in decimal "
 				 "or 0x hex, ranges as N-M, separated by commas",
 				 (int)len, term, what, s);
@@ -526,7 +501,7 @@ int id_parse(const char *s, unsigned max, const char *what, unsigned *out, struc
 	uint64_t v;
 	int rc;
 
-	if (!*s || !is_digit(*s)) {
+	if (!*s || !ascii_isdigit(*s)) {
 		diag_set(d, "'%s' is not a %s: write it in decimal or as 0x and hex digits", s,
 			 what);
 		return -EINVAL;

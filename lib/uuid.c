@@ -3,17 +3,14 @@
 
 #include <stdio.h>
 
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+#include "ascii.h"
 
 bool uuid_valid(const char *s)
 {
 	for (int i = 0; i < 36; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 
-		if (dash ? s[i] != '-' : !is_hex(s[i]))
+		if (dash ? s[i] != '-' : !ascii_isxdigit(s[i]))
 			return false;
 	}
 	return s[36] == '\0';
@@ -22,7 +19,7 @@ bool uuid_valid(const char *s)
 void uuid_lower(const char *s, char out[UUID_STR_MAX])
 {
 	for (int i = 0; i < 36; i++)
-		out[i] = (s[i] >= 'A' && s[i] <= 'F') ? (char)(s[i] - 'A' + 'a') : s[i];
+		out[i] = ascii_tolower(s[i]);
 	out[36] = '\0';
 }
 

@@ -406,9 +406,9 @@ static void text_grid(const struct view *v)
 
 static void text_mdev(const struct view *v, const struct ap_mdev *m, bool letter)
 {
-	const struct ap_state *st = v->st;
 	char buf[IDLIST_MAX];
 	unsigned nm = idset_count(&m->matrix.apm) * idset_count(&m->matrix.aqm);
+	unsigned ng = idset_count(&m->guest.apm) * idset_count(&m->guest.aqm);
 
 	if (letter)
 		printf("  %c  %s", mdev_letter(mdev_rank(v, m)), m->uuid);
@@ -422,26 +422,27 @@ static void text_mdev(const struct view *v, const struct ap_mdev *m, bool letter
 	if (!m->has_guest) {
 		printf("     matrix           %u APQN%s (this kernel has no guest_matrix)\n", nm,
 		       nm == 1 ? "" : "s");
-	} else if (idset_equal(&m->matrix.apm, &m->guest.apm) &&
-		   idset_equal(&m->matrix.aqm, &m->guest.aqm)) {
+		return;
+	}
+	if (idset_equal(&m->matrix.apm, &m->guest.apm) &&
+	    idset_equal(&m->matrix.aqm, &m->guest.aqm)) {
 		printf("     matrix           %u APQN%s, all in guest_matrix\n", nm,
 		       nm == 1 ? "" : "s");
-	} else {
-		unsigned ng = idset_count(&m->guest.apm) * idset_count(&m->guest.aqm);
+		return;
+	}
+	/* the guest's APQNs are always a part of the matrix: one line per matrix APQN */
+	snprintf(buf, sizeof(buf), "matrix (%u APQN%s)", nm, nm == 1 ? "" : "s");
+	printf("     %-22s guest_matrix (%u APQN%s)\n", buf, ng, ng == 1 ? "" : "s");
+	idset_foreach(a, &m->matrix.apm) {
+		idset_foreach(d, &m->matrix.aqm) {
+			char apqn[APQN_STR_MAX];
+			bool in = idset_has(&m->guest.apm, (unsigned)a) &&
+				  idset_has(&m->guest.aqm, (unsigned)d);
 
-		printf("     %-21s guest_matrix (%u APQN%s)\n", "matrix", ng, ng == 1 ? "" : "s");
-		printf("     (%u APQN%s)\n", nm, nm == 1 ? "" : "s");
-		idset_foreach(a, &m->matrix.apm) {
-			idset_foreach(d, &m->matrix.aqm) {
-				bool in = idset_has(&m->guest.apm, (unsigned)a) &&
-					  idset_has(&m->guest.aqm, (unsigned)d);
-
-				printf("     %02x.%04x               %s\n", a, d,
-				       in ? "yes" : "no");
-			}
+			apqn_format((unsigned)a, (unsigned)d, apqn);
+			printf("     %-22s %s\n", apqn, in ? apqn : "-");
 		}
 	}
-	(void)st;
 }
 
 static void text_mdevs(const struct view *v)

@@ -33,29 +33,60 @@
 			return rc_; \
 	} while (0)
 
-static int putf(struct sysfs *s, int dirfd, const char *name, mode_t mode, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+/*
+ * Writes the attributes of one directory; the first error is kept and the
+ * rest are skipped, so a device's attributes read as one list.
+ */
+struct attrs {
+	struct sysfs *s;
+	int dirfd;
+	int rc;
+};
 
-static int putf(struct sysfs *s, int dirfd, const char *name, mode_t mode, const char *fmt, ...)
+static void attr(struct attrs *w, const char *name, mode_t mode, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void attr(struct attrs *w, const char *name, mode_t mode, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
 	int n;
 
+	if (w->rc)
+		return;
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return -EOVERFLOW;
-	return sysfs_put_at(s, dirfd, name, mode, buf, (size_t)n);
+	w->rc = n < 0 || (size_t)n >= sizeof(buf) ?
+			-EOVERFLOW :
+			sysfs_put_at(w->s, w->dirfd, name, mode, buf, (size_t)n);
 }
 
-/* Opens directory rel, creating it and its parents first. */
-static int mkdir_open(struct sysfs *s, const char *rel)
+/* An attribute whose text is long or already made. */
+static void attr_text(struct attrs *w, const char *name, mode_t mode, const char *text)
 {
-	int rc = sysfs_mkdirs(s, rel, DIR_MODE);
+	if (!w->rc)
+		w->rc = text ? sysfs_put_at(w->s, w->dirfd, name, mode, text, strlen(text)) :
+			       -ENOMEM;
+}
 
-	return rc < 0 ? rc : sysfs_dir(s, rel);
+/* Starts on directory rel, made first with its parents when create is set. */
+static int attrs_open(struct attrs *w, struct sysfs *s, const char *rel, bool create)
+{
+	w->s = s;
+	w->rc = create ? sysfs_mkdirs(s, rel, DIR_MODE) : 0;
+	w->dirfd = w->rc ? -1 : sysfs_dir(s, rel);
+	if (w->dirfd < 0 && !w->rc)
+		w->rc = w->dirfd;
+	return w->rc;
+}
+
+static int attrs_close(struct attrs *w)
+{
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+	w->dirfd = -1;
+	return w->rc;
 }
 
 /* The relative target that a link at link_rel needs to reach target_rel, as sysfs writes it. */
@@ -121,96 +152,109 @@ static int write_marker(struct sysfs *s, const struct ap_state *st)
 	return sysfs_put_str(s, SANDBOX_MARKER, RO, text);
 }
 
-static int put_mask(struct sysfs *s, int dirfd, const char *name, mode_t mode,
-		    const struct idset *m, bool known)
+static void attr_mask(struct attrs *w, const char *name, mode_t mode, const struct idset *m,
+		      bool known)
 {
 	char hex[IDSET_HEX_LEN];
 
-	if (!known)
-		return putf(s, dirfd, name, mode, "not supported\n");
 	idset_to_hex(m, hex);
-	return putf(s, dirfd, name, mode, "%s\n", hex);
+	attr(w, name, mode, "%s\n", known ? hex : "not supported");
+}
+
+/* The uevent file of an AP device: its driver, if any, and its type. */
+static void attr_ap_uevent(struct attrs *w, const char *drv, int hwtype)
+{
+	attr(w, "uevent", RW, "%s%s%sDEV_TYPE=%04X\nMODALIAS=ap:t%02X\n", drv ? "DRIVER=" : "",
+	     drv ? drv : "", drv ? "\n" : "", (unsigned)hwtype, (unsigned)hwtype);
+}
+
+/* rel/subsystem and the bus's devices/NAME link of AP device rel. */
+static int link_ap_device(struct sysfs *s, const char *rel)
+{
+	char link[PATH_MAX];
+
+	snprintf(link, sizeof(link), "%s/subsystem", rel);
+	TRY(sbx_link(s, link, AP_BUS));
+	snprintf(link, sizeof(link), AP_BUS_DEVICES "/%s", strrchr(rel, '/') + 1);
+	return sbx_link(s, link, rel);
+}
+
+/* rel/driver and the driver's link back to AP device rel. */
+static int link_ap_driver(struct sysfs *s, const char *rel, const char *drv)
+{
+	char link[PATH_MAX], target[REL_MAX];
+
+	snprintf(link, sizeof(link), "%s/driver", rel);
+	snprintf(target, sizeof(target), AP_BUS_DRIVERS "/%s", drv);
+	TRY(sbx_link(s, link, target));
+	snprintf(link, sizeof(link), AP_BUS_DRIVERS "/%s/%s", drv, strrchr(rel, '/') + 1);
+	return sbx_link(s, link, rel);
 }
 
 int sbx_render_bindings(struct sysfs *s, const struct ap_state *st)
 {
 	unsigned total = apqnset_count(&st->queues), bound = 0;
-	int dirfd, rc;
+	struct attrs w;
 
 	if (!kgen_has(st->kernel, KF_BUS_SCANS))
 		return 0;
 	for (unsigned a = 0; a < IDSET_BITS; a++)
 		idset_foreach(d, &st->queues.dom[a])
 			bound += st->qdrv[a][d] != 0;
-	dirfd = sysfs_dir(s, AP_BUS);
-	if (dirfd < 0)
-		return dirfd;
-	rc = putf(s, dirfd, "bindings", RO, "%u/%u%s\n", bound, total,
-		  bound == total ? " (complete)" : "");
-	close(dirfd);
-	return rc;
+	attrs_open(&w, s, AP_BUS, false);
+	attr(&w, "bindings", RO, "%u/%u%s\n", bound, total, bound == total ? " (complete)" : "");
+	return attrs_close(&w);
 }
 
 int sbx_render_masks(struct sysfs *s, const struct ap_state *st)
 {
-	int dirfd = sysfs_dir(s, AP_BUS), rc;
+	struct attrs w;
 
-	if (dirfd < 0)
-		return dirfd;
-	rc = put_mask(s, dirfd, "apmask", RW, &st->apmask, true);
-	if (!rc)
-		rc = put_mask(s, dirfd, "aqmask", RW, &st->aqmask, true);
-	if (!rc)
-		rc = putf(s, dirfd, "ap_domain", RW, "%d\n", st->ap_domain);
-	close(dirfd);
-	return rc;
+	attrs_open(&w, s, AP_BUS, false);
+	attr_mask(&w, "apmask", RW, &st->apmask, true);
+	attr_mask(&w, "aqmask", RW, &st->aqmask, true);
+	attr(&w, "ap_domain", RW, "%d\n", st->ap_domain);
+	return attrs_close(&w);
 }
 
 static int render_bus(struct sysfs *s, const struct ap_state *st)
 {
-	int dirfd = mkdir_open(s, AP_BUS), rc = 0;
+	struct attrs w;
 
-	if (dirfd < 0)
-		return dirfd;
-	rc = rc ? rc : put_mask(s, dirfd, "ap_adapter_mask", RO, &st->host.apm, st->qci);
-	rc = rc ? rc : put_mask(s, dirfd, "ap_usage_domain_mask", RO, &st->host.aqm, st->qci);
-	rc = rc ? rc : put_mask(s, dirfd, "ap_control_domain_mask", RO, &st->host.adm, st->qci);
-	rc = rc ? rc : putf(s, dirfd, "ap_max_adapter_id", RO, "%u\n", st->max_adapter);
-	rc = rc ? rc : putf(s, dirfd, "ap_max_domain_id", RO, "%u\n", st->max_domain);
-	rc = rc ? rc : putf(s, dirfd, "ap_interrupts", RO, "1\n");
-	rc = rc ? rc : putf(s, dirfd, "config_time", RW, "30\n");
-	rc = rc ? rc : putf(s, dirfd, "poll_thread", RW, "0\n");
-	rc = rc ? rc : putf(s, dirfd, "poll_timeout", RW, "250000\n");
-	rc = rc ? rc : putf(s, dirfd, "drivers_autoprobe", RW, "1\n");
-	rc = rc ? rc : putf(s, dirfd, "drivers_probe", WO, "%s", "");
-	rc = rc ? rc : putf(s, dirfd, "uevent", WO, "%s", "");
+	attrs_open(&w, s, AP_BUS, true);
+	attr_mask(&w, "ap_adapter_mask", RO, &st->host.apm, st->qci);
+	attr_mask(&w, "ap_usage_domain_mask", RO, &st->host.aqm, st->qci);
+	attr_mask(&w, "ap_control_domain_mask", RO, &st->host.adm, st->qci);
+	attr(&w, "ap_max_adapter_id", RO, "%u\n", st->max_adapter);
+	attr(&w, "ap_max_domain_id", RO, "%u\n", st->max_domain);
+	attr(&w, "ap_interrupts", RO, "1\n");
+	attr(&w, "config_time", RW, "30\n");
+	attr(&w, "poll_thread", RW, "0\n");
+	attr(&w, "poll_timeout", RW, "250000\n");
+	attr(&w, "drivers_autoprobe", RW, "1\n");
+	attr_text(&w, "drivers_probe", WO, "");
+	attr_text(&w, "uevent", WO, "");
 	if (kgen_has(st->kernel, KF_BUS_SCANS))
-		rc = rc ? rc : putf(s, dirfd, "scans", RW, "1\n");
+		attr(&w, "scans", RW, "1\n");
 	if (kgen_has(st->kernel, KF_DRIVER_OVERRIDE))
-		rc = rc ? rc : putf(s, dirfd, "bindings_complete_count", RO, "1\n");
+		attr(&w, "bindings_complete_count", RO, "1\n");
+	/* QCI without any of the flags reads as nothing at all */
 	if (st->has_features)
-		rc = rc ? rc : putf(s, dirfd, "features", RO, "%s%s", st->features,
-			   st->features[0] ? "\n" : "");
-	close(dirfd);
-	if (rc)
-		return rc;
+		attr(&w, "features", RO, "%s%s", st->features, st->features[0] ? "\n" : "");
+	TRY(attrs_close(&w));
 	TRY(sbx_render_masks(s, st));
 	TRY(sysfs_mkdirs(s, AP_BUS_DEVICES, DIR_MODE));
 	TRY(sysfs_mkdirs(s, AP_DEVICES, DIR_MODE));
 	TRY(sysfs_put_str(s, AP_DEVICES "/uevent", RW, ""));
 	for (size_t i = 0; i < st->ndrivers; i++) {
-		char rel[PATH_MAX];
+		char rel[REL_MAX];
 
 		snprintf(rel, sizeof(rel), AP_BUS_DRIVERS "/%s", st->drivers[i].name);
-		dirfd = mkdir_open(s, rel);
-		if (dirfd < 0)
-			return dirfd;
-		rc = putf(s, dirfd, "bind", WO, "%s", "");
-		rc = rc ? rc : putf(s, dirfd, "unbind", WO, "%s", "");
-		rc = rc ? rc : putf(s, dirfd, "uevent", WO, "%s", "");
-		close(dirfd);
-		if (rc)
-			return rc;
+		attrs_open(&w, s, rel, true);
+		attr_text(&w, "bind", WO, "");
+		attr_text(&w, "unbind", WO, "");
+		attr_text(&w, "uevent", WO, "");
+		TRY(attrs_close(&w));
 	}
 	return 0;
 }
@@ -219,47 +263,32 @@ static int render_card(struct sysfs *s, const struct ap_state *st, unsigned a)
 {
 	const struct ap_card *c = &st->card[a];
 	const char *drv = has_driver(st, AP_DRV_CARD) ? AP_DRV_CARD : NULL;
-	char rel[REL_MAX], link[PATH_MAX], target[REL_MAX];
-	int dirfd, rc = 0;
+	char rel[REL_MAX];
+	struct attrs w;
 
 	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x", a);
-	dirfd = mkdir_open(s, rel);
-	if (dirfd < 0)
-		return dirfd;
-	rc = rc ? rc : putf(s, dirfd, "hwtype", RO, "%d\n", c->hwtype);
-	rc = rc ? rc : putf(s, dirfd, "raw_hwtype", RO, "%d\n", c->raw_hwtype);
-	rc = rc ? rc : putf(s, dirfd, "depth", RO, "%d\n", c->depth);
-	rc = rc ? rc : putf(s, dirfd, "ap_functions", RO, "0x%08X\n", c->functions);
-	rc = rc ? rc : putf(s, dirfd, "request_count", RW, "0\n");
-	rc = rc ? rc : putf(s, dirfd, "requestq_count", RO, "0\n");
-	rc = rc ? rc : putf(s, dirfd, "pendingq_count", RO, "0\n");
-	rc = rc ? rc : putf(s, dirfd, "modalias", RO, "ap:t%02X\n", (unsigned)c->hwtype);
-	rc = rc ? rc : putf(s, dirfd, "config", RW, "%d\n", c->config);
-	rc = rc ? rc : putf(s, dirfd, "chkstop", RO, "%d\n", c->chkstop);
-	rc = rc ? rc : putf(s, dirfd, "max_msg_size", RO, "12288\n");
-	rc = rc ? rc : putf(s, dirfd, "uevent", RW, "%s%s%sDEV_TYPE=%04X\nMODALIAS=ap:t%02X\n",
-		   drv ? "DRIVER=" : "", drv ? drv : "", drv ? "\n" : "", (unsigned)c->hwtype,
-		   (unsigned)c->hwtype);
+	attrs_open(&w, s, rel, true);
+	attr(&w, "hwtype", RO, "%d\n", c->hwtype);
+	attr(&w, "raw_hwtype", RO, "%d\n", c->raw_hwtype);
+	attr(&w, "depth", RO, "%d\n", c->depth);
+	attr(&w, "ap_functions", RO, "0x%08X\n", c->functions);
+	attr(&w, "request_count", RW, "0\n");
+	attr(&w, "requestq_count", RO, "0\n");
+	attr(&w, "pendingq_count", RO, "0\n");
+	attr(&w, "modalias", RO, "ap:t%02X\n", (unsigned)c->hwtype);
+	attr(&w, "config", RW, "%d\n", c->config);
+	attr(&w, "chkstop", RO, "%d\n", c->chkstop);
+	attr(&w, "max_msg_size", RO, "12288\n");
+	attr_ap_uevent(&w, drv, c->hwtype);
+	/* the zcrypt card driver adds these */
 	if (drv && c->type[0]) {
-		rc = rc ? rc : putf(s, dirfd, "type", RO, "%s\n", c->type);
-		rc = rc ? rc : putf(s, dirfd, "online", RW, "%d\n", c->online);
-		rc = rc ? rc : putf(s, dirfd, "load", RO, "0\n");
+		attr(&w, "type", RO, "%s\n", c->type);
+		attr(&w, "online", RW, "%d\n", c->online);
+		attr(&w, "load", RO, "0\n");
 	}
-	close(dirfd);
-	if (rc)
-		return rc;
-	snprintf(link, sizeof(link), "%s/subsystem", rel);
-	TRY(sbx_link(s, link, AP_BUS));
-	snprintf(link, sizeof(link), AP_BUS_DEVICES "/card%02x", a);
-	TRY(sbx_link(s, link, rel));
-	if (drv) {
-		snprintf(link, sizeof(link), "%s/driver", rel);
-		snprintf(target, sizeof(target), AP_BUS_DRIVERS "/%s", drv);
-		TRY(sbx_link(s, link, target));
-		snprintf(link, sizeof(link), AP_BUS_DRIVERS "/%s/card%02x", drv, a);
-		TRY(sbx_link(s, link, rel));
-	}
-	return 0;
+	TRY(attrs_close(&w));
+	TRY(link_ap_device(s, rel));
+	return drv ? link_ap_driver(s, rel, drv) : 0;
 }
 
 static void queue_rel(unsigned a, unsigned d, char *buf, size_t size)
@@ -271,54 +300,38 @@ static void queue_rel(unsigned a, unsigned d, char *buf, size_t size)
 int sbx_render_queue_driver(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d)
 {
 	const char *drv = state_queue_driver_name(st, a, d);
-	char rel[REL_MAX], link[PATH_MAX], target[REL_MAX];
-	int dirfd, rc = 0;
+	char rel[REL_MAX];
+	struct attrs w;
 
 	queue_rel(a, d, rel, sizeof(rel));
-	dirfd = sysfs_dir(s, rel);
-	if (dirfd < 0)
-		return dirfd;
+	attrs_open(&w, s, rel, false);
 	switch (state_queue_driver(st, a, d)) {
 	case QDRV_DEFAULT:
-		rc = rc ? rc : putf(s, dirfd, "online", RW, "%d\n", st->card[a].online > 0);
-		rc = rc ? rc : putf(s, dirfd, "load", RO, "0\n");
+		attr(&w, "online", RW, "%d\n", st->card[a].online > 0);
+		attr(&w, "load", RO, "0\n");
 		break;
 	case QDRV_VFIO:
-		rc = rc ? rc : putf(s, dirfd, "status", RO, "%s\n",
-			   vfio_status_name(state_vfio_status(st, a, d)));
+		attr(&w, "status", RO, "%s\n", vfio_status_name(state_vfio_status(st, a, d)));
 		break;
 	default:
 		break;
 	}
-	rc = rc ? rc : putf(s, dirfd, "uevent", RW, "%s%s%sDEV_TYPE=%04X\nMODALIAS=ap:t%02X\n",
-		   drv ? "DRIVER=" : "", drv ? drv : "", drv ? "\n" : "",
-		   (unsigned)st->card[a].hwtype, (unsigned)st->card[a].hwtype);
-	close(dirfd);
-	if (rc)
-		return rc;
-	if (drv) {
-		snprintf(link, sizeof(link), "%s/driver", rel);
-		snprintf(target, sizeof(target), AP_BUS_DRIVERS "/%s", drv);
-		TRY(sbx_link(s, link, target));
-		snprintf(link, sizeof(link), AP_BUS_DRIVERS "/%s/%02x.%04x", drv, a, d);
-		TRY(sbx_link(s, link, rel));
-	}
-	return 0;
+	attr_ap_uevent(&w, drv, st->card[a].hwtype);
+	TRY(attrs_close(&w));
+	return drv ? link_ap_driver(s, rel, drv) : 0;
 }
 
 /* Undoes sbx_render_queue_driver() for the driver named drv. */
 int sbx_unrender_queue_driver(struct sysfs *s, unsigned a, unsigned d, const char *drv)
 {
+	static const char *const extras[] = { "online", "load", "status", "driver" };
 	char rel[REL_MAX], path[PATH_MAX];
-	static const char *const extras[] = { "online", "load", "status" };
 
 	queue_rel(a, d, rel, sizeof(rel));
 	for (size_t i = 0; i < sizeof(extras) / sizeof(extras[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", rel, extras[i]);
 		TRY(unlink_quiet(s, path));
 	}
-	snprintf(path, sizeof(path), "%s/driver", rel);
-	TRY(unlink_quiet(s, path));
 	snprintf(path, sizeof(path), AP_BUS_DRIVERS "/%s/%02x.%04x", drv, a, d);
 	return unlink_quiet(s, path);
 }
@@ -326,79 +339,75 @@ int sbx_unrender_queue_driver(struct sysfs *s, unsigned a, unsigned d, const cha
 static int render_queue(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d)
 {
 	const struct ap_card *c = &st->card[a];
-	char rel[REL_MAX], link[PATH_MAX];
-	int dirfd, rc = 0;
+	char rel[REL_MAX];
+	struct attrs w;
 
 	queue_rel(a, d, rel, sizeof(rel));
-	dirfd = mkdir_open(s, rel);
-	if (dirfd < 0)
-		return dirfd;
-	rc = rc ? rc : putf(s, dirfd, "request_count", RW, "0\n");
-	rc = rc ? rc : putf(s, dirfd, "requestq_count", RO, "0\n");
-	rc = rc ? rc : putf(s, dirfd, "pendingq_count", RO, "0\n");
-	rc = rc ? rc : putf(s, dirfd, "reset", RW, "No Reset Timer set.\n");
-	rc = rc ? rc : putf(s, dirfd, "interrupt", RO, "Interrupts enabled.\n");
-	rc = rc ? rc : putf(s, dirfd, "config", RO, "%d\n", c->config);
-	rc = rc ? rc : putf(s, dirfd, "chkstop", RO, "%d\n", c->chkstop);
-	rc = rc ? rc : putf(s, dirfd, "ap_functions", RO, "0x%08X\n", c->functions);
+	attrs_open(&w, s, rel, true);
+	attr(&w, "request_count", RW, "0\n");
+	attr(&w, "requestq_count", RO, "0\n");
+	attr(&w, "pendingq_count", RO, "0\n");
+	attr(&w, "reset", RW, "No Reset Timer set.\n");
+	attr(&w, "interrupt", RO, "Interrupts enabled.\n");
+	attr(&w, "config", RO, "%d\n", c->config);
+	attr(&w, "chkstop", RO, "%d\n", c->chkstop);
+	attr(&w, "ap_functions", RO, "0x%08X\n", c->functions);
 	if (kgen_has(st->kernel, KF_DRIVER_OVERRIDE))
-		rc = rc ? rc : putf(s, dirfd, "driver_override", RW, "\n");
-	close(dirfd);
-	if (rc)
-		return rc;
-	snprintf(link, sizeof(link), "%s/subsystem", rel);
-	TRY(sbx_link(s, link, AP_BUS));
-	snprintf(link, sizeof(link), AP_BUS_DEVICES "/%02x.%04x", a, d);
-	TRY(sbx_link(s, link, rel));
+		attr(&w, "driver_override", RW, "\n");
+	TRY(attrs_close(&w));
+	TRY(link_ap_device(s, rel));
 	return sbx_render_queue_driver(s, st, a, d);
 }
 
 int sbx_render_available(struct sysfs *s, const struct ap_state *st)
 {
-	char text[32];
+	struct attrs w;
 
-	snprintf(text, sizeof(text), "%ld\n", st->available_instances);
-	return sysfs_put_str(s, MDEV_TYPE "/available_instances", RO, text);
+	attrs_open(&w, s, MDEV_TYPE, false);
+	attr(&w, "available_instances", RO, "%ld\n", st->available_instances);
+	return attrs_close(&w);
+}
+
+/* The bus directories of the matrix and mdev buses. */
+static int render_bus_dir(struct sysfs *s, const char *bus, const char *driver)
+{
+	char rel[REL_MAX];
+	struct attrs w;
+
+	snprintf(rel, sizeof(rel), "%s/drivers/%s", bus, driver);
+	TRY(sysfs_mkdirs(s, rel, DIR_MODE));
+	snprintf(rel, sizeof(rel), "%s/devices", bus);
+	TRY(sysfs_mkdirs(s, rel, DIR_MODE));
+	attrs_open(&w, s, bus, false);
+	attr(&w, "drivers_autoprobe", RW, "1\n");
+	attr_text(&w, "drivers_probe", WO, "");
+	attr_text(&w, "uevent", WO, "");
+	return attrs_close(&w);
 }
 
 static int render_matrix_device(struct sysfs *s, const struct ap_state *st)
 {
-	int dirfd = mkdir_open(s, MATRIX_DEV), rc = 0;
+	struct attrs w;
 
-	if (dirfd < 0)
-		return dirfd;
-	rc = rc ? rc : putf(s, dirfd, "uevent", RW, "DRIVER=" AP_DRV_VFIO "\n");
+	attrs_open(&w, s, MATRIX_DEV, true);
+	attr(&w, "uevent", RW, "DRIVER=" AP_DRV_VFIO "\n");
 	if (st->has_matrix_features)
-		rc = rc ? rc : putf(s, dirfd, "features", RO, "%s\n", st->matrix_features);
-	close(dirfd);
-	if (rc)
-		return rc;
+		attr(&w, "features", RO, "%s\n", st->matrix_features);
+	TRY(attrs_close(&w));
+	TRY(render_bus_dir(s, MATRIX_BUS, AP_DRV_VFIO));
+	TRY(render_bus_dir(s, MDEV_BUS, MDEV_DRV));
 	TRY(sbx_link(s, MATRIX_DEV "/subsystem", MATRIX_BUS));
-	TRY(sysfs_mkdirs(s, MATRIX_BUS "/devices", DIR_MODE));
-	TRY(sysfs_mkdirs(s, MATRIX_BUS "/drivers/" AP_DRV_VFIO, DIR_MODE));
-	TRY(sysfs_put_str(s, MATRIX_BUS "/drivers_autoprobe", RW, "1\n"));
-	TRY(sysfs_put_str(s, MATRIX_BUS "/drivers_probe", WO, ""));
-	TRY(sysfs_put_str(s, MATRIX_BUS "/uevent", WO, ""));
+	TRY(sbx_link(s, MATRIX_DEV "/driver", MATRIX_BUS "/drivers/" AP_DRV_VFIO));
 	TRY(sbx_link(s, MATRIX_BUS "/devices/matrix", MATRIX_DEV));
 	TRY(sbx_link(s, MATRIX_BUS "/drivers/" AP_DRV_VFIO "/matrix", MATRIX_DEV));
-	TRY(sbx_link(s, MATRIX_DEV "/driver", MATRIX_BUS "/drivers/" AP_DRV_VFIO));
-	TRY(sysfs_mkdirs(s, MDEV_BUS "/devices", DIR_MODE));
-	TRY(sysfs_mkdirs(s, MDEV_BUS "/drivers/" MDEV_DRV, DIR_MODE));
-	TRY(sysfs_put_str(s, MDEV_BUS "/drivers_autoprobe", RW, "1\n"));
-	TRY(sysfs_put_str(s, MDEV_BUS "/drivers_probe", WO, ""));
-	TRY(sysfs_put_str(s, MDEV_BUS "/uevent", WO, ""));
 	TRY(sysfs_mkdirs(s, MDEV_CLASS, DIR_MODE));
 	TRY(sbx_link(s, MDEV_CLASS "/matrix", MATRIX_DEV));
-	dirfd = mkdir_open(s, MDEV_TYPE);
-	if (dirfd < 0)
-		return dirfd;
-	rc = rc ? rc : putf(s, dirfd, "name", RO, "VFIO AP Passthrough Device\n");
-	rc = rc ? rc : putf(s, dirfd, "device_api", RO, "vfio-ap\n");
-	rc = rc ? rc : putf(s, dirfd, "create", WO, "%s", "");
-	close(dirfd);
-	if (rc)
-		return rc;
 	TRY(sysfs_mkdirs(s, MDEV_TYPE "/devices", DIR_MODE));
+	attrs_open(&w, s, MDEV_TYPE, false);
+	attr(&w, "name", RO, "VFIO AP Passthrough Device\n");
+	attr(&w, "device_api", RO, "vfio-ap\n");
+	attr_text(&w, "create", WO, "");
+	TRY(attrs_close(&w));
 	return sbx_render_available(s, st);
 }
 
@@ -406,30 +415,25 @@ static int render_matrix_device(struct sysfs *s, const struct ap_state *st)
 int sbx_render_mdev_matrix(struct sysfs *s, const struct ap_state *st, const struct ap_mdev *m)
 {
 	char rel[REL_MAX], cdoms[CDOMS_STR_MAX], config[AP_CONFIG_STR_MAX], *text;
-	int dirfd, rc;
+	struct attrs w;
 
 	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s", m->uuid);
-	dirfd = sysfs_dir(s, rel);
-	if (dirfd < 0)
-		return dirfd;
+	attrs_open(&w, s, rel, false);
 	text = matrix_render(&m->matrix.apm, &m->matrix.aqm, st->max_adapter, st->max_domain);
-	rc = text ? sysfs_put_at(s, dirfd, "matrix", RO, text, strlen(text)) : -ENOMEM;
+	attr_text(&w, "matrix", RO, text);
 	free(text);
-	if (!rc && kgen_has(st->kernel, KF_DYNAMIC)) {
+	if (kgen_has(st->kernel, KF_DYNAMIC)) {
 		text = matrix_render(&m->guest.apm, &m->guest.aqm, st->max_adapter, st->max_domain);
-		rc = text ? sysfs_put_at(s, dirfd, "guest_matrix", RO, text, strlen(text)) : -ENOMEM;
+		attr_text(&w, "guest_matrix", RO, text);
 		free(text);
 	}
-	if (!rc) {
-		cdoms_render(&m->matrix.adm, st->max_domain, cdoms);
-		rc = sysfs_put_at(s, dirfd, "control_domains", RO, cdoms, strlen(cdoms));
-	}
-	if (!rc && kgen_has(st->kernel, KF_AP_CONFIG)) {
+	cdoms_render(&m->matrix.adm, st->max_domain, cdoms);
+	attr_text(&w, "control_domains", RO, cdoms);
+	if (kgen_has(st->kernel, KF_AP_CONFIG)) {
 		ap_config_render(&m->matrix, config);
-		rc = sysfs_put_at(s, dirfd, "ap_config", RW, config, strlen(config));
+		attr_text(&w, "ap_config", RW, config);
 	}
-	close(dirfd);
-	return rc;
+	return attrs_close(&w);
 }
 
 int sbx_render_mdev(struct sysfs *s, const struct ap_state *st, const struct ap_mdev *m)
@@ -440,18 +444,14 @@ int sbx_render_mdev(struct sysfs *s, const struct ap_state *st, const struct ap_
 		"remove",
 	};
 	char rel[REL_MAX], link[PATH_MAX];
-	int dirfd, rc = 0;
+	struct attrs w;
 
 	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s", m->uuid);
-	dirfd = mkdir_open(s, rel);
-	if (dirfd < 0)
-		return dirfd;
+	attrs_open(&w, s, rel, true);
 	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
-		rc = rc ? rc : putf(s, dirfd, writers[i], WO, "%s", "");
-	rc = rc ? rc : putf(s, dirfd, "uevent", RW, "DRIVER=" MDEV_DRV "\nMDEV_TYPE=passthrough\n");
-	close(dirfd);
-	if (rc)
-		return rc;
+		attr_text(&w, writers[i], WO, "");
+	attr(&w, "uevent", RW, "DRIVER=" MDEV_DRV "\nMDEV_TYPE=passthrough\n");
+	TRY(attrs_close(&w));
 	TRY(sbx_render_mdev_matrix(s, st, m));
 	snprintf(link, sizeof(link), "%s/driver", rel);
 	TRY(sbx_link(s, link, MDEV_BUS "/drivers/" MDEV_DRV));
@@ -504,7 +504,6 @@ int sbx_render(struct sysfs *s, const struct ap_state *st)
 	TRY(sbx_render_bindings(s, st));
 	if (st->matrix_present) {
 		TRY(render_matrix_device(s, st));
-		/* the kernel lists mdevs newest first; the sandbox keeps them oldest first */
 		for (size_t i = 0; i < st->nmdevs; i++)
 			TRY(sbx_render_mdev(s, st, &st->mdevs[i]));
 	}

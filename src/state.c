@@ -7,18 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "masksyntax.h"
 #include "paths.h"
 #include "sandbox.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* "05.0047" exactly as the AP bus names queue devices */
 static bool parse_queue_name(const char *n, unsigned *a, unsigned *d)
@@ -30,7 +22,7 @@ static bool parse_queue_name(const char *n, unsigned *a, unsigned *d)
 	for (int i = 0, j = 0; i < 7; i++) {
 		if (i == 2)
 			continue;
-		if ((v[j++] = hexval(n[i])) < 0)
+		if ((v[j++] = ascii_hexval(n[i])) < 0)
 			return false;
 	}
 	*a = (unsigned)(v[0] * 16 + v[1]);
@@ -42,8 +34,8 @@ static bool parse_card_name(const char *n, unsigned *a)
 {
 	int hi, lo;
 
-	if (strncmp(n, "card", 4) || strlen(n) != 6 || (hi = hexval(n[4])) < 0 ||
-	    (lo = hexval(n[5])) < 0)
+	if (strncmp(n, "card", 4) || strlen(n) != 6 || (hi = ascii_hexval(n[4])) < 0 ||
+	    (lo = ascii_hexval(n[5])) < 0)
 		return false;
 	*a = (unsigned)(hi * 16 + lo);
 	return true;

@@ -91,8 +91,9 @@ example_state() {
 	assert_line "  B  $UUID2  in use by a guest"
 	assert_line "     adapters         5,6"
 	assert_line "     domains          4,0xab"
-	assert_line --regexp '^     06\.00ab +no$'
-	assert_line --regexp '^     05\.0004 +yes$'
+	assert_line "     matrix (4 APQNs)       guest_matrix (2 APQNs)"
+	assert_line "     05.0004                05.0004"
+	assert_line "     06.00ab                -"
 	assert_line "     matrix           2 APQNs, all in guest_matrix"
 }
 
