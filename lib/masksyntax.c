@@ -390,6 +390,7 @@ void mask_edit_format(const struct idset *old, const struct idset *new_,
 {
 	size_t len = 0;
 	unsigned id = 0;
+	char a[ID_STR_MAX], b[ID_STR_MAX];
 
 	buf[0] = '\0';
 	while (id < IDSET_BITS) {
@@ -406,10 +407,12 @@ void mask_edit_format(const struct idset *old, const struct idset *new_,
 		       idset_has(new_, end + 1) == is)
 			end++;
 		if (end - id >= 2) {
-			append(buf, size, &len, "%s%c%u-%u", len ? "," : "", sign, id, end);
+			append(buf, size, &len, "%s%c%s-%s", len ? "," : "", sign, id_format(id, a),
+			       id_format(end, b));
 		} else {
 			for (unsigned i = id; i <= end; i++)
-				append(buf, size, &len, "%s%c%u", len ? "," : "", sign, i);
+				append(buf, size, &len, "%s%c%s", len ? "," : "", sign,
+				       id_format(i, a));
 		}
 		id = end + 1;
 	}

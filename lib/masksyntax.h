@@ -48,13 +48,13 @@ enum mask_edit_form {
 int mask_edit_parse(const char *s, const struct idset *cur, struct idset *out,
 		    enum mask_edit_form *form, struct diag *d);
 
-/* Longest relative edit: 256 terms of "+255,", and the NUL. */
-#define MASK_EDIT_MAX 1290
+/* Longest relative edit: 256 terms of "+0xff,", and the NUL. */
+#define MASK_EDIT_MAX 1540
 
 /*
- * The relative edit that turns old into new, e.g. "-5,-6" or "+0-15"
- * (decimal, ascending); "" when they are equal. With only_clear or
- * only_set, just those terms.
+ * The relative edit that turns old into new, e.g. "-5,-6" or "+0-0x0f"
+ * (IDs as id_format() writes them, ascending); "" when they are equal. With
+ * MASK_EDIT_CLEARS or MASK_EDIT_SETS, just those terms.
  */
 enum mask_edit_part {
 	MASK_EDIT_ALL,

@@ -141,3 +141,56 @@ int rules_default_domain(const struct apqnset *queues, const struct idset *aqmas
 			best = (int)q;
 	return best;
 }
+
+bool rules_mask_inuse_checked(struct kgen g)
+{
+	return kgen_has(g, KF_DYNAMIC);
+}
+
+void rules_mask_inuse_region(struct kgen g, bool is_apmask, const struct idset *old,
+			     const struct idset *new_, const struct idset *other,
+			     struct idset *region_apm, struct idset *region_aqm)
+{
+	struct idset set = idset_minus(new_, old), wide;
+
+	if (kgen_has(g, KF_INUSE_ALL_BITS))
+		idset_fill(&wide);
+	else
+		wide = *other;
+	if (idset_empty(&set))
+		idset_clear(&wide);
+	*region_apm = is_apmask ? set : wide;
+	*region_aqm = is_apmask ? wide : set;
+}
+
+bool rules_matrix_overlap(const struct ap_matrix *m, const struct idset *apm,
+			  const struct idset *aqm, struct idset *oapm, struct idset *oaqm)
+{
+	*oapm = idset_and(&m->apm, apm);
+	*oaqm = idset_and(&m->aqm, aqm);
+	if (idset_empty(oapm) || idset_empty(oaqm)) {
+		idset_clear(oapm);
+		idset_clear(oaqm);
+		return false;
+	}
+	return true;
+}
+
+void rules_guest_queue_gone(struct ap_matrix *guest, unsigned adapter, unsigned domain)
+{
+	if (idset_has(&guest->apm, adapter) && idset_has(&guest->aqm, domain))
+		idset_del(&guest->apm, adapter);
+}
+
+void rules_log_inuse(struct kgen g, const char *holder, unsigned a, unsigned d,
+		     char buf[LOG_LINE_MAX])
+{
+	if (kgen_has(g, KF_NEW_LOG_TEXT))
+		snprintf(buf, LOG_LINE_MAX,
+			 "vfio_ap_mdev %s: Can not reserve queue %02x.%04x for host driver: in use "
+			 "by mdev", holder, a, d);
+	else
+		snprintf(buf, LOG_LINE_MAX,
+			 "vfio_ap_mdev %s: Userspace may not re-assign queue %02x.%04x already "
+			 "assigned to %s", holder, a, d, holder);
+}

@@ -91,6 +91,35 @@ void rules_guest_matrix(const struct ap_matrix *assigned, const struct ap_matrix
 			const struct apqnset *ready, struct ap_matrix *guest);
 
 /*
+ * A write to apmask (is_apmask) or aqmask that sets bits moves APQNs to the
+ * host's default drivers. The kernel's in-use check (section 3.1, step 5)
+ * asks vfio_ap whether any mdev holds an APQN of a region: the newly set IDs
+ * times the current other mask (6.0 to 6.18), or times every ID (6.19 and
+ * later). Before 6.0 the kernel checks nothing; the region is then what moves
+ * to the host, for apctl's own check. Empty when no bit is set.
+ */
+void rules_mask_inuse_region(struct kgen g, bool is_apmask, const struct idset *old,
+			     const struct idset *new_, const struct idset *other,
+			     struct idset *region_apm, struct idset *region_aqm);
+/* Whether the kernel refuses a mask write that takes APQNs from an mdev (EBUSY). */
+bool rules_mask_inuse_checked(struct kgen g);
+
+/* The APQNs of m's matrix inside apm x aqm: (m.apm & apm) x (m.aqm & aqm). */
+bool rules_matrix_overlap(const struct ap_matrix *m, const struct idset *apm,
+			  const struct idset *aqm, struct idset *oapm, struct idset *oaqm);
+
+/*
+ * A queue left vfio_ap (unbound or removed): if it was in the guest's APCB,
+ * its adapter leaves the guest (section 4.3); nothing is recomputed.
+ */
+void rules_guest_queue_gone(struct ap_matrix *guest, unsigned adapter, unsigned domain);
+
+/* The kernel's log line when the in-use check finds APQN (a, d) held by mdev holder. */
+#define LOG_LINE_MAX 256
+void rules_log_inuse(struct kgen g, const char *holder, unsigned a, unsigned d,
+		     char buf[LOG_LINE_MAX]);
+
+/*
  * The domain the AP bus picks as its default (ap_select_domain): of the
  * domains in the host configuration and in aqmask, the one with the most
  * queues, the lowest on a tie; -1 if there is none.

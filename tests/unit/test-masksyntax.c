@@ -281,7 +281,8 @@ int main(void)
 	edit_is("0-255", "0-4,7-255", MASK_EDIT_ALL, "-5,-6");
 	edit_is("0-4,7-255", "0-255", MASK_EDIT_ALL, "+5,+6");
 	edit_is("0-255", "0-255", MASK_EDIT_ALL, "");
-	edit_is("0-255", "0x10-0xff", MASK_EDIT_ALL, "-0-15");
+	edit_is("0-255", "0x10-0xff", MASK_EDIT_ALL, "-0-0x0f");
+	edit_is("0-255", "0-0x46,0x48-0xff", MASK_EDIT_ALL, "-0x47");
 	edit_is("1-3", "4-6", MASK_EDIT_ALL, "-1-3,+4-6");
 	edit_is("1-3", "4-6", MASK_EDIT_CLEARS, "-1-3");
 	edit_is("1-3", "4-6", MASK_EDIT_SETS, "+4-6");

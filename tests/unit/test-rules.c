@@ -143,6 +143,65 @@ int main(void)
 		free(ready);
 	}
 
+	/* the in-use region of a mask write (spec 3.1 step 5) */
+	{
+		struct idset all = ids("0-255"), old = ids("0-4,7-255"), new_ = ids("0-5,7-255");
+		struct idset other = ids("0-3,5-255"), ra, rq;
+
+		rules_mask_inuse_region((struct kgen){ 6, 18 }, true, &old, &new_, &other, &ra, &rq);
+		ok(same(&ra, "5") && idset_equal(&rq, &other),
+		   "6.0-6.18, apmask +5: adapter 5 x the current aqmask");
+		rules_mask_inuse_region(KGEN_NEWEST, true, &old, &new_, &other, &ra, &rq);
+		ok(same(&ra, "5") && idset_equal(&rq, &all), "6.19, apmask +5: adapter 5 x every domain");
+		rules_mask_inuse_region(KGEN_NEWEST, false, &old, &new_, &other, &ra, &rq);
+		ok(same(&rq, "5") && idset_equal(&ra, &all), "6.19, aqmask +5: every adapter x domain 5");
+		rules_mask_inuse_region((struct kgen){ 6, 0 }, false, &old, &new_, &other, &ra, &rq);
+		ok(same(&rq, "5") && idset_equal(&ra, &other), "6.0, aqmask +5: the current apmask x 5");
+		rules_mask_inuse_region(KGEN_NEWEST, true, &new_, &old, &other, &ra, &rq);
+		ok(idset_empty(&ra) && idset_empty(&rq), "clearing bits checks nothing");
+		ok(!rules_mask_inuse_checked((struct kgen){ 5, 19 }), "before 6.0 nothing is checked");
+		ok(rules_mask_inuse_checked((struct kgen){ 6, 0 }), "6.0 checks");
+	}
+	/* overlap of a matrix with a region */
+	{
+		struct ap_matrix m = { ids("5,6"), ids("4,0x47"), ids("") };
+		struct idset a = ids("5"), q = ids("0-255"), oa, oq, none = ids("");
+
+		ok(rules_matrix_overlap(&m, &a, &q, &oa, &oq) && same(&oa, "5") && same(&oq, "4,0x47"),
+		   "overlap with adapter 5 x all");
+		ok(!rules_matrix_overlap(&m, &a, &none, &oa, &oq) && idset_empty(&oa),
+		   "no domains, no overlap");
+		m.aqm = ids("");
+		ok(!rules_matrix_overlap(&m, &a, &q, &oa, &oq),
+		   "an mdev without domains never holds an APQN");
+	}
+	/* a queue leaving vfio_ap (spec 4.3) */
+	{
+		struct ap_matrix gm = { ids("5,6"), ids("4,0x47"), ids("") };
+
+		rules_guest_queue_gone(&gm, 6, 0x47);
+		ok(same(&gm.apm, "5") && same(&gm.aqm, "4,0x47"), "06.0047 gone: adapter 6 leaves");
+		rules_guest_queue_gone(&gm, 6, 4);
+		ok(same(&gm.apm, "5"), "an adapter already out stays out");
+		rules_guest_queue_gone(&gm, 5, 0x10);
+		ok(same(&gm.apm, "5"), "a queue outside the guest changes nothing");
+	}
+	/* the kernel's log lines */
+	{
+		char line[LOG_LINE_MAX];
+		const char *u = "62177883-f1bb-47f0-914d-32a22e3a8804";
+
+		rules_log_inuse(KGEN_NEWEST, u, 5, 0x54, line);
+		is_str(line,
+		       "vfio_ap_mdev 62177883-f1bb-47f0-914d-32a22e3a8804: Can not reserve queue "
+		       "05.0054 for host driver: in use by mdev", "new log text");
+		rules_log_inuse((struct kgen){ 6, 14 }, u, 5, 0x54, line);
+		is_str(line,
+		       "vfio_ap_mdev 62177883-f1bb-47f0-914d-32a22e3a8804: Userspace may not "
+		       "re-assign queue 05.0054 already assigned to "
+		       "62177883-f1bb-47f0-914d-32a22e3a8804", "old log text");
+	}
+
 	/* default domain */
 	{
 		struct apqnset *q = calloc(1, sizeof(*q));
