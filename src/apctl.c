@@ -91,6 +91,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "show", cmd_show },
+	{ "reserve", cmd_reserve },
+	{ "release", cmd_release },
 	{ "sandbox", cmd_sandbox },
 };
 
@@ -102,6 +104,10 @@ static const char main_help[] =
 	"\n"
 	"Commands:\n"
 	"  show [UUID]                 the AP configuration, or one mdev\n"
+	"  reserve                     take APQNs from the host's default drivers for\n"
+	"                              vfio_ap (--adapters, --domains, --apqns, --apmask,\n"
+	"                              --aqmask)\n"
+	"  release                     give APQNs back to the host (--adapters, --domains)\n"
 	"  sandbox create DIR          make a sandbox: an emulated AP bus to rehearse on\n"
 	"\n"
 	"Options:\n"

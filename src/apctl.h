@@ -44,10 +44,16 @@ int common_option(struct ctx *ctx, int opt, const char *arg);
 /* Opens ctx->root: EXIT_OK, or EXIT_NOTFOUND with a message. */
 int open_root(const struct ctx *ctx, struct sysfs *s);
 
+/* "EBUSY" for EBUSY; errno_parse() reads a name or a number (-1 if neither). */
+const char *errno_name(int e);
+int errno_parse(const char *s);
+
 /* Flushes stdout: EXIT_OK, or EXIT_RUNTIME with a message when the output was lost. */
 int finish_output(int rc);
 
 int cmd_show(struct ctx *ctx, int argc, char **argv);
+int cmd_reserve(struct ctx *ctx, int argc, char **argv);
+int cmd_release(struct ctx *ctx, int argc, char **argv);
 int cmd_sandbox(struct ctx *ctx, int argc, char **argv);
 
 #endif

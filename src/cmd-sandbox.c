@@ -2,6 +2,7 @@
 /* apctl sandbox: make sandboxes and drive their emulated kernel. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,197 @@ static const char sandbox_help[] =
 	"Usage: apctl sandbox COMMAND ...\n"
 	"\n"
 	"Commands:\n"
-	"  create DIR    write a sandbox (see 'apctl sandbox create --help')\n";
+	"  create DIR                      write a sandbox\n"
+	"  write [-n] ATTRIBUTE VALUE      write to an attribute as a process would\n"
+	"  fault [ATTRIBUTE ERRNO [N]]     make the Nth write to an attribute fail\n"
+	"\n"
+	"Run 'apctl sandbox COMMAND --help' for the options of a command.\n";
+
+static const char write_help[] =
+	"Usage: apctl --root DIR sandbox write [-n] ATTRIBUTE VALUE\n"
+	"\n"
+	"Write VALUE to ATTRIBUTE of the sandbox at DIR the way a process writing to\n"
+	"sysfs would: one write() of VALUE and a newline (as echo adds one), through\n"
+	"the emulated kernel and nothing of apctl's own. ATTRIBUTE is relative to the\n"
+	"root, e.g. sys/bus/ap/apmask. Exits 0 when the kernel accepts, 1 with the\n"
+	"errno's name when it refuses.\n"
+	"\n"
+	"Options:\n"
+	"  -n               no newline after VALUE (as echo -n)\n"
+	"  -r, --root DIR   the sandbox\n"
+	"  -h, --help       print this help\n";
+
+static const char fault_help[] =
+	"Usage: apctl --root DIR sandbox fault ATTRIBUTE ERRNO [N]\n"
+	"       apctl --root DIR sandbox fault [--clear]\n"
+	"\n"
+	"Make the Nth write from now (default: the next) to ATTRIBUTE of the sandbox\n"
+	"at DIR fail with ERRNO (a name such as EIO, or a number), to rehearse what a\n"
+	"failing write does. ATTRIBUTE is the attribute's own path relative to the\n"
+	"root, where * stands for any name: sys/devices/vfio_ap/matrix/*/assign_domain.\n"
+	"Without arguments, list the faults waiting; --clear removes them.\n"
+	"\n"
+	"Options:\n"
+	"      --clear      remove every fault\n"
+	"  -r, --root DIR   the sandbox\n"
+	"  -j, --json       list as JSON\n"
+	"  -h, --help       print this help\n";
+
+/* The sandbox at ctx->root, opened: EXIT_OK, or the exit code with a message. */
+static int open_sandbox(const struct ctx *ctx, const char *cmd, struct sysfs *s)
+{
+	int rc = open_root(ctx, s);
+
+	if (rc)
+		return rc;
+	if (!s->sandbox) {
+		sysfs_close(s);
+		return usage_error(cmd, "%s is not a sandbox (it has no %s file); give one with "
+				   "--root", ctx->root, SANDBOX_MARKER);
+	}
+	return EXIT_OK;
+}
+
+static int sandbox_write_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
+	bool newline = true;
+	const char *attr, *value;
+	struct sysfs s;
+	char *buf;
+	size_t len;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "+" COMMON_SHORTOPTS "n", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(write_help, stdout);
+			return finish_output(EXIT_OK);
+		}
+		if (opt == 'n')
+			newline = false;
+		else if (!common_option(ctx, opt, optarg))
+			return option_error("sandbox write", opt, argv);
+	}
+	if (argc - optind != 2)
+		return usage_error("sandbox write", "give an ATTRIBUTE and a VALUE");
+	attr = argv[optind];
+	value = argv[optind + 1];
+	while (*attr == '/')
+		attr++;
+	rc = open_sandbox(ctx, "sandbox write", &s);
+	if (rc)
+		return rc;
+	len = strlen(value);
+	buf = malloc(len + 2);
+	if (!buf) {
+		sysfs_close(&s);
+		return EXIT_RUNTIME;
+	}
+	memcpy(buf, value, len);
+	if (newline)
+		buf[len++] = '\n';
+	rc = sysfs_write(&s, attr, buf, len);
+	free(buf);
+	sysfs_close(&s);
+	if (rc) {
+		errmsg("%s: %s (%s)", attr, errno_name(-rc), strerror(-rc));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+static int list_faults(const struct ctx *ctx, struct sysfs *s)
+{
+	int err = 0;
+	char *text = sysfs_read_alloc(s, SANDBOX_FAULTS, &err), *save = NULL;
+	struct json_object *arr = ctx->json ? json_object_new_array() : NULL;
+
+	for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char pattern[PATH_MAX];
+		int e, n;
+
+		if (line[0] == '#' || sscanf(line, "%4095s %d %d", pattern, &e, &n) != 3)
+			continue;
+		if (arr) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "attribute", json_object_new_string(pattern));
+			json_object_object_add(o, "errno", json_object_new_string(errno_name(e)));
+			json_object_object_add(o, "write", json_object_new_int(n));
+			json_object_array_add(arr, o);
+		} else {
+			printf("%s %s %d\n", pattern, errno_name(e), n);
+		}
+	}
+	free(text);
+	if (arr)
+		json_print(stdout, arr);
+	return finish_output(EXIT_OK);
+}
+
+static int sandbox_fault_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		COMMON_LONGOPTS,
+		{ "clear", no_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool clear = false;
+	struct sysfs s;
+	char line[PATH_MAX + 64];
+	int opt, rc, e = 0;
+	unsigned n = 1;
+
+	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(fault_help, stdout);
+			return finish_output(EXIT_OK);
+		}
+		if (opt == 'c')
+			clear = true;
+		else if (!common_option(ctx, opt, optarg))
+			return option_error("sandbox fault", opt, argv);
+	}
+	argc -= optind;
+	argv += optind;
+	if ((clear && argc) || argc == 1 || argc > 3)
+		return usage_error("sandbox fault", "give ATTRIBUTE ERRNO [N], or --clear, or nothing");
+	if (argc >= 2) {
+		struct diag d;
+
+		if (!argv[0][0] || strpbrk(argv[0], " \t\n"))
+			return usage_error("sandbox fault", "'%s' is not an attribute path", argv[0]);
+		e = errno_parse(argv[1]);
+		if (e <= 0)
+			return usage_error("sandbox fault", "'%s' is not an errno (EIO, EBUSY, 5, ...)",
+					   argv[1]);
+		if (argc == 3 && (id_parse(argv[2], 1000000, "write count", &n, &d) || !n))
+			return usage_error("sandbox fault", "'%s' is not a write count (1 for the "
+					   "next write)", argv[2]);
+	}
+	rc = open_sandbox(ctx, "sandbox fault", &s);
+	if (rc)
+		return rc;
+	if (clear) {
+		rc = sysfs_remove(&s, SANDBOX_FAULTS);
+		rc = rc == -ENOENT ? 0 : rc;
+	} else if (argc) {
+		snprintf(line, sizeof(line), "%s %d %u\n", argv[0][0] == '/' ? argv[0] + 1 : argv[0],
+			 e, n);
+		rc = sysfs_append(&s, SANDBOX_FAULTS, line);
+	} else {
+		rc = list_faults(ctx, &s);
+		sysfs_close(&s);
+		return rc;
+	}
+	sysfs_close(&s);
+	if (rc) {
+		errmsg("cannot change %s/%s: %s", ctx->root, SANDBOX_FAULTS, strerror(-rc));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
 
 enum {
 	OPT_ADAPTERS = 0x100,
@@ -275,5 +466,9 @@ int cmd_sandbox(struct ctx *ctx, int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "create"))
 		return sandbox_create_cmd(ctx, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "write"))
+		return sandbox_write_cmd(ctx, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "fault"))
+		return sandbox_fault_cmd(ctx, argc - 1, argv + 1);
 	return usage_error("sandbox", "unknown sandbox command '%s'", argv[1]);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apctl.h"
 #include "masksyntax.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -156,4 +157,30 @@ void text_apqnset(FILE *f, const struct apqnset *s, const char *indent)
 	}
 	fputc('\n', f);
 	free(g);
+}
+
+const char *errno_name(int e)
+{
+	static char buf[16];
+	const char *name = strerrorname_np(e);
+
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "errno %d", e);
+	return buf;
+}
+
+int errno_parse(const char *s)
+{
+	char *end;
+	long v;
+
+	for (int e = 1; e < 200; e++) {
+		const char *name = strerrorname_np(e);
+
+		if (name && !strcmp(name, s))
+			return e;
+	}
+	v = strtol(s, &end, 10);
+	return (*s && !*end && v > 0 && v < 4096) ? (int)v : -1;
 }

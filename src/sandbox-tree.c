@@ -296,6 +296,26 @@ static void queue_rel(unsigned a, unsigned d, char *buf, size_t size)
 	snprintf(buf, size, AP_DEVICES "/card%02x/%02x.%04x", a, a, d);
 }
 
+/* What driver_override shows: the driver named, or "(null)" as for any device. */
+static const char *queue_override(const struct ap_state *st, unsigned a, unsigned d)
+{
+	for (size_t i = 0; i < st->noverrides; i++)
+		if (st->overrides[i].adapter == a && st->overrides[i].domain == d)
+			return st->overrides[i].driver;
+	return "(null)";
+}
+
+int sbx_render_override(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d)
+{
+	char rel[REL_MAX];
+	struct attrs w;
+
+	queue_rel(a, d, rel, sizeof(rel));
+	attrs_open(&w, s, rel, false);
+	attr(&w, "driver_override", RW, "%s\n", queue_override(st, a, d));
+	return attrs_close(&w);
+}
+
 /* The driver link and the attributes that the bound driver adds. */
 int sbx_render_queue_driver(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d)
 {
@@ -353,7 +373,7 @@ static int render_queue(struct sysfs *s, const struct ap_state *st, unsigned a, 
 	attr(&w, "chkstop", RO, "%d\n", c->chkstop);
 	attr(&w, "ap_functions", RO, "0x%08X\n", c->functions);
 	if (kgen_has(st->kernel, KF_DRIVER_OVERRIDE))
-		attr(&w, "driver_override", RW, "\n");
+		attr(&w, "driver_override", RW, "%s\n", queue_override(st, a, d));
 	TRY(attrs_close(&w));
 	TRY(link_ap_device(s, rel));
 	return sbx_render_queue_driver(s, st, a, d);
@@ -467,9 +487,9 @@ int sbx_render_mdev(struct sysfs *s, const struct ap_state *st, const struct ap_
 	return sbx_link(s, link, rel);
 }
 
-int sbx_render_mdev_list(struct sysfs *s, const struct ap_state *st)
+int sbx_render_private(struct sysfs *s, const struct ap_state *st)
 {
-	size_t size = 128 + st->nmdevs * 64, len = 0;
+	size_t size = 256 + st->nmdevs * 64 + st->noverrides * 48, len = 0;
 	char *text = malloc(size);
 	int rc;
 
@@ -481,6 +501,13 @@ int sbx_render_mdev_list(struct sysfs *s, const struct ap_state *st)
 		len += (size_t)snprintf(text + len, size - len, "%s attached=%d\n",
 					st->mdevs[i].uuid, st->mdevs[i].in_use == 1);
 	rc = sysfs_put(s, SANDBOX_MDEVS, RW, text, len);
+	len = (size_t)snprintf(text, size, "# queues with a driver_override: APQN DRIVER\n");
+	for (size_t i = 0; i < st->noverrides; i++)
+		len += (size_t)snprintf(text + len, size - len, "%02x.%04x %s\n",
+					st->overrides[i].adapter, st->overrides[i].domain,
+					st->overrides[i].driver);
+	if (!rc)
+		rc = sysfs_put(s, SANDBOX_OVERRIDES, RW, text, len);
 	free(text);
 	return rc;
 }
@@ -507,5 +534,80 @@ int sbx_render(struct sysfs *s, const struct ap_state *st)
 		for (size_t i = 0; i < st->nmdevs; i++)
 			TRY(sbx_render_mdev(s, st, &st->mdevs[i]));
 	}
-	return sbx_render_mdev_list(s, st);
+	return sbx_render_private(s, st);
+}
+
+static const struct ap_mdev *find_mdev(const struct ap_state *st, const char *uuid)
+{
+	for (size_t i = 0; i < st->nmdevs; i++)
+		if (!strcmp(st->mdevs[i].uuid, uuid))
+			return &st->mdevs[i];
+	return NULL;
+}
+
+static bool same_matrix(const struct ap_matrix *a, const struct ap_matrix *b)
+{
+	return idset_equal(&a->apm, &b->apm) && idset_equal(&a->aqm, &b->aqm) &&
+	       idset_equal(&a->adm, &b->adm);
+}
+
+static bool same_private(const struct ap_state *old, const struct ap_state *st)
+{
+	if (old->nmdevs != st->nmdevs || old->noverrides != st->noverrides)
+		return false;
+	for (size_t i = 0; i < st->nmdevs; i++)
+		if (strcmp(old->mdevs[i].uuid, st->mdevs[i].uuid) ||
+		    (old->mdevs[i].in_use == 1) != (st->mdevs[i].in_use == 1))
+			return false;
+	return !memcmp(old->overrides, st->overrides, st->noverrides * sizeof(*st->overrides));
+}
+
+static bool queue_shows_same(const struct ap_state *old, const struct ap_state *st, unsigned a,
+			     unsigned d)
+{
+	const char *o = state_queue_driver_name(old, a, d), *n = state_queue_driver_name(st, a, d);
+
+	if (!o != !n || (o && strcmp(o, n)))
+		return false;
+	return state_queue_driver(st, a, d) != QDRV_VFIO ||
+	       state_vfio_status(old, a, d) == state_vfio_status(st, a, d);
+}
+
+int sbx_sync(struct sysfs *s, const struct ap_state *old, const struct ap_state *st)
+{
+	bool rebound = false;
+
+	if (!idset_equal(&old->apmask, &st->apmask) || !idset_equal(&old->aqmask, &st->aqmask) ||
+	    old->ap_domain != st->ap_domain)
+		TRY(sbx_render_masks(s, st));
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		idset_foreach(d, &st->queues.dom[a]) {
+			const char *o = state_queue_driver_name(old, a, (unsigned)d);
+
+			if (queue_shows_same(old, st, a, (unsigned)d))
+				continue;
+			if (o)
+				TRY(sbx_unrender_queue_driver(s, a, (unsigned)d, o));
+			TRY(sbx_render_queue_driver(s, st, a, (unsigned)d));
+			rebound = true;
+		}
+	}
+	if (rebound)
+		TRY(sbx_render_bindings(s, st));
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		const struct ap_mdev *m = &st->mdevs[i], *was = find_mdev(old, m->uuid);
+
+		if (!was)
+			TRY(sbx_render_mdev(s, st, m));
+		else if (!same_matrix(&was->matrix, &m->matrix) ||
+			 !same_matrix(&was->guest, &m->guest))
+			TRY(sbx_render_mdev_matrix(s, st, m));
+	}
+	if (old->available_instances != st->available_instances)
+		TRY(sbx_render_available(s, st));
+	for (size_t i = 0; i < old->noverrides; i++)
+		TRY(sbx_render_override(s, st, old->overrides[i].adapter, old->overrides[i].domain));
+	for (size_t i = 0; i < st->noverrides; i++)
+		TRY(sbx_render_override(s, st, st->overrides[i].adapter, st->overrides[i].domain));
+	return same_private(old, st) ? 0 : sbx_render_private(s, st);
 }

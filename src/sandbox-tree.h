@@ -15,6 +15,10 @@ int sbx_unrender_queue_driver(struct sysfs *s, unsigned a, unsigned d, const cha
 int sbx_render_available(struct sysfs *s, const struct ap_state *st);
 int sbx_render_mdev(struct sysfs *s, const struct ap_state *st, const struct ap_mdev *m);
 int sbx_render_mdev_matrix(struct sysfs *s, const struct ap_state *st, const struct ap_mdev *m);
-int sbx_render_mdev_list(struct sysfs *s, const struct ap_state *st);
+int sbx_render_override(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d);
+/* What the emulated kernel keeps that sysfs does not show: mdev order, guests, overrides. */
+int sbx_render_private(struct sysfs *s, const struct ap_state *st);
+/* Rewrites what differs between two states of the same sandbox. */
+int sbx_sync(struct sysfs *s, const struct ap_state *old, const struct ap_state *st);
 
 #endif

@@ -14,9 +14,6 @@
 #include "paths.h"
 #include "sandbox-tree.h"
 
-/* Sysfs attributes take at most one page per write (section 1.1). */
-#define SYSFS_PAGE_SIZE 4096
-
 void sandbox_spec_demo(struct sandbox_spec *sp)
 {
 	static const unsigned domains[] = { 0x04, 0x47, 0xab, 0xff };
@@ -267,31 +264,100 @@ out:
 	return rc;
 }
 
-int sandbox_store(struct sysfs *s, const char *rel, const void *buf, size_t len)
-{
-	struct stat st;
-	int fd;
-
-	(void)buf;
-	fd = sysfs_openat(s, rel, O_PATH, 0);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st)) {
-		close(fd);
-		return -errno;
-	}
-	close(fd);
-	/* kernfs refuses to open an attribute without a store function for writing */
-	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0222))
-		return -EACCES;
-	if (len == 0)
-		return 0;
-	if (len > SYSFS_PAGE_SIZE)
-		return -E2BIG;
-	return -EOPNOTSUPP;
-}
-
 void sandbox_unload(struct sysfs *s)
 {
 	(void)s;
+}
+
+/* Each line of a private file that is not a comment, to cb. */
+static int private_lines(struct sysfs *s, const char *rel, int (*cb)(char *line, void *ctx),
+			 void *ctx)
+{
+	int err = 0, rc = 0;
+	char *text = sysfs_read_alloc(s, rel, &err), *save = NULL;
+
+	if (!text)
+		return err == -ENOENT ? 0 : err;
+	for (char *line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save))
+		if (line[0] != '#')
+			rc = cb(line, ctx);
+	free(text);
+	return rc;
+}
+
+struct order {
+	struct ap_state *st;
+	struct ap_mdev *sorted;
+	bool *taken;
+	size_t n;
+};
+
+static int order_mdev(char *line, void *ctx)
+{
+	struct order *o = ctx;
+	char uuid[UUID_STR_MAX];
+	int attached = 0;
+
+	if (sscanf(line, "%36s attached=%d", uuid, &attached) < 1)
+		return -EINVAL;
+	for (size_t i = 0; i < o->st->nmdevs; i++) {
+		if (o->taken[i] || strcmp(o->st->mdevs[i].uuid, uuid))
+			continue;
+		o->taken[i] = true;
+		o->sorted[o->n] = o->st->mdevs[i];
+		o->sorted[o->n++].in_use = attached == 1;
+		break;
+	}
+	return 0;
+}
+
+static int add_override(char *line, void *ctx)
+{
+	struct ap_state *st = ctx;
+	char apqn[16], driver[DRIVER_NAME_MAX];
+	struct ap_override *o;
+	unsigned a, d;
+
+	if (sscanf(line, "%15s %31s", apqn, driver) != 2 || apqn_parse(apqn, &a, &d, NULL))
+		return -EINVAL;
+	o = realloc(st->overrides, (st->noverrides + 1) * sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	st->overrides = o;
+	o += st->noverrides++;
+	o->adapter = (uint8_t)a;
+	o->domain = (uint8_t)d;
+	snprintf(o->driver, sizeof(o->driver), "%s", driver);
+	return 0;
+}
+
+int sandbox_private_apply(struct sysfs *s, struct ap_state *st)
+{
+	struct order o = { st, NULL, NULL, 0 };
+	int rc;
+
+	if (st->nmdevs) {
+		o.sorted = calloc(st->nmdevs, sizeof(*o.sorted));
+		o.taken = calloc(st->nmdevs, sizeof(*o.taken));
+		if (!o.sorted || !o.taken) {
+			free(o.sorted);
+			free(o.taken);
+			return -ENOMEM;
+		}
+	}
+	rc = private_lines(s, SANDBOX_MDEVS, order_mdev, &o);
+	if (!rc) {
+		/* mdevs that the file does not know keep their place after the others */
+		for (size_t i = 0; i < st->nmdevs; i++)
+			if (!o.taken[i])
+				o.sorted[o.n++] = st->mdevs[i];
+		if (st->nmdevs)
+			memcpy(st->mdevs, o.sorted, st->nmdevs * sizeof(*st->mdevs));
+	}
+	free(o.sorted);
+	free(o.taken);
+	free(st->overrides);
+	st->overrides = NULL;
+	st->noverrides = 0;
+	return rc ? rc : private_lines(s, SANDBOX_OVERRIDES, add_override, st);
 }

@@ -21,6 +21,8 @@
 /* What the emulated kernel keeps in memory and sysfs does not show. */
 #define SANDBOX_DIR "apctl-sandbox.d"
 #define SANDBOX_MDEVS SANDBOX_DIR "/mdevs"
+#define SANDBOX_OVERRIDES SANDBOX_DIR "/overrides"
+#define SANDBOX_FAULTS SANDBOX_DIR "/faults"
 #define SANDBOX_LOG SANDBOX_DIR "/kernel.log"
 
 #define SANDBOX_MAX_TYPES 256
@@ -55,6 +57,12 @@ int sandbox_spec_state(const struct sandbox_spec *sp, struct ap_state **out);
  */
 int sandbox_create(const char *dir, const struct ap_state *st, struct sysfs *from,
 		   struct diag *d);
+
+/*
+ * Applies what the emulated kernel keeps to a state read from the tree: the
+ * mdevs' creation order (oldest first) and which ones a guest uses.
+ */
+int sandbox_private_apply(struct sysfs *s, struct ap_state *st);
 
 /* The generation a sandbox emulates, from its marker: 0 or -errno. */
 int sandbox_kernel(struct sysfs *s, struct kgen *g);

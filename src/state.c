@@ -135,9 +135,14 @@ static int add_driver(const char *name, unsigned char type, void *ctx)
 	return 0;
 }
 
-static int read_bindings(struct sysfs *s, struct ap_state *st)
+int state_read_bindings(struct sysfs *s, struct ap_state *st)
 {
-	int rc = sysfs_list(s, AP_BUS_DRIVERS, add_driver, st);
+	int rc;
+
+	st->ndrivers = 0;
+	st->vfio_loaded = st->default_loaded = false;
+	memset(st->qdrv, 0, sizeof(st->qdrv));
+	rc = sysfs_list(s, AP_BUS_DRIVERS, add_driver, st);
 
 	if (rc && rc != -ENOENT)
 		return rc;
@@ -275,6 +280,43 @@ static void probe_in_use(struct sysfs *s, struct ap_state *st, struct ap_mdev *m
 	}
 }
 
+/*
+ * Queues with a driver_override. The kernel allows one only while both masks
+ * are all ones, and refuses mask writes while one exists (spec 3.8), so with
+ * other masks there is nothing to read.
+ */
+static int read_overrides(struct sysfs *s, struct ap_state *st)
+{
+	struct idset all;
+
+	idset_fill(&all);
+	if (!kgen_has(st->kernel, KF_DRIVER_OVERRIDE) || !idset_equal(&st->apmask, &all) ||
+	    !idset_equal(&st->aqmask, &all))
+		return 0;
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		idset_foreach(d, &st->queues.dom[a]) {
+			char rel[PATH_MAX], buf[DRIVER_NAME_MAX + 2];
+			bool present;
+			struct ap_override *o;
+
+			snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/%02x.%04x/driver_override", a,
+				 a, d);
+			read_line(s, rel, buf, sizeof(buf), &present);
+			if (!present || !buf[0] || !strcmp(buf, "(null)"))
+				continue;
+			o = realloc(st->overrides, (st->noverrides + 1) * sizeof(*o));
+			if (!o)
+				return -ENOMEM;
+			st->overrides = o;
+			o += st->noverrides++;
+			o->adapter = (uint8_t)a;
+			o->domain = (uint8_t)d;
+			snprintf(o->driver, sizeof(o->driver), "%.*s", (int)sizeof(o->driver) - 1, buf);
+		}
+	}
+	return 0;
+}
+
 /* The oldest generation that has everything this sysfs offers. */
 static struct kgen detect_kernel(struct sysfs *s, const struct ap_state *st)
 {
@@ -355,7 +397,7 @@ int state_read(struct sysfs *s, unsigned flags, struct ap_state **out, struct di
 
 	rc = sysfs_list(s, AP_BUS_DEVICES, add_device, st);
 	if (!rc)
-		rc = read_bindings(s, st);
+		rc = state_read_bindings(s, st);
 	if (rc) {
 		diag_set(d, "cannot read the AP devices under %s: %s",
 			 sysfs_path(s, AP_BUS, path, sizeof(path)), strerror(-rc));
@@ -382,11 +424,29 @@ int state_read(struct sysfs *s, unsigned flags, struct ap_state **out, struct di
 			probe_in_use(s, st, &st->mdevs[i]);
 	}
 
+	for (size_t i = 0; i < st->nmdevs; i++)
+		if (st->mdevs[i].has_guest)
+			st->mdevs[i].guest.adm = idset_and(&st->mdevs[i].matrix.adm, &st->host.adm);
+
 	if (s->sandbox && sandbox_kernel(s, &st->kernel) == 0) {
 		st->kernel_source = KERNEL_FROM_SANDBOX;
+		rc = sandbox_private_apply(s, st);
+		if (rc) {
+			diag_set(d, "cannot read the sandbox's own state under %s: %s",
+				 sysfs_path(s, SANDBOX_DIR, path, sizeof(path)), strerror(-rc));
+			goto fail;
+		}
 	} else {
 		st->kernel = detect_kernel(s, st);
 		st->kernel_source = KERNEL_DETECTED;
+	}
+	/* a sandbox keeps its overrides with the rest of the emulated kernel's memory */
+	if ((flags & STATE_OVERRIDES) && !s->sandbox) {
+		rc = read_overrides(s, st);
+		if (rc) {
+			diag_set(d, "cannot read the queues' driver_override: %s", strerror(-rc));
+			goto fail;
+		}
 	}
 	*out = st;
 	return 0;
@@ -400,7 +460,48 @@ void state_free(struct ap_state *st)
 	if (!st)
 		return;
 	free(st->mdevs);
+	free(st->overrides);
 	free(st);
+}
+
+struct ap_state *state_dup(const struct ap_state *st)
+{
+	struct ap_state *c = malloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	*c = *st;
+	c->mdevs = NULL;
+	c->overrides = NULL;
+	if (st->nmdevs) {
+		c->mdevs = malloc(st->nmdevs * sizeof(*c->mdevs));
+		if (!c->mdevs)
+			goto fail;
+		memcpy(c->mdevs, st->mdevs, st->nmdevs * sizeof(*c->mdevs));
+	}
+	if (st->noverrides) {
+		c->overrides = malloc(st->noverrides * sizeof(*c->overrides));
+		if (!c->overrides)
+			goto fail;
+		memcpy(c->overrides, st->overrides, st->noverrides * sizeof(*c->overrides));
+	}
+	return c;
+fail:
+	state_free(c);
+	return NULL;
+}
+
+uint8_t state_driver_slot(const struct ap_state *st, enum queue_driver kind)
+{
+	for (size_t i = 0; i < st->ndrivers; i++)
+		if (st->drivers[i].kind == kind)
+			return (uint8_t)(i + 1);
+	return 0;
+}
+
+bool state_has_overrides(const struct ap_state *st)
+{
+	return st->noverrides > 0;
 }
 
 enum queue_driver state_queue_driver(const struct ap_state *st, unsigned a, unsigned d)

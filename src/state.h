@@ -47,6 +47,11 @@ struct ap_driver_info {
 	enum queue_driver kind;
 };
 
+struct ap_override {
+	uint8_t adapter, domain;
+	char driver[DRIVER_NAME_MAX];
+};
+
 enum kernel_source {
 	KERNEL_FROM_SANDBOX,  /* the sandbox marker says */
 	KERNEL_DETECTED,      /* the oldest generation with everything sysfs offers */
@@ -81,12 +86,17 @@ struct ap_state {
 	bool matrix_present;     /* the vfio_ap matrix device exists */
 	long available_instances;
 
-	struct ap_mdev *mdevs;   /* in directory order */
+	struct ap_mdev *mdevs;   /* in directory order; oldest first in a sandbox */
 	size_t nmdevs;
+
+	/* queues with a driver_override (6.19): only with STATE_OVERRIDES */
+	struct ap_override *overrides;
+	size_t noverrides;
 };
 
 enum state_flags {
-	STATE_DETAILS = 1 << 0,  /* every card attribute, to copy a system */
+	STATE_DETAILS = 1 << 0,   /* every card attribute, to copy a system */
+	STATE_OVERRIDES = 1 << 1, /* queue driver_overrides, where the kernel can have them */
 };
 
 /*
@@ -95,10 +105,18 @@ enum state_flags {
  */
 int state_read(struct sysfs *s, unsigned flags, struct ap_state **out, struct diag *d);
 void state_free(struct ap_state *st);
+/* A deep copy, or NULL when out of memory. */
+struct ap_state *state_dup(const struct ap_state *st);
+/* 1 + the index of the first driver of this kind, or 0 (unbound). */
+uint8_t state_driver_slot(const struct ap_state *st, enum queue_driver kind);
+/* Whether any queue has a driver_override (read with STATE_OVERRIDES). */
+bool state_has_overrides(const struct ap_state *st);
 
 enum queue_driver state_queue_driver(const struct ap_state *st, unsigned a, unsigned d);
 /* The name of the driver a queue is bound to, or NULL. */
 const char *state_queue_driver_name(const struct ap_state *st, unsigned a, unsigned d);
+/* Reads again which driver each queue is bound to (the driver directories only). */
+int state_read_bindings(struct sysfs *s, struct ap_state *st);
 /* The mdev whose matrix holds (a, d), or -1. */
 int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d);
 /* APQNs of the host configuration that exist as queue devices and are bound to vfio_ap */

@@ -361,7 +361,67 @@ int sysfs_readlink(struct sysfs *s, const char *rel, char *buf, size_t size)
 	return 0;
 }
 
-static int stat_in_root(struct sysfs *s, const char *rel, struct stat *st)
+/* The absolute path the kernel knows for an open descriptor. */
+static int fd_path(int fd, char *buf, size_t size)
+{
+	char proc[64];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size - 1)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return 0;
+}
+
+int sysfs_canonical(struct sysfs *s, const char *rel, char *buf, size_t size)
+{
+	char root[PATH_MAX], path[PATH_MAX];
+	int fd = sysfs_openat(s, rel, O_PATH, 0), rc;
+	size_t n;
+
+	if (fd < 0)
+		return fd;
+	rc = fd_path(fd, path, sizeof(path));
+	close(fd);
+	if (!rc)
+		rc = fd_path(s->rootfd, root, sizeof(root));
+	if (rc)
+		return rc;
+	n = strcmp(root, "/") ? strlen(root) : 0;
+	if (strncmp(path, root, n) || (path[n] != '/' && path[n]))
+		return -EXDEV;
+	snprintf(buf, size, "%s", path[n] == '/' ? path + n + 1 : path + n);
+	return 0;
+}
+
+int sysfs_append(struct sysfs *s, const char *rel, const char *text)
+{
+	int fd = sysfs_openat(s, rel, O_WRONLY | O_APPEND | O_CREAT, 0644), rc = 0;
+	size_t len = strlen(text), done = 0;
+
+	if (fd < 0)
+		return fd;
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (close(fd) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+int sysfs_stat(struct sysfs *s, const char *rel, struct stat *st)
 {
 	int fd = sysfs_openat(s, rel, O_PATH, 0);
 	int rc;
@@ -377,14 +437,14 @@ bool sysfs_exists(struct sysfs *s, const char *rel)
 {
 	struct stat st;
 
-	return stat_in_root(s, rel, &st) == 0;
+	return sysfs_stat(s, rel, &st) == 0;
 }
 
 bool sysfs_is_dir(struct sysfs *s, const char *rel)
 {
 	struct stat st;
 
-	return stat_in_root(s, rel, &st) == 0 && S_ISDIR(st.st_mode);
+	return sysfs_stat(s, rel, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 int sysfs_list(struct sysfs *s, const char *rel, sysfs_list_cb cb, void *ctx)
@@ -524,7 +584,8 @@ int sysfs_symlink(struct sysfs *s, const char *target, const char *rel)
 	return rc;
 }
 
-int sysfs_rename(struct sysfs *s, const char *from, const char *to)
+/* rename or link from to to, each in its own directory inside the root */
+static int two_names(struct sysfs *s, const char *from, const char *to, bool link)
 {
 	const char *fname, *tname;
 	int fdir = parent_dir(s, from, &fname), tdir, rc;
@@ -536,10 +597,22 @@ int sysfs_rename(struct sysfs *s, const char *from, const char *to)
 		close(fdir);
 		return tdir;
 	}
-	rc = renameat(fdir, fname, tdir, tname) ? -errno : 0;
+	rc = (link ? linkat(fdir, fname, tdir, tname, 0) : renameat(fdir, fname, tdir, tname)) ?
+		     -errno :
+		     0;
 	close(fdir);
 	close(tdir);
 	return rc;
+}
+
+int sysfs_rename(struct sysfs *s, const char *from, const char *to)
+{
+	return two_names(s, from, to, false);
+}
+
+int sysfs_link(struct sysfs *s, const char *from, const char *to)
+{
+	return two_names(s, from, to, true);
 }
 
 int sysfs_remove(struct sysfs *s, const char *rel)

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* The file at the top of a sandbox that says what it is. */
@@ -52,7 +53,16 @@ int sysfs_read_long(struct sysfs *s, const char *rel, long *out);
 int sysfs_write(struct sysfs *s, const char *rel, const void *buf, size_t len);
 
 int sysfs_readlink(struct sysfs *s, const char *rel, char *buf, size_t size);
+/*
+ * The path of rel with every symlink resolved, relative to the root, in buf:
+ * "sys/bus/ap/devices/05.0047/status" becomes
+ * "sys/devices/ap/card05/05.0047/status". 0 or -errno.
+ */
+int sysfs_canonical(struct sysfs *s, const char *rel, char *buf, size_t size);
+/* Appends text to a file, creating it: for logs. */
+int sysfs_append(struct sysfs *s, const char *rel, const char *text);
 bool sysfs_exists(struct sysfs *s, const char *rel);
+int sysfs_stat(struct sysfs *s, const char *rel, struct stat *st);
 bool sysfs_is_dir(struct sysfs *s, const char *rel);
 
 /*
@@ -76,6 +86,8 @@ int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, s
 int sysfs_put_str(struct sysfs *s, const char *rel, mode_t mode, const char *text);
 int sysfs_symlink(struct sysfs *s, const char *target, const char *rel);
 int sysfs_rename(struct sysfs *s, const char *from, const char *to);
+/* A hard link, as link(2): -EEXIST when to exists. */
+int sysfs_link(struct sysfs *s, const char *from, const char *to);
 int sysfs_remove(struct sysfs *s, const char *rel);
 int sysfs_remove_tree(struct sysfs *s, const char *rel);
 

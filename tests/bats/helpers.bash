@@ -5,16 +5,17 @@ bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
-: "${APCTL:=apctl}"
+# the apctl under test: the one built beside the tests unless $APCTL says
+: "${APCTL:=$BATS_TEST_DIRNAME/../../apctl}"
 
 apctl() {
 	"$APCTL" "$@"
 }
 
-# The demo sandbox (the kernel document's host) at $SBX, or one made with the
-# given options.
+# The demo sandbox (the kernel document's host), or one made with the given
+# options, at a new $SBX.
 make_sandbox() {
-	SBX=$BATS_TEST_TMPDIR/sbx
+	SBX=$(mktemp -u "$BATS_TEST_TMPDIR/sbx.XXXXXX")
 	run -0 apctl sandbox create "$SBX" "$@"
 }
 
@@ -50,13 +51,48 @@ hand_adapter_to_vfio() {
 }
 
 # Writes an mdev into the tree by hand: UUID, matrix lines, guest_matrix lines,
-# control domains lines.
+# control domains lines, and whether a guest uses it (1) for the emulated
+# kernel, which keeps its mdevs newest last; with "-" the emulated kernel does
+# not know it, and apctl learns from the queues' status as on a live system.
 hand_mdev() {
-	local uuid=$1 matrix=$2 guest=$3 cdoms=$4 d
+	local uuid=$1 matrix=$2 guest=$3 cdoms=$4 attached=${5:-0} d
 	d=$SBX/sys/devices/vfio_ap/matrix/$uuid
 	mkdir -p "$d"
 	printf '%b' "$matrix" >"$d/matrix"
 	printf '%b' "$guest" >"$d/guest_matrix"
 	printf '%b' "$cdoms" >"$d/control_domains"
 	ln -s "../../../devices/vfio_ap/matrix/$uuid" "$SBX/sys/bus/mdev/devices/$uuid"
+	if [ "$attached" != - ]; then
+		echo "$uuid attached=$attached" >>"$SBX/apctl-sandbox.d/mdevs"
+	fi
+}
+
+# Writes to the sandbox as a process would, through the emulated kernel.
+kwrite() {
+	apctl --root "$SBX" sandbox write "$@"
+}
+
+# A digest of the sandbox without the emulated kernel's log and faults: what a
+# refused or undone change must leave as it was.
+sysfs_digest() {
+	(
+		cd "$SBX" || exit 1
+		find . -path ./apctl-sandbox.d/kernel.log -prune -o -path ./apctl-sandbox.d/faults \
+			-prune -o -printf '%p %y %m %l\n' | LC_ALL=C sort
+		find . -type f ! -name kernel.log ! -name faults -exec sha256sum {} + | LC_ALL=C sort
+	) | sha256sum | cut -d' ' -f1
+}
+
+ALL_ONES=0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+
+# The driver of a queue, by its driver link.
+driver_of() {
+	local q=$1
+	basename "$(readlink "$SBX/sys/bus/ap/devices/$q/driver")"
+}
+
+# After `run --separate-stderr`: assert on stderr as on output.
+use_stderr() {
+	output=$stderr
+	lines=("${stderr_lines[@]}")
 }

@@ -17,7 +17,8 @@ example_state() {
 	rm -r "$SBX/sys/devices/ap/card06/06.00ab" "$SBX/sys/bus/ap/devices/06.00ab" \
 		"$SBX/sys/bus/ap/drivers/vfio_ap/06.00ab"
 	hand_mdev $UUID1 '05.0004\n05.00ab\n06.0004\n06.00ab\n' '05.0004\n05.00ab\n' '0004\n00ab\n'
-	hand_mdev $UUID2 '05.0047\n05.00ff\n' '05.0047\n05.00ff\n' ''
+	# the status of its queues says that a guest uses the second mdev
+	hand_mdev $UUID2 '05.0047\n05.00ff\n' '05.0047\n05.00ff\n' '' -
 	echo "in use" >"$SBX/sys/devices/ap/card05/05.0047/status"
 }
 

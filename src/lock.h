@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The AP configuration lock that apctl shares with s390-tools (chzdev, and
+ * ap-check on behalf of mdevctl): run/lock/s390apconfig.lock under the root,
+ * holding the owner's PID, created atomically by link() from a temporary file
+ * beside it. A lock whose PID no longer exists is stale and taken over; one
+ * without a PID is stale after two minutes.
+ */
+#ifndef APCTL_LOCK_H
+#define APCTL_LOCK_H
+
+#include <sys/types.h>
+
+#include "sysfs.h"
+
+#define LOCK_DEFAULT_TIMEOUT 90
+
+/*
+ * Takes the lock, waiting up to timeout_s seconds while a live process holds
+ * it. 0; -EBUSY with *holder when the wait ran out; another -errno.
+ */
+int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder);
+/* Releases the lock if this process holds it. */
+void aplock_release(struct sysfs *s);
+
+#endif

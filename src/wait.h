@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Waiting for the AP bus after a mask write: the kernel rebinds the queues
+ * whose owner changed on its own time, after the write has returned.
+ */
+#ifndef APCTL_WAIT_H
+#define APCTL_WAIT_H
+
+#include <stdbool.h>
+
+#include "apqn.h"
+#include "sysfs.h"
+
+struct waiter;
+
+/*
+ * Starts listening before the write, so that no event is missed. With live
+ * (the live system, not under --root) a libudev monitor of the AP bus's
+ * uevents wakes the wait; otherwise, and when no events come, the driver
+ * directories are read again every 100 ms.
+ */
+struct waiter *waiter_start(struct sysfs *s, bool live);
+
+/*
+ * Waits up to timeout_s until every queue of want_vfio is bound to vfio_ap and
+ * every one of want_default to a default driver. 0, or -ETIMEDOUT with the
+ * queues still waited for in *pending; frees w.
+ */
+int waiter_finish(struct waiter *w, const struct apqnset *want_vfio,
+		  const struct apqnset *want_default, unsigned timeout_s, struct apqnset *pending);
+
+#endif
