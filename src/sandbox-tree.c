@@ -559,7 +559,8 @@ static bool same_private(const struct ap_state *old, const struct ap_state *st)
 		if (strcmp(old->mdevs[i].uuid, st->mdevs[i].uuid) ||
 		    (old->mdevs[i].in_use == 1) != (st->mdevs[i].in_use == 1))
 			return false;
-	return !memcmp(old->overrides, st->overrides, st->noverrides * sizeof(*st->overrides));
+	return !st->noverrides ||
+	       !memcmp(old->overrides, st->overrides, st->noverrides * sizeof(*st->overrides));
 }
 
 static bool queue_shows_same(const struct ap_state *old, const struct ap_state *st, unsigned a,
