@@ -2,6 +2,7 @@
 #include "rules.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +51,8 @@ struct kgen kfeature_since(enum kfeature f)
 		return (struct kgen){ 5, 13 };
 	case KF_DYNAMIC:
 		return (struct kgen){ 6, 0 };
+	case KF_EUSERS:
+		return (struct kgen){ 6, 1 };
 	case KF_BUS_FEATURES:
 		return (struct kgen){ 6, 4 };
 	case KF_MASK_NOOP:
@@ -193,4 +196,259 @@ void rules_log_inuse(struct kgen g, const char *holder, unsigned a, unsigned d,
 		snprintf(buf, LOG_LINE_MAX,
 			 "vfio_ap_mdev %s: Userspace may not re-assign queue %02x.%04x already "
 			 "assigned to %s", holder, a, d, holder);
+}
+
+void khits_free(struct khits *h)
+{
+	free(h->v);
+	h->v = NULL;
+	h->n = h->cap = 0;
+}
+
+static void hit(struct khits *h, unsigned a, unsigned d, int mdev)
+{
+	if (!h)
+		return;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 16;
+		struct khit *v = realloc(h->v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		h->v = v;
+		h->cap = cap;
+	}
+	h->v[h->n++] = (struct khit){ a, d, mdev };
+}
+
+bool rules_apqn_host_owned(const struct kview *k, unsigned a, unsigned d)
+{
+	/* 6.19: with an override, only the driver bound counts */
+	if (k->overridden && apqnset_has(k->overridden, a, d))
+		return apqnset_has(k->dflt, a, d);
+	return rules_default_owned(&k->apmask, &k->aqmask, a, d);
+}
+
+int rules_validate_masks(const struct kview *k, size_t self, const struct idset *apm,
+			 const struct idset *aqm, struct khits *hits, bool all_mdevs)
+{
+	int rc = 0;
+
+	/* every APQN of the product, the maxima notwithstanding */
+	idset_foreach(a, apm)
+		idset_foreach(d, aqm)
+			if (rules_apqn_host_owned(k, (unsigned)a, (unsigned)d)) {
+				hit(hits, (unsigned)a, (unsigned)d, -1);
+				rc = -EADDRNOTAVAIL;
+			}
+	if (rc)
+		return rc;
+	for (size_t i = k->nmdevs; i-- > 0;) {
+		struct ap_matrix mine = { *apm, *aqm, { { 0 } } };
+		struct idset oa, oq;
+
+		if (i == self || !rules_matrix_overlap(k->matrix[i], &mine.apm, &mine.aqm, &oa, &oq))
+			continue;
+		idset_foreach(a, &oa)
+			idset_foreach(d, &oq)
+				hit(hits, (unsigned)a, (unsigned)d, (int)i);
+		rc = -EADDRINUSE;
+		if (!all_mdevs)
+			break;
+	}
+	return rc;
+}
+
+const char *assign_kind_name(enum assign_kind kind)
+{
+	switch (kind) {
+	case ASSIGN_ADAPTER:
+		return "adapter";
+	case ASSIGN_DOMAIN:
+		return "domain";
+	default:
+		return "control domain";
+	}
+}
+
+int rules_mdev_busy(const struct kview *k, size_t self)
+{
+	return !kgen_has(k->g, KF_DYNAMIC) && k->attached[self] ? -EBUSY : 0;
+}
+
+static struct idset *kind_mask(struct ap_matrix *m, enum assign_kind kind)
+{
+	return kind == ASSIGN_ADAPTER ? &m->apm : kind == ASSIGN_DOMAIN ? &m->aqm : &m->adm;
+}
+
+static unsigned kind_max(const struct kview *k, enum assign_kind kind)
+{
+	return kind == ASSIGN_ADAPTER ? k->max_adapter : k->max_domain;
+}
+
+/*
+ * Before 6.0, assign_adapter and assign_domain want the queues bound to
+ * vfio_ap: every APQN with the IDs already assigned on the other side, or,
+ * with none, at least one queue of the ID.
+ */
+static bool old_queues_reserved(const struct kview *k, enum assign_kind kind, unsigned id,
+				const struct ap_matrix *m)
+{
+	const struct idset *other = kind == ASSIGN_ADAPTER ? &m->aqm : &m->apm;
+
+	if (idset_empty(other)) {
+		for (unsigned x = 0; x < IDSET_BITS; x++)
+			if (kind == ASSIGN_ADAPTER ? apqnset_has(k->vfio, id, x) :
+						     apqnset_has(k->vfio, x, id))
+				return true;
+		return false;
+	}
+	idset_foreach(x, other)
+		if (!(kind == ASSIGN_ADAPTER ? apqnset_has(k->vfio, id, (unsigned)x) :
+					       apqnset_has(k->vfio, (unsigned)x, id)))
+			return false;
+	return true;
+}
+
+int rules_assign(const struct kview *k, size_t self, enum assign_kind kind, unsigned long id,
+		 struct ap_matrix *out, struct khits *hits, bool all_mdevs)
+{
+	bool dynamic = kgen_has(k->g, KF_DYNAMIC);
+	struct ap_matrix m = *k->matrix[self];
+	int rc = rules_mdev_busy(k, self);
+
+	if (rc)
+		return rc;
+	if (id > kind_max(k, kind))
+		return -ENODEV;
+	if (dynamic && idset_has(kind_mask(&m, kind), (unsigned)id)) {
+		*out = m;
+		return 0;
+	}
+	if (kind != ASSIGN_CONTROL_DOMAIN) {
+		if (!dynamic && !old_queues_reserved(k, kind, (unsigned)id, &m)) {
+			/* the queues that are not bound to vfio_ap */
+			const struct idset *other = kind == ASSIGN_ADAPTER ? &m.aqm : &m.apm;
+
+			idset_foreach(x, other)
+				if (!(kind == ASSIGN_ADAPTER ?
+					      apqnset_has(k->vfio, (unsigned)id, (unsigned)x) :
+					      apqnset_has(k->vfio, (unsigned)x, (unsigned)id)))
+					hit(hits, kind == ASSIGN_ADAPTER ? (unsigned)id : (unsigned)x,
+					    kind == ASSIGN_ADAPTER ? (unsigned)x : (unsigned)id, -1);
+			return -EADDRNOTAVAIL;
+		}
+		idset_add(kind_mask(&m, kind), (unsigned)id);
+		if (dynamic) {
+			rc = rules_validate_masks(k, self, &m.apm, &m.aqm, hits, all_mdevs);
+		} else {
+			/* only sharing is left to check before 6.0 */
+			struct idset none = { { 0 } };
+			struct kview open = *k;
+
+			open.apmask = none;
+			open.aqmask = none;
+			open.overridden = NULL;
+			rc = rules_validate_masks(&open, self, &m.apm, &m.aqm, hits, all_mdevs);
+		}
+		if (rc)
+			return rc;
+	} else {
+		idset_add(&m.adm, (unsigned)id);
+	}
+	*out = m;
+	return 0;
+}
+
+int rules_unassign(const struct kview *k, size_t self, enum assign_kind kind, unsigned long id,
+		   struct ap_matrix *out)
+{
+	struct ap_matrix m = *k->matrix[self];
+	int rc = rules_mdev_busy(k, self);
+
+	if (rc)
+		return rc;
+	if (id > kind_max(k, kind))
+		return -ENODEV;
+	idset_del(kind_mask(&m, kind), (unsigned)id);
+	*out = m;
+	return 0;
+}
+
+int rules_ap_config(const struct kview *k, size_t self, const struct ap_matrix *m,
+		    struct khits *hits, bool all_mdevs)
+{
+	struct idset upa = idset_upto(k->max_adapter), upd = idset_upto(k->max_domain);
+	int rc = rules_validate_masks(k, self, &m->apm, &m->aqm, hits, all_mdevs);
+
+	if (rc)
+		return rc;
+	if (!idset_subset(&m->apm, &upa) || !idset_subset(&m->aqm, &upd) ||
+	    !idset_subset(&m->adm, &upd))
+		return -ENODEV;
+	return 0;
+}
+
+int rules_no_instances(struct kgen g)
+{
+	return kgen_has(g, KF_EUSERS) ? -EUSERS : -EPERM;
+}
+
+int rules_remove(const struct kview *k, size_t self)
+{
+	if (!k->attached[self])
+		return 0;
+	return kgen_has(k->g, KF_REMOVE_BLOCKS) ? -EINPROGRESS : -EBUSY;
+}
+
+void rules_guest_after(const struct kview *k, const struct ap_matrix *old,
+		       const struct ap_matrix *m, const struct ap_matrix *guest_before,
+		       struct ap_matrix *guest)
+{
+	struct idset added_a = idset_minus(&m->apm, &old->apm);
+	struct idset added_q = idset_minus(&m->aqm, &old->aqm);
+
+	if (!idset_empty(&added_a) || !idset_empty(&added_q)) {
+		rules_guest_matrix(m, &k->host, k->vfio, guest);
+	} else {
+		guest->apm = idset_and(&guest_before->apm, &m->apm);
+		guest->aqm = idset_and(&guest_before->aqm, &m->aqm);
+	}
+	guest->adm = idset_and(&m->adm, &k->host.adm);
+}
+
+enum missing_reason rules_explain_missing(const struct kview *k, const struct ap_matrix *m,
+					  unsigned a, unsigned d, unsigned *other_domain)
+{
+	struct idset doms;
+
+	if (!idset_has(&k->host.apm, a))
+		return MISSING_ADAPTER_NOT_IN_HOST;
+	if (!idset_has(&k->host.aqm, d))
+		return MISSING_DOMAIN_NOT_IN_HOST;
+	if (!apqnset_has(k->queues, a, d))
+		return MISSING_NO_QUEUE;
+	if (!apqnset_has(k->vfio, a, d))
+		return rules_apqn_host_owned(k, a, d) ? MISSING_HOST_OWNED : MISSING_NOT_BOUND;
+	doms = idset_and(&m->aqm, &k->host.aqm);
+	idset_foreach(x, &doms) {
+		if (!apqnset_has(k->vfio, a, (unsigned)x)) {
+			*other_domain = (unsigned)x;
+			return MISSING_ADAPTER_FILTERED;
+		}
+	}
+	return MISSING_HISTORY;
+}
+
+void rules_log_sharing(struct kgen g, const char *self, const char *other, unsigned a,
+		       unsigned d, char buf[LOG_LINE_MAX])
+{
+	if (kgen_has(g, KF_NEW_LOG_TEXT))
+		snprintf(buf, LOG_LINE_MAX,
+			 "vfio_ap_mdev %s: Userspace may not assign queue %02x.%04x to mdev: "
+			 "already assigned to %s", self, a, d, other);
+	else
+		snprintf(buf, LOG_LINE_MAX,
+			 "vfio_ap_mdev %s: Userspace may not re-assign queue %02x.%04x already "
+			 "assigned to %s", other, a, d, other);
 }

@@ -32,6 +32,7 @@ enum kfeature {
 	KF_BUS_SCANS,          /* 5.11: bus attributes scans and bindings */
 	KF_REMOVE_BLOCKS,      /* 5.13: removing an mdev in use blocks instead of EBUSY */
 	KF_DYNAMIC,            /* 6.0: guest_matrix, hot plug, mask in-use check */
+	KF_EUSERS,             /* 6.1: no instances left is EUSERS, not EPERM */
 	KF_BUS_FEATURES,       /* 6.4: bus attribute features */
 	KF_MASK_NOOP,          /* 6.8: writing an unchanged mask does nothing */
 	KF_AP_CONFIG,          /* 6.10: mdev attribute ap_config */
@@ -118,6 +119,120 @@ void rules_guest_queue_gone(struct ap_matrix *guest, unsigned adapter, unsigned 
 #define LOG_LINE_MAX 256
 void rules_log_inuse(struct kgen g, const char *holder, unsigned a, unsigned d,
 		     char buf[LOG_LINE_MAX]);
+
+/*
+ * What the kernel knows when it decides on an mdev write: the masks, the
+ * maxima, the host configuration, the queue devices and their drivers, and
+ * every mdev's matrix in creation order (oldest first; the kernel searches
+ * the newest first).
+ */
+struct kview {
+	struct kgen g;
+	struct idset apmask, aqmask;
+	unsigned max_adapter, max_domain;
+	struct ap_matrix host;
+	const struct apqnset *queues;     /* queue devices */
+	const struct apqnset *vfio;       /* bound to vfio_ap */
+	const struct apqnset *dflt;       /* bound to a default driver */
+	const struct apqnset *overridden; /* with a driver_override (6.19), or NULL */
+	size_t nmdevs;
+	const struct ap_matrix *const *matrix;
+	const bool *attached;             /* a guest uses the mdev */
+};
+
+/* An APQN that makes the kernel refuse: owned by the host (mdev -1) or held by mdev. */
+struct khit {
+	unsigned a, d;
+	int mdev;
+};
+
+struct khits {
+	struct khit *v;
+	size_t n, cap;
+};
+void khits_free(struct khits *h);
+
+/*
+ * vfio_ap_mdev_validate_masks() for mdev self with the matrix apm x aqm:
+ * -EADDRNOTAVAIL when an APQN of it belongs to the host's default drivers,
+ * else -EADDRINUSE when another mdev holds one, else 0. The APQNs are added to
+ * hits (if not NULL): for EADDRINUSE those of the newest such mdev, as the
+ * kernel finds them, or with all_mdevs those of every mdev.
+ */
+int rules_validate_masks(const struct kview *k, size_t self, const struct idset *apm,
+			 const struct idset *aqm, struct khits *hits, bool all_mdevs);
+
+/* Whether APQN (a, d) belongs to the host's default drivers (6.19: overrides too). */
+bool rules_apqn_host_owned(const struct kview *k, unsigned a, unsigned d);
+
+enum assign_kind {
+	ASSIGN_ADAPTER,
+	ASSIGN_DOMAIN,
+	ASSIGN_CONTROL_DOMAIN,
+};
+const char *assign_kind_name(enum assign_kind kind); /* "adapter", "domain", ... */
+
+/*
+ * Before 6.0 every assign and unassign store answers EBUSY first, before it
+ * even parses its value, while a guest uses the mdev.
+ */
+int rules_mdev_busy(const struct kview *k, size_t self);
+
+/*
+ * assign_adapter, assign_domain, assign_control_domain of id to mdev self
+ * (sections 3.2 to 3.4, 3.10), the value already parsed: 0 with the new
+ * matrix in *out (unchanged for an ID already assigned on 6.0 and later), or
+ * the kernel's -errno.
+ */
+int rules_assign(const struct kview *k, size_t self, enum assign_kind kind, unsigned long id,
+		 struct ap_matrix *out, struct khits *hits, bool all_mdevs);
+
+/* unassign_* (section 3.5): 0 with the new matrix in *out, or -errno. */
+int rules_unassign(const struct kview *k, size_t self, enum assign_kind kind, unsigned long id,
+		   struct ap_matrix *out);
+
+/*
+ * An ap_config write of the three masks (section 3.6): ownership, then
+ * sharing, then the maxima. 0 or -errno.
+ */
+int rules_ap_config(const struct kview *k, size_t self, const struct ap_matrix *m,
+		    struct khits *hits, bool all_mdevs);
+
+/* create when no instance is left: EUSERS (6.1 and later) or EPERM. */
+int rules_no_instances(struct kgen g);
+
+/*
+ * remove of mdev self: 0; -EBUSY while a guest uses it before 5.13;
+ * -EINPROGRESS where the write blocks until the guest lets go.
+ */
+int rules_remove(const struct kview *k, size_t self);
+
+/*
+ * The guest after the matrix of mdev self changes from old to m: computed
+ * again when an adapter or a domain was added (section 4.2), else the IDs
+ * removed leave it (4.3); control domains filtered by the host. ready: queues
+ * bound to vfio_ap.
+ */
+void rules_guest_after(const struct kview *k, const struct ap_matrix *old,
+		       const struct ap_matrix *m, const struct ap_matrix *guest_before,
+		       struct ap_matrix *guest);
+
+/* Why an APQN of an mdev's matrix is not in its guest_matrix. */
+enum missing_reason {
+	MISSING_ADAPTER_NOT_IN_HOST,
+	MISSING_DOMAIN_NOT_IN_HOST,
+	MISSING_NO_QUEUE,         /* no queue device */
+	MISSING_HOST_OWNED,       /* the host's default drivers have it */
+	MISSING_NOT_BOUND,        /* not bound to vfio_ap (unbound, or another driver) */
+	MISSING_ADAPTER_FILTERED, /* another queue of the adapter is not ready: *other_domain */
+	MISSING_HISTORY,          /* left out since an earlier unassign (section 4.3) */
+};
+enum missing_reason rules_explain_missing(const struct kview *k, const struct ap_matrix *m,
+					  unsigned a, unsigned d, unsigned *other_domain);
+
+/* The kernel's log line when an assignment shares an APQN with mdev other. */
+void rules_log_sharing(struct kgen g, const char *self, const char *other, unsigned a,
+		       unsigned d, char buf[LOG_LINE_MAX]);
 
 /*
  * The domain the AP bus picks as its default (ap_select_domain): of the

@@ -93,6 +93,7 @@ static const struct command commands[] = {
 	{ "show", cmd_show },
 	{ "reserve", cmd_reserve },
 	{ "release", cmd_release },
+	{ "mdev", cmd_mdev },
 	{ "sandbox", cmd_sandbox },
 };
 
@@ -108,7 +109,14 @@ static const char main_help[] =
 	"                              vfio_ap (--adapters, --domains, --apqns, --apmask,\n"
 	"                              --aqmask)\n"
 	"  release                     give APQNs back to the host (--adapters, --domains)\n"
+	"  mdev create [UUID]          create a vfio_ap mediated device and give it a matrix\n"
+	"  mdev assign UUID            assign adapters, domains, control domains to it\n"
+	"  mdev unassign UUID          take them away again\n"
+	"  mdev remove UUID...         remove mdevs\n"
+	"  mdev list                   one line per mdev\n"
 	"  sandbox create DIR          make a sandbox: an emulated AP bus to rehearse on\n"
+	"  sandbox write|fault|attach|detach|host\n"
+	"                              drive a sandbox's emulated kernel\n"
 	"\n"
 	"Options:\n"
 	"  -r, --root DIR   work on the sysfs tree under DIR instead of /\n"

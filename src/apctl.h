@@ -54,6 +54,7 @@ int finish_output(int rc);
 int cmd_show(struct ctx *ctx, int argc, char **argv);
 int cmd_reserve(struct ctx *ctx, int argc, char **argv);
 int cmd_release(struct ctx *ctx, int argc, char **argv);
+int cmd_mdev(struct ctx *ctx, int argc, char **argv);
 int cmd_sandbox(struct ctx *ctx, int argc, char **argv);
 
 #endif

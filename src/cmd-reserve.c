@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,32 +61,13 @@ struct plan {
 	struct apqnset *to_vfio, *to_host, *asked; /* asked: --apqns */
 	struct conflict *conflicts;
 	size_t nconflicts;
-	char **warnings;
-	size_t nwarnings;
+	struct strlist warnings;
 	const char *override_block; /* 6.19: a queue with a driver_override blocks mask writes */
 };
 
-static void warn(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void warn(struct plan *p, const char *fmt, ...)
-{
-	char **more = realloc(p->warnings, (p->nwarnings + 1) * sizeof(*more));
-	va_list ap;
-
-	if (!more)
-		return;
-	p->warnings = more;
-	va_start(ap, fmt);
-	if (vasprintf(&p->warnings[p->nwarnings], fmt, ap) >= 0)
-		p->nwarnings++;
-	va_end(ap);
-}
-
 static void plan_free(struct plan *p)
 {
-	for (size_t i = 0; i < p->nwarnings; i++)
-		free(p->warnings[i]);
-	free(p->warnings);
+	strlist_free(&p->warnings);
 	free(p->conflicts);
 	free(p->to_vfio);
 	free(p->to_host);
@@ -312,7 +292,7 @@ static int find_moves(struct sysfs *s, struct plan *p)
 			fclose(f);
 			if (len && text[len - 1] == '\n')
 				text[len - 1] = '\0';
-			warn(p, "%u online queue%s leave%s the host's default drivers: %s", online,
+			strlist_addf(&p->warnings, "%u online queue%s leave%s the host's default drivers: %s", online,
 			     online == 1 ? "" : "s", online == 1 ? "s" : "", strchr(text, ':') ?
 			     strchr(text, ':') + 2 : text);
 			free(text);
@@ -328,10 +308,10 @@ static int find_moves(struct sysfs *s, struct plan *p)
 			if (apqnset_has(p->to_vfio, a, dd))
 				idset_add(&lost, a);
 		if (idset_has(&st->aqmask, dd) && !idset_has(&p->new_aqmask, dd))
-			warn(p, "the AP bus's default domain %s (ap_domain) leaves the host's default "
+			strlist_addf(&p->warnings, "the AP bus's default domain %s (ap_domain) leaves the host's default "
 			     "drivers on every adapter", id_format(dd, m));
 		else if (!idset_empty(&lost))
-			warn(p, "the AP bus's default domain %s (ap_domain) loses its queues on "
+			strlist_addf(&p->warnings, "the AP bus's default domain %s (ap_domain) loses its queues on "
 			     "adapter%s %s", id_format(dd, m), idset_count(&lost) == 1 ? "" : "s",
 			     text_ids(&lost, "", ids, sizeof(ids)));
 	}
@@ -421,6 +401,12 @@ static void print_json(const struct plan *p, const struct change_opts *c, bool w
 
 	json_object_object_add(o, "dry_run", json_object_new_boolean(c->dry_run));
 	json_object_object_add(o, "ok", json_object_new_boolean(!p->nconflicts && !p->override_block));
+	/* the kernel's answer: EINVAL for an override, EBUSY where it checks, else none */
+	json_object_object_add(o, "errno",
+			       p->override_block ? json_object_new_string("EINVAL") :
+			       p->nconflicts && rules_mask_inuse_checked(p->st->kernel) ?
+						   json_object_new_string("EBUSY") :
+						   NULL);
 	json_object_object_add(o, "written", json_object_new_boolean(written));
 	json_object_object_add(o, "apmask", json_mask(&p->st->apmask, &p->new_apmask));
 	json_object_object_add(o, "aqmask", json_mask(&p->st->aqmask, &p->new_aqmask));
@@ -435,10 +421,7 @@ static void print_json(const struct plan *p, const struct change_opts *c, bool w
 			free(others);
 		}
 	}
-	arr = json_object_new_array();
-	for (size_t i = 0; i < p->nwarnings; i++)
-		json_object_array_add(arr, json_object_new_string(p->warnings[i]));
-	json_object_object_add(o, "warnings", arr);
+	json_object_object_add(o, "warnings", json_strlist(&p->warnings));
 	arr = json_object_new_array();
 	for (size_t i = 0; i < p->nconflicts; i++) {
 		struct json_object *e = json_object_new_object();
@@ -488,8 +471,8 @@ static void print_text(const struct plan *p)
 			free(others);
 		}
 	}
-	for (size_t i = 0; i < p->nwarnings; i++)
-		printf("warning: %s\n", p->warnings[i]);
+	for (size_t i = 0; i < p->warnings.n; i++)
+		printf("warning: %s\n", p->warnings.v[i]);
 }
 
 /* ---- writing ---- */
@@ -713,7 +696,7 @@ static int run(struct ctx *ctx, struct args *a)
 	}
 	refused = p.nconflicts || p.override_block;
 	if (refused && !rules_mask_inuse_checked(p.st->kernel) && a->change.force && p.nconflicts)
-		warn(&p, "kernel %u.%u checks nothing: these queues are taken from their mdevs%s",
+		strlist_addf(&p.warnings, "kernel %u.%u checks nothing: these queues are taken from their mdevs%s",
 		     p.st->kernel.major, p.st->kernel.minor,
 		     " and from the guests using them, whose keys the host can then reach");
 

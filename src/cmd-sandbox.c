@@ -46,6 +46,9 @@ static const char sandbox_help[] =
 	"  create DIR                      write a sandbox\n"
 	"  write [-n] ATTRIBUTE VALUE      write to an attribute as a process would\n"
 	"  fault [ATTRIBUTE ERRNO [N]]     make the Nth write to an attribute fail\n"
+	"  attach UUID, detach UUID        a guest starts or stops using an mdev\n"
+	"  host add|remove [--adapters LIST] [--domains LIST] [--control-domains LIST]\n"
+	"                                  the host's AP configuration changes\n"
 	"\n"
 	"Run 'apctl sandbox COMMAND --help' for the options of a command.\n";
 
@@ -70,7 +73,9 @@ static const char fault_help[] =
 	"Make the Nth write from now (default: the next) to ATTRIBUTE of the sandbox\n"
 	"at DIR fail with ERRNO (a name such as EIO, or a number), to rehearse what a\n"
 	"failing write does. ATTRIBUTE is the attribute's own path relative to the\n"
-	"root, where * stands for any name: sys/devices/vfio_ap/matrix/*/assign_domain.\n"
+	"root, where * stands for any characters, / included:\n"
+	"sys/devices/vfio_ap/matrix/*/assign_domain, or sys/devices/vfio_ap/* for every\n"
+	"write under it.\n"
 	"Without arguments, list the faults waiting; --clear removes them.\n"
 	"\n"
 	"Options:\n"
@@ -78,6 +83,39 @@ static const char fault_help[] =
 	"  -r, --root DIR   the sandbox\n"
 	"  -j, --json       list as JSON\n"
 	"  -h, --help       print this help\n";
+
+static const char attach_help[] =
+	"Usage: apctl --root DIR sandbox attach UUID\n"
+	"       apctl --root DIR sandbox detach UUID\n"
+	"\n"
+	"A guest starts (attach) or stops (detach) using the mdev UUID of the sandbox\n"
+	"at DIR, as when QEMU opens or closes it: its queues in guest_matrix turn\n"
+	"'in use', and the kernel's rules for an mdev in use apply. A remove of the\n"
+	"mdev that waits for the guest goes on once it detaches.\n"
+	"\n"
+	"Options:\n"
+	"  -r, --root DIR   the sandbox\n"
+	"  -h, --help       print this help\n";
+
+static const char host_help[] =
+	"Usage: apctl --root DIR sandbox host add [--adapters LIST] [--domains LIST]\n"
+	"                                         [--control-domains LIST] [--type TYPE]\n"
+	"       apctl --root DIR sandbox host remove [--adapters LIST] [--domains LIST]\n"
+	"                                            [--control-domains LIST]\n"
+	"\n"
+	"The host's AP configuration of the sandbox at DIR changes, as when an adapter\n"
+	"or a domain is configured on or off for the LPAR: queue devices appear or go,\n"
+	"are bound by the masks, and each mdev's guest_matrix follows: IDs that appear\n"
+	"and are assigned are plugged into the guest when all their queues are bound\n"
+	"to vfio_ap; IDs that go leave it.\n"
+	"\n"
+	"Options:\n"
+	"      --adapters LIST          adapters\n"
+	"      --domains LIST           usage domains\n"
+	"      --control-domains LIST   control domains\n"
+	"      --type TYPE              card type of the adapters added (default CEX8C)\n"
+	"  -r, --root DIR               the sandbox\n"
+	"  -h, --help                   print this help\n";
 
 /* The sandbox at ctx->root, opened: EXIT_OK, or the exit code with a message. */
 static int open_sandbox(const struct ctx *ctx, const char *cmd, struct sysfs *s)
@@ -456,6 +494,119 @@ out:
 	return rc;
 }
 
+static int sandbox_attach_cmd(struct ctx *ctx, int argc, char **argv, bool attach)
+{
+	static const struct option opts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
+	const char *cmd = attach ? "sandbox attach" : "sandbox detach";
+	struct diag d = { "" };
+	struct sysfs s;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(attach_help, stdout);
+			return finish_output(EXIT_OK);
+		}
+		if (!common_option(ctx, opt, optarg))
+			return option_error(cmd, opt, argv);
+	}
+	if (argc - optind != 1)
+		return usage_error(cmd, "give the UUID of one mdev");
+	if (!uuid_valid(argv[optind]))
+		return usage_error(cmd, "'%s' is not a UUID", argv[optind]);
+	rc = open_sandbox(ctx, cmd, &s);
+	if (rc)
+		return rc;
+	rc = sandbox_attach(&s, argv[optind], attach, &d);
+	sysfs_close(&s);
+	if (rc == -ENOENT || rc == -EALREADY) {
+		errmsg("%s", d.msg);
+		return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
+	}
+	if (rc) {
+		errmsg("%s: %s", cmd, d.msg[0] ? d.msg : strerror(-rc));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+static int sandbox_host_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		COMMON_LONGOPTS,
+		{ "adapters", required_argument, NULL, OPT_ADAPTERS },
+		{ "domains", required_argument, NULL, OPT_DOMAINS },
+		{ "control-domains", required_argument, NULL, OPT_CDOMS },
+		{ "type", required_argument, NULL, OPT_TYPE },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *lists[3] = { NULL, NULL, NULL }, *type = "CEX8C";
+	struct card_type t;
+	struct ap_matrix ids = { { { 0 } }, { { 0 } }, { { 0 } } };
+	struct idset *sets[3] = { &ids.apm, &ids.aqm, &ids.adm };
+	static const char *const what[3] = { "adapter", "domain", "control domain" };
+	struct ap_state *st = NULL;
+	struct diag d = { "" };
+	struct sysfs s;
+	bool add;
+	int opt, rc;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(host_help, stdout);
+		return finish_output(EXIT_OK);
+	}
+	if (argc < 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove")))
+		return usage_error("sandbox host", "say add or remove");
+	add = !strcmp(argv[1], "add");
+	argc--;
+	argv++;
+	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(host_help, stdout);
+			return finish_output(EXIT_OK);
+		case OPT_ADAPTERS:
+		case OPT_DOMAINS:
+		case OPT_CDOMS:
+			lists[opt - OPT_ADAPTERS] = optarg;
+			break;
+		case OPT_TYPE:
+			type = optarg;
+			break;
+		default:
+			if (!common_option(ctx, opt, optarg))
+				return option_error("sandbox host", opt, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error("sandbox host", "unexpected argument '%s'", argv[optind]);
+	if (!lists[0] && !lists[1] && !lists[2])
+		return usage_error("sandbox host", "give --adapters, --domains or --control-domains");
+	if (card_type_parse(type, &t, &d))
+		return usage_error("sandbox host", "%s", d.msg);
+	rc = open_sandbox(ctx, "sandbox host", &s);
+	if (rc)
+		return rc;
+	rc = state_read(&s, 0, &st, &d);
+	for (int i = 0; !rc && i < 3; i++) {
+		if (lists[i] && idlist_parse(lists[i], i ? st->max_domain : st->max_adapter, what[i],
+					     sets[i], &d)) {
+			state_free(st);
+			sysfs_close(&s);
+			return usage_error("sandbox host", "%s", d.msg);
+		}
+	}
+	state_free(st);
+	if (!rc)
+		rc = sandbox_host_change(&s, add, &ids, &t, &d);
+	sysfs_close(&s);
+	if (rc) {
+		errmsg("sandbox host: %s", d.msg[0] ? d.msg : strerror(-rc));
+		return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
 int cmd_sandbox(struct ctx *ctx, int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -470,5 +621,9 @@ int cmd_sandbox(struct ctx *ctx, int argc, char **argv)
 		return sandbox_write_cmd(ctx, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "fault"))
 		return sandbox_fault_cmd(ctx, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "attach") || !strcmp(argv[1], "detach"))
+		return sandbox_attach_cmd(ctx, argc - 1, argv + 1, !strcmp(argv[1], "attach"));
+	if (!strcmp(argv[1], "host"))
+		return sandbox_host_cmd(ctx, argc - 1, argv + 1);
 	return usage_error("sandbox", "unknown sandbox command '%s'", argv[1]);
 }

@@ -17,6 +17,7 @@
 struct view {
 	const struct ctx *ctx;
 	struct ap_state *st;
+	struct kview_store *ks;    /* what the kernel's rules look at */
 	size_t *order;             /* mdev indices by UUID */
 	int16_t (*owner)[IDSET_BITS]; /* index of the mdev that holds an APQN, or -1 */
 	struct idset grid_apm, grid_aqm; /* the host configuration, or what exists */
@@ -35,9 +36,10 @@ static int view_init(struct view *v, const struct ctx *ctx, struct ap_state *st)
 
 	v->ctx = ctx;
 	v->st = st;
+	v->ks = state_kview(st);
 	v->order = calloc(st->nmdevs + 1, sizeof(*v->order));
 	v->owner = malloc(sizeof(int16_t[IDSET_BITS][IDSET_BITS]));
-	if (!v->order || !v->owner)
+	if (!v->order || !v->owner || !v->ks)
 		return -1;
 	for (size_t i = 0; i < st->nmdevs; i++)
 		v->order[i] = i;
@@ -65,8 +67,50 @@ static int view_init(struct view *v, const struct ctx *ctx, struct ap_state *st)
 
 static void view_free(struct view *v)
 {
+	state_kview_free(v->ks);
 	free(v->order);
 	free(v->owner);
+}
+
+/* Why APQN (a, d) of m's matrix is not in its guest_matrix: a code and a sentence. */
+static const char *missing(const struct view *v, const struct ap_mdev *m, unsigned a, unsigned d,
+			   char *text, size_t size)
+{
+	unsigned other = 0;
+	char x[ID_STR_MAX], y[ID_STR_MAX], apqn[APQN_STR_MAX];
+	const char *drv = state_queue_driver_name(v->st, a, d);
+
+	switch (rules_explain_missing(&v->ks->k, &m->matrix, a, d, &other)) {
+	case MISSING_ADAPTER_NOT_IN_HOST:
+		snprintf(text, size, "adapter %s is not in the host's AP configuration; it joins "
+			 "the guest when it appears", id_format(a, x));
+		return "adapter_not_in_host";
+	case MISSING_DOMAIN_NOT_IN_HOST:
+		snprintf(text, size, "domain %s is not in the host's AP configuration; it joins "
+			 "the guest when it appears", id_format(d, x));
+		return "domain_not_in_host";
+	case MISSING_NO_QUEUE:
+		snprintf(text, size, "there is no queue device %s", apqn_format(a, d, apqn));
+		return "no_queue";
+	case MISSING_HOST_OWNED:
+		snprintf(text, size, "the host's default drivers have the queue (apmask bit %s and "
+			 "aqmask bit %s are set): 'apctl reserve --apqns %s' gives it to vfio_ap",
+			 id_format(a, x), id_format(d, y), apqn_format(a, d, apqn));
+		return "host_owned";
+	case MISSING_NOT_BOUND:
+		snprintf(text, size, "the queue is %s%s, not to vfio_ap", drv ? "bound to " : "unbound",
+			 drv ? drv : "");
+		return "not_bound";
+	case MISSING_ADAPTER_FILTERED:
+		snprintf(text, size, "adapter %s is left out of the guest as a whole, because queue "
+			 "%s is not bound to vfio_ap", id_format(a, x), apqn_format(a, other, apqn));
+		return "adapter_filtered";
+	default:
+		snprintf(text, size, "left out since an earlier unassign; the next assignment to "
+			 "this mdev (or an ap_config write, a queue bound to vfio_ap, a change of the "
+			 "host configuration) brings it back");
+		return "history";
+	}
 }
 
 static bool host_owned(const struct ap_state *st, unsigned a, unsigned d)
@@ -123,9 +167,9 @@ static void host_pools(const struct ap_state *st, const struct view *v, struct a
 
 /* ---- JSON ---- */
 
-static struct json_object *json_mdev(const struct ap_mdev *m)
+static struct json_object *json_mdev(const struct view *v, const struct ap_mdev *m)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *miss = NULL;
 
 	json_object_object_add(o, "uuid", json_object_new_string(m->uuid));
 	json_object_object_add(o, "adapters", json_idset(&m->matrix.apm));
@@ -136,6 +180,28 @@ static struct json_object *json_mdev(const struct ap_mdev *m)
 			       m->has_guest ? json_apqns(&m->guest.apm, &m->guest.aqm) : NULL);
 	json_object_object_add(o, "in_use",
 			       m->in_use < 0 ? NULL : json_object_new_boolean(m->in_use == 1));
+	if (m->has_guest) {
+		miss = json_object_new_array();
+		idset_foreach(a, &m->matrix.apm) {
+			idset_foreach(d, &m->matrix.aqm) {
+				struct json_object *e;
+				char text[512], apqn[APQN_STR_MAX];
+				const char *code;
+
+				if (idset_has(&m->guest.apm, (unsigned)a) &&
+				    idset_has(&m->guest.aqm, (unsigned)d))
+					continue;
+				code = missing(v, m, (unsigned)a, (unsigned)d, text, sizeof(text));
+				e = json_object_new_object();
+				json_object_object_add(e, "apqn", json_object_new_string(apqn_format(
+									  (unsigned)a, (unsigned)d, apqn)));
+				json_object_object_add(e, "reason", json_object_new_string(code));
+				json_object_object_add(e, "detail", json_object_new_string(text));
+				json_object_array_add(miss, e);
+			}
+		}
+	}
+	json_object_object_add(o, "missing", miss);
 	return o;
 }
 
@@ -230,7 +296,7 @@ static void show_json(const struct view *v)
 	js_end_array(&js);
 	js_begin_array(&js, "mdevs");
 	for (size_t k = 0; k < st->nmdevs; k++)
-		js_element(&js, json_mdev(&st->mdevs[v->order[k]]));
+		js_element(&js, json_mdev(v, &st->mdevs[v->order[k]]));
 	js_end_array(&js);
 	js_end(&js);
 }
@@ -440,7 +506,14 @@ static void text_mdev(const struct view *v, const struct ap_mdev *m, bool letter
 				  idset_has(&m->guest.aqm, (unsigned)d);
 
 			apqn_format((unsigned)a, (unsigned)d, apqn);
-			printf("     %-22s %s\n", apqn, in ? apqn : "-");
+			if (in) {
+				printf("     %-22s %s\n", apqn, apqn);
+			} else {
+				char why[512];
+
+				missing(v, m, (unsigned)a, (unsigned)d, why, sizeof(why));
+				printf("     %-22s %-12s %s\n", apqn, "-", why);
+			}
 		}
 	}
 }
@@ -542,7 +615,7 @@ int cmd_show(struct ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 		if (ctx->json)
-			json_print(stdout, json_mdev(m));
+			json_print(stdout, json_mdev(&v, m));
 		else
 			text_mdev(&v, m, false);
 	} else if (ctx->json) {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "output.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,4 +185,36 @@ int errno_parse(const char *s)
 	}
 	v = strtol(s, &end, 10);
 	return (*s && !*end && v > 0 && v < 4096) ? (int)v : -1;
+}
+
+void strlist_addf(struct strlist *l, const char *fmt, ...)
+{
+	char **more = realloc(l->v, (l->n + 1) * sizeof(*more));
+	va_list ap;
+
+	if (!more)
+		return;
+	l->v = more;
+	va_start(ap, fmt);
+	if (vasprintf(&l->v[l->n], fmt, ap) >= 0)
+		l->n++;
+	va_end(ap);
+}
+
+void strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+struct json_object *json_strlist(const struct strlist *l)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_object_array_add(arr, json_object_new_string(l->v[i]));
+	return arr;
 }

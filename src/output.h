@@ -39,6 +39,15 @@ struct json_object *json_idset(const struct idset *s);
 struct json_object *json_apqns(const struct idset *apm, const struct idset *aqm);
 struct json_object *json_apqnset(const struct apqnset *s);
 
+/* A list of sentences (notes, warnings) made with printf formats. */
+struct strlist {
+	char **v;
+	size_t n;
+};
+void strlist_addf(struct strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strlist_free(struct strlist *l);
+struct json_object *json_strlist(const struct strlist *l);
+
 /* "5,6,0x0a-0x0c", or the placeholder when empty */
 const char *text_ids(const struct idset *s, const char *none, char *buf, size_t size);
 /*

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "kmodel.h"
 #include "masksyntax.h"
 #include "paths.h"
 #include "rules.h"
@@ -25,11 +27,17 @@
 
 /* Sysfs attributes take at most one page per write (section 1.1). */
 #define SYSFS_PAGE_SIZE 4096
+/* An mdev's directory name */
+#define UUID_GLOB "*-*-*-*-*"
+/* How long an emulated remove waits for the guest to let go, polling */
+#define REMOVE_POLL_MS 50
+#define REMOVE_WAIT_MAX_S 3600
 
 struct kwrite {
 	struct sysfs *s;
 	const char *attr;    /* canonical path, relative to the root */
 	const char *val;     /* what the store sees: the bytes written, NUL-terminated */
+	size_t len;          /* how many bytes were written */
 	struct ap_state *st; /* the kernel's state, changed by the store */
 	char *log;           /* kernel log lines of this write */
 	size_t loglen;
@@ -249,6 +257,130 @@ static int store_driver_override(struct kwrite *k)
 	return 0;
 }
 
+/* ---- mdevs (sections 2.4 to 4) ---- */
+
+/* The mdev whose attribute k writes: its index in k->st. */
+static int attr_mdev(struct kwrite *k)
+{
+	char uuid[UUID_STR_MAX];
+	const char *p = k->attr + strlen(MATRIX_DEV "/");
+
+	snprintf(uuid, sizeof(uuid), "%.36s", p);
+	return state_find_mdev(k->st, uuid);
+}
+
+/* The kernel's log lines for an assignment that shares APQNs with another mdev. */
+static void log_sharing(struct kwrite *k, size_t i, const struct khits *hits)
+{
+	for (size_t h = 0; h < hits->n; h++) {
+		char line[LOG_LINE_MAX];
+
+		rules_log_sharing(k->st->kernel, k->st->mdevs[i].uuid,
+				  k->st->mdevs[hits->v[h].mdev].uuid, hits->v[h].a, hits->v[h].d,
+				  line);
+		klog(k, line);
+	}
+}
+
+/* create_store() of the mdev core (section 2.4) */
+static int store_create(struct kwrite *k)
+{
+	char uuid[UUID_STR_MAX];
+
+	if (k->len < 36 || k->len > 37)
+		return -EINVAL;
+	snprintf(uuid, sizeof(uuid), "%.36s", k->val);
+	return kmodel_create(k->st, uuid);
+}
+
+/* remove_store(): -EINPROGRESS while the write waits for the guest to let go */
+static int store_remove(struct kwrite *k)
+{
+	int i = attr_mdev(k), rc;
+	uint64_t v;
+
+	rc = kernel_kstrtoul(k->val, &v);
+	if (rc)
+		return rc;
+	if (!v || i < 0)
+		return 0;
+	return kmodel_remove(k->st, (size_t)i);
+}
+
+/* assign_* and unassign_* (sections 3.2 to 3.5, 3.10) */
+static int store_assignment(struct kwrite *k, enum assign_kind kind, bool assign)
+{
+	struct kview_store *ks;
+	struct khits hits = { 0 };
+	int i = attr_mdev(k), rc;
+	uint64_t id;
+
+	if (i < 0)
+		return -ENODEV;
+	/* before 6.0 a guest using the mdev is EBUSY even before the value is read */
+	ks = state_kview(k->st);
+	if (!ks)
+		return -ENOMEM;
+	rc = rules_mdev_busy(&ks->k, (size_t)i);
+	state_kview_free(ks);
+	if (!rc)
+		rc = kernel_kstrtoul(k->val, &id);
+	if (!rc)
+		rc = kmodel_assign(k->st, (size_t)i, kind, id, assign, &hits, false);
+	if (rc == -EADDRINUSE)
+		log_sharing(k, (size_t)i, &hits);
+	khits_free(&hits);
+	return rc;
+}
+
+static int store_assign_adapter(struct kwrite *k)
+{
+	return store_assignment(k, ASSIGN_ADAPTER, true);
+}
+
+static int store_assign_domain(struct kwrite *k)
+{
+	return store_assignment(k, ASSIGN_DOMAIN, true);
+}
+
+static int store_assign_control_domain(struct kwrite *k)
+{
+	return store_assignment(k, ASSIGN_CONTROL_DOMAIN, true);
+}
+
+static int store_unassign_adapter(struct kwrite *k)
+{
+	return store_assignment(k, ASSIGN_ADAPTER, false);
+}
+
+static int store_unassign_domain(struct kwrite *k)
+{
+	return store_assignment(k, ASSIGN_DOMAIN, false);
+}
+
+static int store_unassign_control_domain(struct kwrite *k)
+{
+	return store_assignment(k, ASSIGN_CONTROL_DOMAIN, false);
+}
+
+/* ap_config_store() (section 3.6): all three masks at once, all or nothing */
+static int store_ap_config(struct kwrite *k)
+{
+	struct khits hits = { 0 };
+	struct ap_matrix m;
+	int i = attr_mdev(k), rc;
+
+	if (i < 0)
+		return -ENODEV;
+	if (kernel_ap_config_parse(k->val, strlen(k->val), &m))
+		return -EINVAL;
+	rc = kmodel_ap_config(k->st, (size_t)i, &m, &hits, false);
+	if (rc == -EADDRINUSE)
+		log_sharing(k, (size_t)i, &hits);
+	khits_free(&hits);
+	return rc;
+}
+
 struct store {
 	const char *pattern; /* fnmatch() of the canonical path */
 	int (*fn)(struct kwrite *k);
@@ -264,6 +396,15 @@ static const struct store stores[] = {
 	{ AP_BUS "/scans", store_scans },
 	{ AP_DEVICES "/card[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f].[0-9a-f][0-9a-f][0-9a-f][0-9a-f]"
 		     "/driver_override", store_driver_override },
+	{ MDEV_TYPE "/create", store_create },
+	{ MATRIX_DEV "/" UUID_GLOB "/remove", store_remove },
+	{ MATRIX_DEV "/" UUID_GLOB "/assign_adapter", store_assign_adapter },
+	{ MATRIX_DEV "/" UUID_GLOB "/assign_domain", store_assign_domain },
+	{ MATRIX_DEV "/" UUID_GLOB "/assign_control_domain", store_assign_control_domain },
+	{ MATRIX_DEV "/" UUID_GLOB "/unassign_adapter", store_unassign_adapter },
+	{ MATRIX_DEV "/" UUID_GLOB "/unassign_domain", store_unassign_domain },
+	{ MATRIX_DEV "/" UUID_GLOB "/unassign_control_domain", store_unassign_control_domain },
+	{ MATRIX_DEV "/" UUID_GLOB "/ap_config", store_ap_config },
 };
 
 /* A fault set up with `apctl sandbox fault`: "PATTERN ERRNO COUNTDOWN" per line. */
@@ -288,7 +429,7 @@ static int take_fault(struct sysfs *s, const char *attr)
 		int e, n;
 
 		if (line[0] == '#' || sscanf(line, "%4095s %d %d", pattern, &e, &n) != 3 ||
-		    fnmatch(pattern, attr, FNM_PATHNAME) || hit) {
+		    fnmatch(pattern, attr, 0) || hit) {
 			len += (size_t)snprintf(out + len, size - len, "%s\n", line);
 			continue;
 		}
@@ -339,16 +480,31 @@ int sandbox_store(struct sysfs *s, const char *rel, const void *buf, size_t len)
 	memcpy(val, buf, len);
 	val[len] = '\0';
 	k.val = val;
+	k.len = len;
 
 	rc = take_fault(s, attr);
 	for (size_t i = 0; !rc && i < sizeof(stores) / sizeof(stores[0]); i++) {
+		unsigned waited_ms = 0;
+
 		if (fnmatch(stores[i].pattern, attr, FNM_PATHNAME))
 			continue;
-		rc = state_read(s, STATE_DETAILS | STATE_OVERRIDES, &k.st, &d);
-		if (!rc) {
-			old = state_dup(k.st);
-			rc = old ? stores[i].fn(&k) : -ENOMEM;
+		for (;;) {
+			rc = state_read(s, STATE_DETAILS | STATE_OVERRIDES, &k.st, &d);
+			if (!rc) {
+				old = state_dup(k.st);
+				rc = old ? stores[i].fn(&k) : -ENOMEM;
+			}
+			/* a remove waits until the guest lets go, as vfio_unregister_group_dev() */
+			if (rc != -EINPROGRESS || waited_ms >= REMOVE_WAIT_MAX_S * 1000u)
+				break;
+			state_free(old);
+			state_free(k.st);
+			old = k.st = NULL;
+			nanosleep(&(struct timespec){ 0, REMOVE_POLL_MS * 1000000L }, NULL);
+			waited_ms += REMOVE_POLL_MS;
 		}
+		if (rc == -EINPROGRESS)
+			rc = -EINTR;
 		if (!rc)
 			rc = sbx_sync(s, old, k.st);
 		if (k.log)
@@ -363,4 +519,136 @@ out:
 	free(k.log);
 	free(val);
 	return rc;
+}
+
+/* Reads the state, lets change() change it, and shows the result. */
+static int event(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx), void *ctx,
+		 struct diag *d)
+{
+	struct ap_state *st = NULL, *old = NULL;
+	int rc = state_read(s, STATE_DETAILS | STATE_OVERRIDES, &st, d);
+
+	if (!rc) {
+		old = state_dup(st);
+		rc = old ? change(st, ctx) : -ENOMEM;
+	}
+	if (!rc)
+		rc = sbx_sync(s, old, st);
+	state_free(old);
+	state_free(st);
+	return rc;
+}
+
+struct attach_ctx {
+	const char *uuid;
+	bool attach;
+	struct diag *d;
+};
+
+static int do_attach(struct ap_state *st, void *arg)
+{
+	struct attach_ctx *c = arg;
+	int i = state_find_mdev(st, c->uuid);
+
+	if (i < 0) {
+		diag_set(c->d, "no mdev %s", c->uuid);
+		return -ENOENT;
+	}
+	if ((st->mdevs[i].in_use == 1) == c->attach) {
+		diag_set(c->d, "mdev %s is %s", st->mdevs[i].uuid,
+			 c->attach ? "already in use by a guest" : "not in use by a guest");
+		return -EALREADY;
+	}
+	/* the guest gets the shadow APCB as it is (vfio_ap_mdev_set_kvm) */
+	st->mdevs[i].in_use = c->attach;
+	return 0;
+}
+
+int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, struct diag *d)
+{
+	struct attach_ctx c = { uuid, attach, d };
+
+	return event(s, do_attach, &c, d);
+}
+
+struct host_ctx {
+	bool add;
+	const struct ap_matrix *ids;
+	const struct card_type *type;
+};
+
+static int do_host_change(struct ap_state *st, void *arg)
+{
+	struct host_ctx *c = arg;
+	struct ap_matrix delta;
+	bool dynamic = kgen_has(st->kernel, KF_DYNAMIC);
+	struct kview_store *ks;
+
+	if (c->add) {
+		delta.apm = idset_minus(&c->ids->apm, &st->host.apm);
+		delta.aqm = idset_minus(&c->ids->aqm, &st->host.aqm);
+		delta.adm = idset_minus(&c->ids->adm, &st->host.adm);
+		st->host.apm = idset_or(&st->host.apm, &delta.apm);
+		st->host.aqm = idset_or(&st->host.aqm, &delta.aqm);
+		st->host.adm = idset_or(&st->host.adm, &delta.adm);
+		idset_foreach(a, &delta.apm)
+			if ((unsigned)a <= st->max_adapter)
+				sandbox_add_card(st, (unsigned)a, c->type);
+		sandbox_add_queues(st, &st->host.apm, &st->host.aqm);
+		/* at the end of the scan, vfio_ap plugs what was added (section 4.4) */
+		ks = state_kview(st);
+		if (!ks)
+			return -ENOMEM;
+		for (size_t i = 0; dynamic && i < st->nmdevs; i++) {
+			struct ap_mdev *m = &st->mdevs[i];
+
+			if (idset_intersects(&m->matrix.apm, &delta.apm) ||
+			    idset_intersects(&m->matrix.aqm, &delta.aqm) ||
+			    idset_intersects(&m->matrix.adm, &delta.adm))
+				rules_guest_matrix(&m->matrix, &st->host, ks->k.vfio, &m->guest);
+		}
+		state_kview_free(ks);
+	} else {
+		delta.apm = idset_and(&c->ids->apm, &st->host.apm);
+		delta.aqm = idset_and(&c->ids->aqm, &st->host.aqm);
+		delta.adm = idset_and(&c->ids->adm, &st->host.adm);
+		st->host.apm = idset_minus(&st->host.apm, &delta.apm);
+		st->host.aqm = idset_minus(&st->host.aqm, &delta.aqm);
+		st->host.adm = idset_minus(&st->host.adm, &delta.adm);
+		/* vfio_ap_mdev_on_cfg_remove(): the IDs leave every guest */
+		for (size_t i = 0; dynamic && i < st->nmdevs; i++) {
+			st->mdevs[i].guest.apm = idset_minus(&st->mdevs[i].guest.apm, &delta.apm);
+			st->mdevs[i].guest.aqm = idset_minus(&st->mdevs[i].guest.aqm, &delta.aqm);
+		}
+		/* then the bus scan removes their devices */
+		for (unsigned a = 0; a < IDSET_BITS; a++) {
+			idset_foreach(d, &st->queues.dom[a]) {
+				int holder;
+
+				if (!idset_has(&delta.apm, a) && !idset_has(&delta.aqm, (unsigned)d))
+					continue;
+				holder = state_apqn_mdev(st, a, (unsigned)d);
+				if (holder >= 0 && dynamic &&
+				    state_queue_driver(st, a, (unsigned)d) == QDRV_VFIO)
+					rules_guest_queue_gone(&st->mdevs[holder].guest, a, (unsigned)d);
+				apqnset_del(&st->queues, a, (unsigned)d);
+				st->qdrv[a][d] = 0;
+			}
+		}
+		idset_foreach(a, &delta.apm)
+			idset_del(&st->cards, (unsigned)a);
+	}
+	for (size_t i = 0; i < st->nmdevs; i++)
+		st->mdevs[i].guest.adm = idset_and(&st->mdevs[i].matrix.adm, &st->host.adm);
+	if (st->ap_domain < 0 || !idset_has(&st->host.aqm, (unsigned)st->ap_domain))
+		st->ap_domain = rules_default_domain(&st->queues, &st->aqmask);
+	return 0;
+}
+
+int sandbox_host_change(struct sysfs *s, bool add, const struct ap_matrix *ids,
+			const struct card_type *type, struct diag *d)
+{
+	struct host_ctx c = { add, ids, type };
+
+	return event(s, do_host_change, &c, d);
 }

@@ -217,7 +217,8 @@ int sbx_render_masks(struct sysfs *s, const struct ap_state *st)
 	return attrs_close(&w);
 }
 
-static int render_bus(struct sysfs *s, const struct ap_state *st)
+/* The host's AP configuration as the bus shows it (QCI). */
+static int render_host(struct sysfs *s, const struct ap_state *st)
 {
 	struct attrs w;
 
@@ -225,6 +226,15 @@ static int render_bus(struct sysfs *s, const struct ap_state *st)
 	attr_mask(&w, "ap_adapter_mask", RO, &st->host.apm, st->qci);
 	attr_mask(&w, "ap_usage_domain_mask", RO, &st->host.aqm, st->qci);
 	attr_mask(&w, "ap_control_domain_mask", RO, &st->host.adm, st->qci);
+	return attrs_close(&w);
+}
+
+static int render_bus(struct sysfs *s, const struct ap_state *st)
+{
+	struct attrs w;
+
+	TRY(render_host(s, st));
+	attrs_open(&w, s, AP_BUS, true);
 	attr(&w, "ap_max_adapter_id", RO, "%u\n", st->max_adapter);
 	attr(&w, "ap_max_domain_id", RO, "%u\n", st->max_domain);
 	attr(&w, "ap_interrupts", RO, "1\n");
@@ -537,6 +547,38 @@ int sbx_render(struct sysfs *s, const struct ap_state *st)
 	return sbx_render_private(s, st);
 }
 
+/* Removes an AP device: its directory, its bus link and its driver's link to it. */
+static int unrender_ap_device(struct sysfs *s, const char *rel, const char *drv)
+{
+	char link[PATH_MAX];
+	const char *name = strrchr(rel, '/') + 1;
+
+	if (drv) {
+		snprintf(link, sizeof(link), AP_BUS_DRIVERS "/%s/%s", drv, name);
+		TRY(unlink_quiet(s, link));
+	}
+	snprintf(link, sizeof(link), AP_BUS_DEVICES "/%s", name);
+	TRY(unlink_quiet(s, link));
+	return sysfs_remove_tree(s, rel);
+}
+
+static int unrender_mdev(struct sysfs *s, const char *uuid)
+{
+	static const char *const dirs[] = {
+		MDEV_TYPE "/devices",
+		MDEV_BUS "/devices",
+		MDEV_BUS "/drivers/" MDEV_DRV,
+	};
+	char rel[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(rel, sizeof(rel), "%s/%s", dirs[i], uuid);
+		TRY(unlink_quiet(s, rel));
+	}
+	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s", uuid);
+	return sysfs_remove_tree(s, rel);
+}
+
 static const struct ap_mdev *find_mdev(const struct ap_state *st, const char *uuid)
 {
 	for (size_t i = 0; i < st->nmdevs; i++)
@@ -577,14 +619,41 @@ static bool queue_shows_same(const struct ap_state *old, const struct ap_state *
 int sbx_sync(struct sysfs *s, const struct ap_state *old, const struct ap_state *st)
 {
 	bool rebound = false;
+	char rel[REL_MAX];
 
+	if (!same_matrix(&old->host, &st->host))
+		TRY(render_host(s, st));
 	if (!idset_equal(&old->apmask, &st->apmask) || !idset_equal(&old->aqmask, &st->aqmask) ||
 	    old->ap_domain != st->ap_domain)
 		TRY(sbx_render_masks(s, st));
+	/* devices that went away, queues before their cards */
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		idset_foreach(d, &old->queues.dom[a]) {
+			if (apqnset_has(&st->queues, a, (unsigned)d))
+				continue;
+			queue_rel(a, (unsigned)d, rel, sizeof(rel));
+			TRY(unrender_ap_device(s, rel, state_queue_driver_name(old, a, (unsigned)d)));
+			rebound = true;
+		}
+	}
+	idset_foreach(a, &old->cards) {
+		if (idset_has(&st->cards, (unsigned)a))
+			continue;
+		snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x", a);
+		TRY(unrender_ap_device(s, rel, has_driver(old, AP_DRV_CARD) ? AP_DRV_CARD : NULL));
+	}
+	idset_foreach(a, &st->cards)
+		if (!idset_has(&old->cards, (unsigned)a))
+			TRY(render_card(s, st, (unsigned)a));
 	for (unsigned a = 0; a < IDSET_BITS; a++) {
 		idset_foreach(d, &st->queues.dom[a]) {
 			const char *o = state_queue_driver_name(old, a, (unsigned)d);
 
+			if (!apqnset_has(&old->queues, a, (unsigned)d)) {
+				TRY(render_queue(s, st, a, (unsigned)d));
+				rebound = true;
+				continue;
+			}
 			if (queue_shows_same(old, st, a, (unsigned)d))
 				continue;
 			if (o)
@@ -595,6 +664,9 @@ int sbx_sync(struct sysfs *s, const struct ap_state *old, const struct ap_state 
 	}
 	if (rebound)
 		TRY(sbx_render_bindings(s, st));
+	for (size_t i = 0; i < old->nmdevs; i++)
+		if (!find_mdev(st, old->mdevs[i].uuid))
+			TRY(unrender_mdev(s, old->mdevs[i].uuid));
 	for (size_t i = 0; i < st->nmdevs; i++) {
 		const struct ap_mdev *m = &st->mdevs[i], *was = find_mdev(old, m->uuid);
 

@@ -41,10 +41,48 @@ static uint8_t add_driver(struct ap_state *st, const char *name, enum queue_driv
 	return (uint8_t)st->ndrivers;
 }
 
+void sandbox_add_card(struct ap_state *st, unsigned a, const struct card_type *t)
+{
+	struct ap_card *c = &st->card[a];
+
+	idset_add(&st->cards, a);
+	memset(c, 0, sizeof(*c));
+	card_type_name(t, c->type);
+	c->hwtype = c->raw_hwtype = (int)t->hwtype;
+	c->depth = 7;
+	c->online = 1;
+	c->config = 1;
+	c->functions = card_functions(t);
+}
+
+void sandbox_add_queues(struct ap_state *st, const struct idset *apm, const struct idset *aqm)
+{
+	uint8_t slot_default = state_driver_slot(st, QDRV_DEFAULT);
+	uint8_t slot_vfio = state_driver_slot(st, QDRV_VFIO);
+
+	idset_foreach(a, apm) {
+		if (!idset_has(&st->cards, (unsigned)a) || (unsigned)a > st->max_adapter)
+			continue;
+		idset_foreach(d, aqm) {
+			bool owned = rules_default_owned(&st->apmask, &st->aqmask, (unsigned)a,
+							 (unsigned)d);
+			enum queue_driver drv;
+
+			if ((unsigned)d > st->max_domain || apqnset_has(&st->queues, (unsigned)a, (unsigned)d))
+				continue;
+			drv = rules_queue_binding(owned, (unsigned)st->card[a].hwtype, slot_default != 0,
+						  slot_vfio != 0);
+			apqnset_add(&st->queues, (unsigned)a, (unsigned)d);
+			st->qdrv[a][d] = drv == QDRV_DEFAULT ? slot_default :
+					 drv == QDRV_VFIO    ? slot_vfio :
+							       0;
+		}
+	}
+}
+
 int sandbox_spec_state(const struct sandbox_spec *sp, struct ap_state **out)
 {
 	struct ap_state *st = calloc(1, sizeof(*st));
-	uint8_t slot_default, slot_vfio;
 	size_t n = 0;
 
 	if (!st)
@@ -62,33 +100,14 @@ int sandbox_spec_state(const struct sandbox_spec *sp, struct ap_state **out)
 	idset_fill(&st->aqmask);
 
 	add_driver(st, AP_DRV_CARD, QDRV_OTHER);
-	slot_default = add_driver(st, AP_DRV_QUEUE, QDRV_DEFAULT);
-	slot_vfio = add_driver(st, AP_DRV_VFIO, QDRV_VFIO);
+	add_driver(st, AP_DRV_QUEUE, QDRV_DEFAULT);
+	add_driver(st, AP_DRV_VFIO, QDRV_VFIO);
 	st->default_loaded = st->vfio_loaded = st->matrix_present = true;
 	st->available_instances = VFIO_AP_MAX_INSTANCES;
 
-	idset_foreach(a, &sp->adapters) {
-		const struct card_type *t = &sp->types[n++ % sp->ntypes];
-		struct ap_card *c = &st->card[a];
-
-		idset_add(&st->cards, (unsigned)a);
-		card_type_name(t, c->type);
-		c->hwtype = c->raw_hwtype = (int)t->hwtype;
-		c->depth = 7;
-		c->online = 1;
-		c->config = 1;
-		c->functions = card_functions(t);
-		idset_foreach(d, &sp->domains) {
-			bool owned = rules_default_owned(&st->apmask, &st->aqmask, (unsigned)a,
-							 (unsigned)d);
-			enum queue_driver drv = rules_queue_binding(owned, t->hwtype, true, true);
-
-			apqnset_add(&st->queues, (unsigned)a, (unsigned)d);
-			st->qdrv[a][d] = drv == QDRV_DEFAULT ? slot_default :
-					 drv == QDRV_VFIO    ? slot_vfio :
-							       0;
-		}
-	}
+	idset_foreach(a, &sp->adapters)
+		sandbox_add_card(st, (unsigned)a, &sp->types[n++ % sp->ntypes]);
+	sandbox_add_queues(st, &sp->adapters, &sp->domains);
 	st->ap_domain = rules_default_domain(&st->queues, &st->aqmask);
 	st->has_features = kgen_has(sp->kernel, KF_BUS_FEATURES);
 	if (st->has_features)

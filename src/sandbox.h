@@ -46,6 +46,14 @@ struct sandbox_spec {
  */
 void sandbox_spec_demo(struct sandbox_spec *sp);
 
+/* A card of type t at adapter a, configured and online. */
+void sandbox_add_card(struct ap_state *st, unsigned a, const struct card_type *t);
+/*
+ * The queue devices of apm x aqm that do not exist yet, on cards that do, up
+ * to the maxima, bound as the AP bus binds them.
+ */
+void sandbox_add_queues(struct ap_state *st, const struct idset *apm, const struct idset *aqm);
+
 /* The state of a freshly booted host as the spec describes it: default masks, no mdevs. */
 int sandbox_spec_state(const struct sandbox_spec *sp, struct ap_state **out);
 
@@ -73,6 +81,16 @@ int sandbox_kernel(struct sysfs *s, struct kgen *g);
  */
 int sandbox_store(struct sysfs *s, const char *rel, const void *buf, size_t len);
 void sandbox_unload(struct sysfs *s);
+
+/*
+ * Events from outside that the real system gets, to rehearse them: a guest
+ * starts (attach) or stops using an mdev; the host configuration gains or
+ * loses adapters, domains and control domains (spec 4.4). 0, or -ENOENT (no
+ * such mdev), -EALREADY (already so), another -errno; *d says.
+ */
+int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, struct diag *d);
+int sandbox_host_change(struct sysfs *s, bool add, const struct ap_matrix *ids,
+			const struct card_type *type, struct diag *d);
 
 /* Writing the tree: the whole state, or the parts that the emulated kernel changes. */
 int sbx_render(struct sysfs *s, const struct ap_state *st);

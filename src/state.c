@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ascii.h"
 #include "masksyntax.h"
@@ -545,4 +546,67 @@ enum vfio_status state_vfio_status(const struct ap_state *st, unsigned a, unsign
 	return rules_vfio_status(st->kernel, true, md->in_use == 1,
 				 md->has_guest && idset_has(&md->guest.apm, a) &&
 					 idset_has(&md->guest.aqm, d));
+}
+
+struct kview_store *state_kview(const struct ap_state *st)
+{
+	struct kview_store *ks = calloc(1, sizeof(*ks));
+
+	if (!ks)
+		return NULL;
+	ks->matrix = calloc(st->nmdevs + 1, sizeof(*ks->matrix));
+	ks->attached = calloc(st->nmdevs + 1, sizeof(*ks->attached));
+	if (!ks->matrix || !ks->attached) {
+		state_kview_free(ks);
+		return NULL;
+	}
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		idset_foreach(d, &st->queues.dom[a]) {
+			enum queue_driver drv = state_queue_driver(st, a, (unsigned)d);
+
+			if (drv == QDRV_VFIO)
+				apqnset_add(&ks->vfio, a, (unsigned)d);
+			else if (drv == QDRV_DEFAULT)
+				apqnset_add(&ks->dflt, a, (unsigned)d);
+		}
+	}
+	for (size_t i = 0; i < st->noverrides; i++)
+		apqnset_add(&ks->over, st->overrides[i].adapter, st->overrides[i].domain);
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		ks->matrix[i] = &st->mdevs[i].matrix;
+		ks->attached[i] = st->mdevs[i].in_use == 1;
+	}
+	ks->k = (struct kview){
+		.g = st->kernel,
+		.apmask = st->apmask,
+		.aqmask = st->aqmask,
+		.max_adapter = st->max_adapter,
+		.max_domain = st->max_domain,
+		.host = st->host,
+		.queues = &st->queues,
+		.vfio = &ks->vfio,
+		.dflt = &ks->dflt,
+		.overridden = st->noverrides ? &ks->over : NULL,
+		.nmdevs = st->nmdevs,
+		.matrix = ks->matrix,
+		.attached = ks->attached,
+	};
+	return ks;
+}
+
+void state_kview_free(struct kview_store *ks)
+{
+	if (!ks)
+		return;
+	free(ks->matrix);
+	free(ks->attached);
+	free(ks);
+}
+
+int state_find_mdev(const struct ap_state *st, const char *uuid)
+{
+	for (size_t i = 0; i < st->nmdevs; i++)
+		if (!strcasecmp(st->mdevs[i].uuid, uuid))
+			return (int)i;
+	return -1;
 }

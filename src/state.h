@@ -115,6 +115,19 @@ bool state_has_overrides(const struct ap_state *st);
 enum queue_driver state_queue_driver(const struct ap_state *st, unsigned a, unsigned d);
 /* The name of the driver a queue is bound to, or NULL. */
 const char *state_queue_driver_name(const struct ap_state *st, unsigned a, unsigned d);
+/* The kernel's view that lib/rules decides on, built from a state. */
+struct kview_store {
+	struct kview k;
+	struct apqnset vfio, dflt, over;
+	const struct ap_matrix **matrix;
+	bool *attached;
+};
+/* A kview of st in a new store (NULL when out of memory); st must outlive it. */
+struct kview_store *state_kview(const struct ap_state *st);
+void state_kview_free(struct kview_store *ks);
+/* The index of the mdev with this UUID (any case), or -1. */
+int state_find_mdev(const struct ap_state *st, const char *uuid);
+
 /* Reads again which driver each queue is bound to (the driver directories only). */
 int state_read_bindings(struct sysfs *s, struct ap_state *st);
 /* The mdev whose matrix holds (a, d), or -1. */

@@ -96,3 +96,55 @@ use_stderr() {
 	output=$stderr
 	lines=("${stderr_lines[@]}")
 }
+
+TYPE_DIR=sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough
+MATRIX=sys/devices/vfio_ap/matrix
+
+# Creates an mdev by a direct write to the sandbox's create attribute:
+# [-n] UUID.
+kcreate() {
+	if [ "$1" = -n ]; then
+		kwrite -n "$TYPE_DIR/create" "$2"
+	else
+		kwrite "$TYPE_DIR/create" "$1"
+	fi
+}
+
+# Writes an mdev attribute directly: UUID ATTRIBUTE [-n] VALUE.
+kattr() {
+	local uuid=$1 attr=$2
+	shift 2
+	if [ "$1" = -n ]; then
+		kwrite -n "$MATRIX/$uuid/$attr" "$2"
+	else
+		kwrite "$MATRIX/$uuid/$attr" "$1"
+	fi
+}
+
+# An mdev attribute's content on one line, words separated by spaces.
+mattr() {
+	xargs <"$SBX/$MATRIX/$1/$2"
+}
+
+# Removes a queue device by hand, as if the queue stopped answering.
+drop_queue() {
+	local q=$1 card=card${1%%.*} drv
+	drv=$(driver_of "$q")
+	rm -f "$SBX/sys/bus/ap/devices/$q" "$SBX/sys/bus/ap/drivers/$drv/$q"
+	rm -rf "$SBX/sys/devices/ap/$card/$q"
+}
+
+# A live process holds the sandbox's AP configuration lock, as chzdev would
+# while it works; $HOLDER is its PID.
+hold_lock() {
+	mkdir -p "$SBX/run/lock"
+	sleep 60 &
+	HOLDER=$!
+	disown "$HOLDER"
+	echo "$HOLDER" >"$SBX/run/lock/s390apconfig.lock"
+}
+
+let_go_lock() {
+	kill "$HOLDER" 2>/dev/null || true
+	rm -f "$SBX/run/lock/s390apconfig.lock"
+}

@@ -92,7 +92,7 @@ mask() { cat "$SBX/sys/bus/ap/$1"; }
 @test "JSON of a reservation" {
 	run -0 apctl --root "$SBX" --json reserve --adapters 5
 	assert_equal "$(json 'keys | join(" ")')" \
-		"apmask aqmask conflicts dry_run ok pending to_host to_vfio warnings written"
+		"apmask aqmask conflicts dry_run errno ok pending to_host to_vfio warnings written"
 	assert_equal "$(json '.apmask | [.old, .new, .edit] | join(" ")')" \
 		"$ALL_ONES 0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff -5"
 	assert_equal "$(json .aqmask.edit)" null
@@ -191,7 +191,7 @@ with_mdevs() {
 	assert_line "Refused: the release would take APQNs from mdevs:"
 	assert_line --partial "  06.0004  assigned to mdev $U2"
 	run -4 apctl --root "$SBX" --json release --adapters 6 --dry-run
-	assert_equal "$(json '.ok')" false
+	assert_equal "$(json '.ok, .errno' | xargs)" "false EBUSY"
 	assert_equal "$(json '.conflicts[0] | [.apqn, .mdev] | join(" ")')" "06.0004 $U2"
 }
 
@@ -268,22 +268,17 @@ with_mdevs() {
 
 @test "a lock held by a live process is waited for, then its PID reported" {
 	local before
-	mkdir -p "$SBX/run/lock"
-	sleep 30 &
-	echo $! >"$SBX/run/lock/s390apconfig.lock"
+	hold_lock
 	before=$(tree_digest "$SBX")
 	run -1 apctl --root "$SBX" reserve --adapters 5 --lock-timeout 1
-	assert_output --partial "the AP configuration lock $SBX/run/lock/s390apconfig.lock is held by process $!, still after 1 s"
+	assert_output --partial "the AP configuration lock $SBX/run/lock/s390apconfig.lock is held by process $HOLDER, still after 1 s"
 	assert_equal "$(tree_digest "$SBX")" "$before"
-	kill $!
 	# a dry run does not need the lock
-	sleep 30 &
-	echo $! >"$SBX/run/lock/s390apconfig.lock"
 	run -0 apctl --root "$SBX" reserve --adapters 5 --dry-run --lock-timeout 0
 	# a holder that lets go within the timeout
-	(sleep 0.5 && rm -f "$SBX/run/lock/s390apconfig.lock") &
+	(sleep 0.5 && let_go_lock) &
 	run -0 apctl --root "$SBX" reserve --adapters 5 --lock-timeout 10
-	kill %1 2>/dev/null || true
+	wait
 	[ ! -e "$SBX/run/lock/s390apconfig.lock" ]
 }
 

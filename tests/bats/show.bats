@@ -69,7 +69,10 @@ example_state() {
 		"unassigned none"
 	assert_equal "$(json '[.mdevs[].uuid] | join(" ")')" "$UUID1 $UUID2"
 	assert_equal "$(json '.mdevs[0] | keys | join(" ")')" \
-		"adapters control_domains domains guest_matrix in_use matrix uuid"
+		"adapters control_domains domains guest_matrix in_use matrix missing uuid"
+	assert_equal "$(json '[.mdevs[0].missing[] | "\(.apqn):\(.reason)"] | join(" ")')" \
+		"06.0004:adapter_filtered 06.00ab:no_queue"
+	assert_equal "$(json '.mdevs[1].missing | length')" 0
 	assert_equal "$(json '.mdevs[0] | [(.adapters | join(",")), (.domains | join(",")), (.control_domains | join(","))] | join(" ")')" \
 		"5,6 4,171 4,171"
 	assert_equal "$(json '.mdevs[0].matrix | join(" ")')" "05.0004 05.00ab 06.0004 06.00ab"
@@ -94,7 +97,8 @@ example_state() {
 	assert_line "     domains          4,0xab"
 	assert_line "     matrix (4 APQNs)       guest_matrix (2 APQNs)"
 	assert_line "     05.0004                05.0004"
-	assert_line "     06.00ab                -"
+	assert_line "     06.0004                -            adapter 6 is left out of the guest as a whole, because queue 06.00ab is not bound to vfio_ap"
+	assert_line "     06.00ab                -            there is no queue device 06.00ab"
 	assert_line "     matrix           2 APQNs, all in guest_matrix"
 }
 

@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# What apctl predicts (--dry-run) and what the emulated kernel answers (--force)
+# agree on a few hundred random changes. Seeded, so a failure can be replayed.
+
+load helpers
+
+UUIDS=(11111111-1111-4111-8111-111111111111 22222222-2222-4222-8222-222222222222
+	33333333-3333-4333-8333-333333333333 44444444-4444-4444-8444-444444444444)
+ADAPTERS=(4 5 6 7 0x10 0x40)
+DOMAINS=(1 2 3 0x10 0x20 0x40)
+
+# A comma list of 1 to 3 IDs from the arguments.
+pick() {
+	local ids=("$@") n=$((1 + RANDOM % 3)) out= i
+	for ((i = 0; i < n; i++)); do
+		out+=${out:+,}${ids[RANDOM % $#]}
+	done
+	echo "$out"
+}
+
+# A random change, as apctl's arguments, in OP.
+random_change() {
+	local u=${UUIDS[RANDOM % 4]} a d
+	a=$(pick "${ADAPTERS[@]}")
+	d=$(pick "${DOMAINS[@]}")
+	case $((RANDOM % 10)) in
+	0 | 1) OP=(mdev create "$u" --adapters "$a" --domains "$d") ;;
+	2) OP=(mdev create "$u" --adapters "$a") ;;
+	3) OP=(mdev assign "$u" --adapters "$a") ;;
+	4) OP=(mdev assign "$u" --domains "$d" --control-domains "$d") ;;
+	5) OP=(mdev unassign "$u" --adapters "$a" --domains "$d") ;;
+	6) OP=(reserve --adapters "$a") ;;
+	7) OP=(release --adapters "$a") ;;
+	8) OP=(release --domains "$d") ;;
+	9) OP=(mdev remove "$u") ;;
+	esac
+}
+
+# The kernel's answer to the last run: ok, an errno name, or exit N.
+answer() {
+	case $status in
+	0) echo ok ;;
+	1) grep -o 'failed: E[A-Z]*' <<<"$output" | head -1 | cut -d' ' -f2 ;;
+	*) echo "exit $status" ;;
+	esac
+}
+
+# The prediction of the last dry run.
+prediction() {
+	case $status in
+	0 | 4) jq -r '.errno // "ok"' <<<"$output" 2>/dev/null || echo "no JSON" ;;
+	*) echo "exit $status" ;;
+	esac
+}
+
+play() {
+	local rounds=$1 i agreed=0 predicted actual
+	declare -A seen=()
+	for ((i = 0; i < rounds; i++)); do
+		random_change
+		run apctl --root "$SBX" --json "${OP[@]}" --dry-run
+		predicted=$(prediction)
+		[ "${OP[1]}" = remove ] && [ "$predicted" = "no JSON" ] && predicted=ok
+		run apctl --root "$SBX" "${OP[@]}" --force --no-wait
+		actual=$(answer)
+		if [ "$predicted" != "$actual" ]; then
+			fail "change $i, apctl ${OP[*]}: predicted $predicted, the kernel answered $actual"
+		fi
+		agreed=$((agreed + 1))
+		seen[$actual]=$((${seen[$actual]:-0} + 1))
+	done
+	local kinds=
+	for actual in "${!seen[@]}"; do kinds+=" $actual:${seen[$actual]}"; done
+	echo "# $agreed changes agreed:$kinds" >&3
+	# the mix must hold acceptances and several kinds of refusal to mean something
+	[ "${seen[ok]:-0}" -ge 20 ] && [ "${#seen[@]}" -ge 4 ]
+}
+
+@test "6.19: predictions and the kernel agree on 250 random changes" {
+	make_sandbox --adapters 4-7 --domains 1-3,0x10 --max-adapter-id 0x3f --max-domain-id 0x3f
+	RANDOM=20261124
+	play 250
+}
+
+@test "6.9 (assign_* writes): predictions and the kernel agree on 150 random changes" {
+	make_sandbox --kernel 6.9 --adapters 4-7 --domains 1-3,0x10 --max-adapter-id 0x3f --max-domain-id 0x3f
+	RANDOM=7
+	play 150
+}
+
+@test "5.15 (bindings, no hot plug): predictions and the kernel agree on 150 random changes" {
+	make_sandbox --kernel 5.15 --adapters 4-7 --domains 1-3,0x10 --max-adapter-id 0x3f --max-domain-id 0x3f
+	RANDOM=515
+	play 150
+}
