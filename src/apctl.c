@@ -94,6 +94,7 @@ static const struct command commands[] = {
 	{ "reserve", cmd_reserve },
 	{ "release", cmd_release },
 	{ "mdev", cmd_mdev },
+	{ "ids", cmd_ids },
 	{ "sandbox", cmd_sandbox },
 };
 
@@ -114,6 +115,8 @@ static const char main_help[] =
 	"  mdev unassign UUID          take them away again\n"
 	"  mdev remove UUID...         remove mdevs\n"
 	"  mdev list                   one line per mdev\n"
+	"  ids KIND                    adapters, domains, control-domains or mdevs, one\n"
+	"                              per line, for scripts\n"
 	"  sandbox create DIR          make a sandbox: an emulated AP bus to rehearse on\n"
 	"  sandbox write|fault|attach|detach|host\n"
 	"                              drive a sandbox's emulated kernel\n"
@@ -124,7 +127,8 @@ static const char main_help[] =
 	"  -h, --help       print this help\n"
 	"  -V, --version    print the version\n"
 	"\n"
-	"Run 'apctl COMMAND --help' for the options of a command.\n";
+	"Run 'apctl COMMAND --help' for the options of a command. APCTL_ROOT, when\n"
+	"set, is the root without --root.\n";
 
 /* Edit distance, for "did you mean". */
 static size_t distance(const char *a, const char *b)
@@ -156,9 +160,14 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctx ctx = { .root = "/" };
+	const char *env_root = getenv("APCTL_ROOT");
 	const char *name;
 	int opt;
 
+	if (env_root && *env_root) {
+		ctx.root = env_root;
+		ctx.root_given = true;
+	}
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+" COMMON_SHORTOPTS "V", opts, NULL)) != -1) {
 		if (opt == 'h') {

@@ -55,6 +55,7 @@ int cmd_show(struct ctx *ctx, int argc, char **argv);
 int cmd_reserve(struct ctx *ctx, int argc, char **argv);
 int cmd_release(struct ctx *ctx, int argc, char **argv);
 int cmd_mdev(struct ctx *ctx, int argc, char **argv);
+int cmd_ids(struct ctx *ctx, int argc, char **argv);
 int cmd_sandbox(struct ctx *ctx, int argc, char **argv);
 
 #endif

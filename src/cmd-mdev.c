@@ -180,6 +180,18 @@ static void plan_writes(struct plan *p, const struct request *r, const struct ap
 	}
 }
 
+/* Conflicts by write, then by APQN. */
+static int by_apqn(const void *x, const void *y)
+{
+	const struct conflict *a = x, *b = y;
+
+	if (a->w != b->w)
+		return a->w < b->w ? -1 : 1;
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return a->d < b->d ? -1 : a->d > b->d;
+}
+
 /* Plays the writes on the copy; the first error is the kernel's answer, the rest are listed too. */
 static void simulate(struct plan *p)
 {
@@ -211,6 +223,8 @@ static void simulate(struct plan *p)
 		if (rc == -EEXIST || rc == -EUSERS || rc == -EPERM)
 			break; /* no mdev to write to */
 	}
+	if (p->nc)
+		qsort(p->c, p->nc, sizeof(*p->c), by_apqn);
 }
 
 /* ---- explaining a refusal ---- */

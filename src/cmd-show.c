@@ -630,3 +630,63 @@ out:
 	sysfs_close(&s);
 	return rc;
 }
+
+static const char ids_help[] =
+	"Usage: apctl [--root DIR] ids adapters|domains|control-domains|mdevs\n"
+	"\n"
+	"Print the adapters, usage domains or control domains of the host's AP\n"
+	"configuration, or the UUIDs of the mdevs, one per line, as apctl writes them:\n"
+	"for scripts and shell completion.\n"
+	"\n"
+	"Options:\n"
+	"  -r, --root DIR   work on the sysfs tree under DIR (default /)\n"
+	"  -h, --help       print this help\n";
+
+int cmd_ids(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
+	static const char *const kinds[] = { "adapters", "domains", "control-domains", "mdevs" };
+	struct ap_state *st = NULL;
+	struct diag d = { "" };
+	struct sysfs s;
+	int opt, rc, kind = -1;
+
+	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(ids_help, stdout);
+			return finish_output(EXIT_OK);
+		}
+		if (!common_option(ctx, opt, optarg))
+			return option_error("ids", opt, argv);
+	}
+	if (argc - optind != 1)
+		return usage_error("ids", "say adapters, domains, control-domains or mdevs");
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(argv[optind], kinds[i]))
+			kind = i;
+	if (kind < 0)
+		return usage_error("ids", "'%s' is not adapters, domains, control-domains or mdevs",
+				   argv[optind]);
+	rc = open_root(ctx, &s);
+	if (rc)
+		return rc;
+	rc = state_read(&s, 0, &st, &d);
+	sysfs_close(&s);
+	if (rc) {
+		errmsg("%s", d.msg);
+		return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
+	}
+	if (kind == 3) {
+		for (size_t i = 0; i < st->nmdevs; i++)
+			printf("%s\n", st->mdevs[i].uuid);
+	} else {
+		const struct idset *set = kind == 0 ? &st->host.apm :
+					  kind == 1 ? &st->host.aqm : &st->host.adm;
+		char id[ID_STR_MAX];
+
+		idset_foreach(x, set)
+			printf("%s\n", id_format((unsigned)x, id));
+	}
+	state_free(st);
+	return finish_output(EXIT_OK);
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# The man page, the help texts and the shell completions describe the same
+# commands and options, and the completions complete them.
+
+load helpers
+
+MAN=$BATS_TEST_DIRNAME/../../man/apctl.8
+BASH_COMPLETION=$BATS_TEST_DIRNAME/../../completions/apctl
+ZSH_COMPLETION=$BATS_TEST_DIRNAME/../../completions/_apctl
+
+# Every help text apctl has.
+all_help() {
+	local c
+	apctl --help
+	for c in show reserve release mdev ids sandbox; do apctl $c --help; done
+	for c in create write fault attach host; do apctl sandbox $c --help; done
+}
+
+@test "the man page is clean for mandoc -Tlint" {
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	run -0 mandoc -Tlint "$MAN"
+	assert_output ""
+}
+
+@test "every long option of every --help is in the man page and both completions" {
+	local opts o missing=
+	opts=$(all_help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u)
+	[ "$(wc -l <<<"$opts")" -gt 20 ]
+	for o in $opts; do
+		grep -qF -- "$(sed 's/-/\\-/g' <<<"$o")" "$MAN" || missing+=" $o(man)"
+		grep -qF -- "$o" "$BASH_COMPLETION" || missing+=" $o(bash)"
+		grep -qF -- "$o" "$ZSH_COMPLETION" || missing+=" $o(zsh)"
+	done
+	assert_equal "$missing" ""
+}
+
+@test "every command of --help is in the man page and both completions" {
+	local c
+	for c in show reserve release mdev ids sandbox create assign unassign remove list \
+		write fault attach detach host; do
+		grep -qE "\\.SS \"?apctl.* $c" "$MAN" || grep -qE "^\\.B .*$c" "$MAN" || fail "$c not in the man page"
+		grep -qw -- "$c" "$BASH_COMPLETION" || fail "$c not in the bash completion"
+		grep -qw -- "$c" "$ZSH_COMPLETION" || fail "$c not in the zsh completion"
+	done
+}
+
+@test "the man page names the version" {
+	run -0 apctl --version
+	grep -qF "\"${output}\"" "$MAN"
+}
+
+# Completes the words given (the last one is the one being completed) with the
+# bash completion, as bash would, with apctl from the build on the PATH.
+complete_bash() {
+	COMP_WORDS=(apctl "$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMPREPLY=()
+	PATH=$(dirname "$APCTL"):$PATH
+	# shellcheck source=/dev/null
+	source "$BASH_COMPLETION"
+	_apctl
+	echo "${COMPREPLY[*]}"
+}
+
+@test "bash completes commands and options" {
+	run -0 complete_bash ''
+	assert_output "show reserve release mdev ids sandbox"
+	run -0 complete_bash re
+	assert_output "reserve release"
+	run -0 complete_bash --r
+	assert_output "--root"
+	run -0 complete_bash reserve --a
+	assert_output "--adapters --apqns --apmask --aqmask"
+	run -0 complete_bash mdev ''
+	assert_output "create assign unassign remove list --help"
+	run -0 complete_bash sandbox create /tmp/x --k
+	assert_output "--kernel"
+	run -0 complete_bash sandbox create /tmp/x --kernel 6.1
+	assert_output "6.1 6.10 6.12 6.15 6.18 6.19"
+	run -0 complete_bash sandbox host ''
+	assert_output "add remove"
+}
+
+@test "bash completes mdev UUIDs and host IDs of the root on the command line" {
+	make_sandbox --adapters 1,2 --domains 3,0x10
+	apctl --root "$SBX" reserve --adapters 1,2 >/dev/null
+	apctl --root "$SBX" mdev create 11111111-1111-4111-8111-111111111111 >/dev/null
+	apctl --root "$SBX" mdev create 22222222-2222-4222-8222-222222222222 >/dev/null
+	run -0 complete_bash --root "$SBX" mdev assign ''
+	assert_output "11111111-1111-4111-8111-111111111111 22222222-2222-4222-8222-222222222222"
+	run -0 complete_bash -r "$SBX" mdev remove 2
+	assert_output "22222222-2222-4222-8222-222222222222"
+	run -0 complete_bash --root "$SBX" mdev assign 11111111-1111-4111-8111-111111111111 --domains ''
+	assert_output "3 0x10"
+	run -0 complete_bash --root="$SBX" reserve --adapters 1,
+	assert_output "1,1 1,2"
+	run -0 complete_bash --root "$SBX" show ''
+	assert_output "11111111-1111-4111-8111-111111111111 22222222-2222-4222-8222-222222222222"
+	# another root, other mdevs: none
+	make_sandbox
+	run -0 complete_bash --root "$SBX" show ''
+	assert_output ""
+}
+
+@test "zsh loads and parses the zsh completion" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	run -0 zsh -n "$ZSH_COMPLETION"
+	run -0 zsh -fc "fpath=('${ZSH_COMPLETION%/*}' \$fpath); autoload -Uz compinit; compinit -u -D; autoload -Uz +X _apctl && whence -w _apctl"
+	assert_output "_apctl: function"
+}
