@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "state.h"
 
 void errmsg(const char *fmt, ...)
 {
@@ -73,6 +74,21 @@ int open_root(const struct ctx *ctx, struct sysfs *s)
 		return EXIT_RUNTIME;
 	}
 	return EXIT_OK;
+}
+
+int load_state(const struct ctx *ctx, unsigned flags, struct ap_state **st)
+{
+	struct diag d = { "" };
+	struct sysfs s;
+	int rc = open_root(ctx, &s);
+
+	if (rc)
+		return rc;
+	rc = state_read(&s, flags, st, &d);
+	sysfs_close(&s);
+	if (rc)
+		errmsg("%s", d.msg);
+	return !rc ? EXIT_OK : rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
 }
 
 int finish_output(int rc)

@@ -48,6 +48,13 @@ int open_root(const struct ctx *ctx, struct sysfs *s);
 const char *errno_name(int e);
 int errno_parse(const char *s);
 
+struct ap_state;
+/*
+ * Reads the AP state of ctx->root: EXIT_OK, or the exit code after the
+ * message (3 without the root or the AP bus).
+ */
+int load_state(const struct ctx *ctx, unsigned flags, struct ap_state **st);
+
 /* Flushes stdout: EXIT_OK, or EXIT_RUNTIME with a message when the output was lost. */
 int finish_output(int rc);
 

@@ -826,18 +826,10 @@ static int by_uuid(const void *a, const void *b)
 static int cmd_mdev_list(struct ctx *ctx)
 {
 	struct ap_state *st = NULL;
-	struct diag d = { "" };
-	struct sysfs s;
-	int rc = open_root(ctx, &s);
+	int rc = load_state(ctx, 0, &st);
 
 	if (rc)
 		return rc;
-	rc = state_read(&s, 0, &st, &d);
-	sysfs_close(&s);
-	if (rc) {
-		errmsg("%s", d.msg);
-		return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
-	}
 	if (st->nmdevs)
 		qsort(st->mdevs, st->nmdevs, sizeof(*st->mdevs), by_uuid);
 	if (ctx->json) {

@@ -566,9 +566,7 @@ int cmd_show(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
 	struct ap_state *st = NULL;
-	struct diag d = { "" };
 	const char *uuid = NULL;
-	struct sysfs s;
 	struct view v = { 0 };
 	int opt, rc;
 
@@ -587,15 +585,9 @@ int cmd_show(struct ctx *ctx, int argc, char **argv)
 	if (uuid && !uuid_valid(uuid))
 		return usage_error("show", "'%s' is not a UUID", uuid);
 
-	rc = open_root(ctx, &s);
+	rc = load_state(ctx, 0, &st);
 	if (rc)
 		return rc;
-	rc = state_read(&s, 0, &st, &d);
-	if (rc) {
-		errmsg("%s", d.msg);
-		sysfs_close(&s);
-		return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
-	}
 	if (view_init(&v, ctx, st)) {
 		errmsg("out of memory");
 		rc = EXIT_RUNTIME;
@@ -627,7 +619,6 @@ int cmd_show(struct ctx *ctx, int argc, char **argv)
 out:
 	view_free(&v);
 	state_free(st);
-	sysfs_close(&s);
 	return rc;
 }
 
@@ -647,8 +638,6 @@ int cmd_ids(struct ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
 	static const char *const kinds[] = { "adapters", "domains", "control-domains", "mdevs" };
 	struct ap_state *st = NULL;
-	struct diag d = { "" };
-	struct sysfs s;
 	int opt, rc, kind = -1;
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
@@ -667,15 +656,9 @@ int cmd_ids(struct ctx *ctx, int argc, char **argv)
 	if (kind < 0)
 		return usage_error("ids", "'%s' is not adapters, domains, control-domains or mdevs",
 				   argv[optind]);
-	rc = open_root(ctx, &s);
+	rc = load_state(ctx, 0, &st);
 	if (rc)
 		return rc;
-	rc = state_read(&s, 0, &st, &d);
-	sysfs_close(&s);
-	if (rc) {
-		errmsg("%s", d.msg);
-		return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
-	}
 	if (kind == 3) {
 		for (size_t i = 0; i < st->nmdevs; i++)
 			printf("%s\n", st->mdevs[i].uuid);

@@ -243,16 +243,8 @@ static int store_driver_override(struct kwrite *k)
 			st->overrides[i] = st->overrides[--st->noverrides];
 		return 0;
 	}
-	if (i == st->noverrides) {
-		struct ap_override *o = realloc(st->overrides, (i + 1) * sizeof(*o));
-
-		if (!o)
-			return -ENOMEM;
-		st->overrides = o;
-		st->noverrides++;
-	}
-	st->overrides[i].adapter = (uint8_t)a;
-	st->overrides[i].domain = (uint8_t)d;
+	if (i == st->noverrides)
+		return state_add_override(st, a, d, name);
 	snprintf(st->overrides[i].driver, sizeof(st->overrides[i].driver), "%s", name);
 	return 0;
 }

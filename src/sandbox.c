@@ -332,22 +332,12 @@ static int order_mdev(char *line, void *ctx)
 
 static int add_override(char *line, void *ctx)
 {
-	struct ap_state *st = ctx;
 	char apqn[16], driver[DRIVER_NAME_MAX];
-	struct ap_override *o;
 	unsigned a, d;
 
 	if (sscanf(line, "%15s %31s", apqn, driver) != 2 || apqn_parse(apqn, &a, &d, NULL))
 		return -EINVAL;
-	o = realloc(st->overrides, (st->noverrides + 1) * sizeof(*o));
-	if (!o)
-		return -ENOMEM;
-	st->overrides = o;
-	o += st->noverrides++;
-	o->adapter = (uint8_t)a;
-	o->domain = (uint8_t)d;
-	snprintf(o->driver, sizeof(o->driver), "%s", driver);
-	return 0;
+	return state_add_override(ctx, a, d, driver);
 }
 
 int sandbox_private_apply(struct sysfs *s, struct ap_state *st)

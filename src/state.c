@@ -281,6 +281,20 @@ static void probe_in_use(struct sysfs *s, struct ap_state *st, struct ap_mdev *m
 	}
 }
 
+int state_add_override(struct ap_state *st, unsigned a, unsigned d, const char *driver)
+{
+	struct ap_override *o = realloc(st->overrides, (st->noverrides + 1) * sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	st->overrides = o;
+	o += st->noverrides++;
+	o->adapter = (uint8_t)a;
+	o->domain = (uint8_t)d;
+	snprintf(o->driver, sizeof(o->driver), "%.*s", (int)sizeof(o->driver) - 1, driver);
+	return 0;
+}
+
 /*
  * Queues with a driver_override. The kernel allows one only while both masks
  * are all ones, and refuses mask writes while one exists (spec 3.8), so with
@@ -298,21 +312,14 @@ static int read_overrides(struct sysfs *s, struct ap_state *st)
 		idset_foreach(d, &st->queues.dom[a]) {
 			char rel[PATH_MAX], buf[DRIVER_NAME_MAX + 2];
 			bool present;
-			struct ap_override *o;
 
 			snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/%02x.%04x/driver_override", a,
 				 a, d);
 			read_line(s, rel, buf, sizeof(buf), &present);
 			if (!present || !buf[0] || !strcmp(buf, "(null)"))
 				continue;
-			o = realloc(st->overrides, (st->noverrides + 1) * sizeof(*o));
-			if (!o)
+			if (state_add_override(st, a, (unsigned)d, buf))
 				return -ENOMEM;
-			st->overrides = o;
-			o += st->noverrides++;
-			o->adapter = (uint8_t)a;
-			o->domain = (uint8_t)d;
-			snprintf(o->driver, sizeof(o->driver), "%.*s", (int)sizeof(o->driver) - 1, buf);
 		}
 	}
 	return 0;

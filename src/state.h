@@ -109,6 +109,8 @@ void state_free(struct ap_state *st);
 struct ap_state *state_dup(const struct ap_state *st);
 /* 1 + the index of the first driver of this kind, or 0 (unbound). */
 uint8_t state_driver_slot(const struct ap_state *st, enum queue_driver kind);
+/* Records that queue (a, d) has a driver_override naming driver. */
+int state_add_override(struct ap_state *st, unsigned a, unsigned d, const char *driver);
 /* Whether any queue has a driver_override (read with STATE_OVERRIDES). */
 bool state_has_overrides(const struct ap_state *st);
 

@@ -361,6 +361,23 @@ int sysfs_readlink(struct sysfs *s, const char *rel, char *buf, size_t size)
 	return 0;
 }
 
+/* All of data to a file (not an attribute: those take one write()). */
+static int write_all(int fd, const void *data, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, (const char *)data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 /* The absolute path the kernel knows for an open descriptor. */
 static int fd_path(int fd, char *buf, size_t size)
 {
@@ -400,22 +417,12 @@ int sysfs_canonical(struct sysfs *s, const char *rel, char *buf, size_t size)
 
 int sysfs_append(struct sysfs *s, const char *rel, const char *text)
 {
-	int fd = sysfs_openat(s, rel, O_WRONLY | O_APPEND | O_CREAT, 0644), rc = 0;
-	size_t len = strlen(text), done = 0;
+	int fd = sysfs_openat(s, rel, O_WRONLY | O_APPEND | O_CREAT, 0644), rc;
+	size_t len = strlen(text);
 
 	if (fd < 0)
 		return fd;
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			break;
-		}
-		done += (size_t)n;
-	}
+	rc = write_all(fd, text, len);
 	if (close(fd) && !rc)
 		rc = -errno;
 	return rc;
@@ -520,25 +527,14 @@ int sysfs_put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, cons
 {
 	static unsigned long serial;
 	char tmp[NAME_MAX + 1];
-	size_t done = 0;
-	int fd, rc = 0;
+	int fd, rc;
 
 	snprintf(tmp, sizeof(tmp), ".%.200s.%ld.%lu", name, (long)getpid(), ++serial);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	s->opened++;
-	while (done < len) {
-		ssize_t n = write(fd, (const char *)data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			break;
-		}
-		done += (size_t)n;
-	}
+	rc = write_all(fd, data, len);
 	if (!rc && fchmod(fd, mode))
 		rc = -errno;
 	if (close(fd) && !rc)
