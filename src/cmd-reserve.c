@@ -724,6 +724,11 @@ static int run(struct ctx *ctx, struct args *a)
 		rc = finish_output(EXIT_REFUSED);
 		goto out;
 	}
+	if (refused) {
+		/* forced: say loudly what is taken from which mdev before it is */
+		errmsg("warning: --force writes although the %s takes APQNs from mdevs:", a->cmd);
+		print_conflicts(stderr, &p);
+	}
 	if (a->change.dry_run) {
 		if (!ctx->json)
 			printf("Dry run: nothing was written.\n");

@@ -230,6 +230,8 @@ with_mdevs() {
 	assert_output --partial "this kernel does not protect the guests' queues"
 	run -0 apctl --root "$SBX" release --adapters 5 --force
 	assert_line "warning: kernel 5.15 checks nothing: these queues are taken from their mdevs and from the guests using them, whose keys the host can then reach"
+	assert_line "apctl: warning: --force writes although the release takes APQNs from mdevs:"
+	assert_line --partial "  05.0004  assigned to mdev $U1, in use by a guest;"
 	assert_equal "$(driver_of 05.0004)" cex4queue
 }
 
