@@ -744,17 +744,18 @@ static int run(struct ctx *ctx, struct args *a)
 		goto out;
 	}
 	expected_bindings(&p, want_vfio, want_dflt);
-	if (a->change.wait)
-		w = waiter_start(ch.s, change_live(&ch));
+	/* with --no-wait, one look at the bindings tells what is still pending */
+	w = waiter_start(ch.s, a->change.wait && change_live(&ch));
 	rc = write_steps(ch.s, &p, a->change.force);
 	written = rc == EXIT_OK;
 	if (written)
 		rc = change_verify_masks(&ch, &p.new_apmask, &p.new_aqmask);
 	if (w) {
 		int wrc = waiter_finish(w, written ? want_vfio : pending,
-					written ? want_dflt : pending, a->change.wait_s, pending);
+					written ? want_dflt : pending,
+					a->change.wait ? a->change.wait_s : 0, pending);
 
-		if (wrc == -ETIMEDOUT) {
+		if (wrc == -ETIMEDOUT && a->change.wait) {
 			errmsg("timed out after %u s waiting for the AP bus to bind these queues:",
 			       a->change.wait_s);
 			fprintf(stderr, "  ");
@@ -762,7 +763,7 @@ static int run(struct ctx *ctx, struct args *a)
 			rc = EXIT_TIMEOUT;
 		}
 	}
-	if (written && ctx->json)
+	if (written && ctx->json && rc == EXIT_OK)
 		print_json(&p, &a->change, true, pending);
 	else if (written && rc == EXIT_OK)
 		printf("Done: %u APQN%s to vfio_ap, %u to the host.\n", apqnset_count(p.to_vfio),

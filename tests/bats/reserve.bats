@@ -343,7 +343,8 @@ rebind() {
 	wait
 }
 
-@test "--no-wait returns at once" {
+@test "--no-wait returns at once, and JSON says what is still pending" {
 	fake_live
-	run -0 apctl --root "$SBX" reserve --adapters 5 --no-wait
+	run -0 --separate-stderr apctl --root "$SBX" --json reserve --adapters 5 --no-wait
+	assert_equal "$(json '.pending | join(" ")')" "05.0004 05.0047 05.00ab 05.00ff"
 }
