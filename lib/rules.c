@@ -241,13 +241,18 @@ int rules_validate_masks(const struct kview *k, size_t self, const struct idset 
 				hit(hits, (unsigned)a, (unsigned)d, -1);
 				rc = -EADDRNOTAVAIL;
 			}
-	if (rc)
-		return rc;
+	return rc ? rc : rules_shared(k, self, apm, aqm, hits, all_mdevs);
+}
+
+int rules_shared(const struct kview *k, size_t self, const struct idset *apm,
+		 const struct idset *aqm, struct khits *hits, bool all_mdevs)
+{
+	int rc = 0;
+
 	for (size_t i = k->nmdevs; i-- > 0;) {
-		struct ap_matrix mine = { *apm, *aqm, { { 0 } } };
 		struct idset oa, oq;
 
-		if (i == self || !rules_matrix_overlap(k->matrix[i], &mine.apm, &mine.aqm, &oa, &oq))
+		if (i == self || !rules_matrix_overlap(k->matrix[i], apm, aqm, &oa, &oq))
 			continue;
 		idset_foreach(a, &oa)
 			idset_foreach(d, &oq)

@@ -152,6 +152,19 @@ struct khits {
 };
 void khits_free(struct khits *h);
 
+/* No mdev: the self of an in-use check, which every mdev is checked against. */
+#define RULES_NO_MDEV ((size_t)-1)
+
+/*
+ * vfio_ap_mdev_verify_no_sharing(): -EADDRINUSE when an mdev other than self
+ * holds an APQN of apm x aqm, else 0. The mdevs are searched newest first,
+ * and the kernel stops at the first; its APQNs are added to hits (if not
+ * NULL), or with all_mdevs those of every mdev. With self RULES_NO_MDEV this
+ * is the in-use check of a mask write.
+ */
+int rules_shared(const struct kview *k, size_t self, const struct idset *apm,
+		 const struct idset *aqm, struct khits *hits, bool all_mdevs);
+
 /*
  * vfio_ap_mdev_validate_masks() for mdev self with the matrix apm x aqm:
  * -EADDRNOTAVAIL when an APQN of it belongs to the host's default drivers,

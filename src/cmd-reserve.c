@@ -207,36 +207,53 @@ static void add_conflict(struct plan *p, unsigned a, unsigned d, const struct ap
  * every mdev (the kernel stops at the first). Before 6.0 the kernel checks
  * nothing and the guest simply loses the queue; apctl checks all the same.
  */
-static void find_conflicts(struct plan *p)
+/* Conflicts by write, then by APQN. */
+static int by_apqn(const void *x, const void *y)
+{
+	const struct conflict *a = x, *b = y;
+
+	if (a->step != b->step)
+		return a->step < b->step ? -1 : 1;
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return a->d < b->d ? -1 : a->d > b->d;
+}
+
+static int find_conflicts(struct plan *p)
 {
 	const struct ap_state *st = p->st;
 	struct idset apmask = st->apmask, aqmask = st->aqmask;
+	struct kview_store *ks = state_kview(st);
 
+	if (!ks)
+		return -ENOMEM;
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct step *s = &p->steps[i];
 		struct idset *mask = s->is_apmask ? &apmask : &aqmask;
 		const struct idset *other = s->is_apmask ? &aqmask : &apmask;
 		struct idset ra, rq;
+		struct khits hits = { 0 };
 
 		rules_mask_inuse_region(st->kernel, s->is_apmask, mask, &s->new_, other, &ra, &rq);
-		for (size_t m = 0; m < st->nmdevs; m++) {
-			struct idset oa, oq;
+		rules_shared(&ks->k, RULES_NO_MDEV, &ra, &rq, &hits, true);
+		for (size_t h = 0; h < hits.n; h++) {
+			unsigned a = hits.v[h].a, d = hits.v[h].d;
 
-			if (!rules_matrix_overlap(&st->mdevs[m].matrix, &ra, &rq, &oa, &oq))
-				continue;
-			idset_foreach(a, &oa)
-				idset_foreach(d, &oq)
-					add_conflict(p, (unsigned)a, (unsigned)d, &st->mdevs[m],
-						     idset_has(s->is_apmask ? &s->new_ : other,
-							       (unsigned)a) &&
-							     idset_has(s->is_apmask ? other : &s->new_,
-								       (unsigned)d),
-						     s);
+			/* whether it really goes to the host, or only the 6.19 rule objects */
+			add_conflict(p, a, d, &st->mdevs[hits.v[h].mdev],
+				     idset_has(s->is_apmask ? &s->new_ : other, a) &&
+					     idset_has(s->is_apmask ? other : &s->new_, d),
+				     s);
 		}
+		khits_free(&hits);
 		*mask = s->new_;
 	}
+	state_kview_free(ks);
+	if (p->nconflicts)
+		qsort(p->conflicts, p->nconflicts, sizeof(*p->conflicts), by_apqn);
 	if (p->nsteps && kgen_has(st->kernel, KF_DRIVER_OVERRIDE) && state_has_overrides(st))
 		p->override_block = "driver_override";
+	return 0;
 }
 
 /* The APQNs of the scope that change owner, and warnings about what the host loses. */
@@ -688,8 +705,7 @@ static int run(struct ctx *ctx, struct args *a)
 		goto out;
 	}
 	order_steps(&p);
-	find_conflicts(&p);
-	if (find_moves(ch.s, &p)) {
+	if (find_conflicts(&p) || find_moves(ch.s, &p)) {
 		errmsg("out of memory");
 		rc = EXIT_RUNTIME;
 		goto out;

@@ -130,24 +130,25 @@ static int store_mask(struct kwrite *k, bool is_apmask)
 		return 0;
 	rules_mask_inuse_region(st->kernel, is_apmask, mask, &newm, other, &ra, &rq);
 	if (rules_mask_inuse_checked(st->kernel) && st->vfio_loaded) {
-		/* vfio_ap_mdev_verify_no_sharing(): the newest mdev first, the first one counts */
-		for (size_t i = st->nmdevs; i-- > 0;) {
-			const struct ap_mdev *m = &st->mdevs[i];
-			struct idset oa, oq;
+		struct kview_store *ks = state_kview(st);
+		struct khits hits = { 0 };
+		int rc;
 
-			if (!rules_matrix_overlap(&m->matrix, &ra, &rq, &oa, &oq))
-				continue;
-			idset_foreach(a, &oa) {
-				idset_foreach(d, &oq) {
-					char line[LOG_LINE_MAX];
+		if (!ks)
+			return -ENOMEM;
+		rc = rules_shared(&ks->k, RULES_NO_MDEV, &ra, &rq, &hits, false);
+		for (size_t h = 0; h < hits.n; h++) {
+			char line[LOG_LINE_MAX];
 
-					rules_log_inuse(st->kernel, m->uuid, (unsigned)a, (unsigned)d,
-							line);
-					klog(k, line);
-				}
-			}
-			return -EBUSY;
+			rules_log_inuse(st->kernel, st->mdevs[hits.v[h].mdev].uuid, hits.v[h].a,
+					hits.v[h].d, line);
+			klog(k, line);
 		}
+		khits_free(&hits);
+		state_kview_free(ks);
+		/* the AP bus turns vfio_ap's EADDRINUSE into EBUSY */
+		if (rc)
+			return -EBUSY;
 	}
 	*mask = newm;
 	revise_bindings(st, &old_apmask, &old_aqmask);
