@@ -45,10 +45,8 @@ static int view_init(struct view *v, const struct ctx *ctx, struct ap_state *st)
 		v->order[i] = i;
 	qsort_r(v->order, st->nmdevs, sizeof(*v->order), by_uuid, st);
 	memset(v->owner, 0xff, sizeof(int16_t[IDSET_BITS][IDSET_BITS]));
-	/* the first mdev that holds an APQN, as the kernel's sharing check finds it */
-	for (size_t k = st->nmdevs; k-- > 0;) {
-		size_t i = v->order[k];
-
+	/* the mdev that holds an APQN, the first one as state_apqn_mdev() finds it */
+	for (size_t i = st->nmdevs; i-- > 0;) {
 		idset_foreach(a, &st->mdevs[i].matrix.apm)
 			idset_foreach(d, &st->mdevs[i].matrix.aqm)
 				v->owner[a][d] = (int16_t)i;
@@ -127,11 +125,7 @@ static const struct ap_mdev *apqn_mdev(const struct view *v, unsigned a, unsigne
 
 static enum vfio_status queue_status(const struct view *v, unsigned a, unsigned d)
 {
-	const struct ap_mdev *m = apqn_mdev(v, a, d);
-
-	return rules_vfio_status(v->st->kernel, m != NULL, m && m->in_use == 1,
-				 m && m->has_guest && idset_has(&m->guest.apm, a) &&
-					 idset_has(&m->guest.aqm, d));
+	return state_mdev_vfio_status(v->st, apqn_mdev(v, a, d), a, d);
 }
 
 /* The letter that stands for the n-th mdev (in UUID order) in the grid. */

@@ -75,8 +75,6 @@ static int show_value(struct kwrite *k, long long v)
 static void revise_bindings(struct ap_state *st, const struct idset *old_apmask,
 			    const struct idset *old_aqmask)
 {
-	uint8_t slot_default = state_driver_slot(st, QDRV_DEFAULT);
-	uint8_t slot_vfio = state_driver_slot(st, QDRV_VFIO);
 	bool dynamic = kgen_has(st->kernel, KF_DYNAMIC);
 	struct apqnset *ready = malloc(sizeof(*ready));
 
@@ -88,7 +86,6 @@ static void revise_bindings(struct ap_state *st, const struct idset *old_apmask,
 			bool was = rules_default_owned(old_apmask, old_aqmask, a, (unsigned)d);
 			bool owned = rules_default_owned(&st->apmask, &st->aqmask, a, (unsigned)d);
 			int holder = state_apqn_mdev(st, a, (unsigned)d);
-			enum queue_driver drv;
 
 			if (was == owned)
 				continue;
@@ -98,12 +95,7 @@ static void revise_bindings(struct ap_state *st, const struct idset *old_apmask,
 					rules_guest_queue_gone(&st->mdevs[holder].guest, a,
 							       (unsigned)d);
 			}
-			drv = rules_queue_binding(owned, (unsigned)st->card[a].hwtype,
-						  slot_default != 0, slot_vfio != 0);
-			st->qdrv[a][d] = drv == QDRV_DEFAULT ? slot_default :
-					 drv == QDRV_VFIO    ? slot_vfio :
-							       0;
-			if (drv != QDRV_VFIO)
+			if (state_bind_queue(st, a, (unsigned)d) != QDRV_VFIO)
 				continue;
 			apqnset_add(ready, a, (unsigned)d);
 			if (holder >= 0 && dynamic)

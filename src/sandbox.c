@@ -57,25 +57,15 @@ void sandbox_add_card(struct ap_state *st, unsigned a, const struct card_type *t
 
 void sandbox_add_queues(struct ap_state *st, const struct idset *apm, const struct idset *aqm)
 {
-	uint8_t slot_default = state_driver_slot(st, QDRV_DEFAULT);
-	uint8_t slot_vfio = state_driver_slot(st, QDRV_VFIO);
-
 	idset_foreach(a, apm) {
 		if (!idset_has(&st->cards, (unsigned)a) || (unsigned)a > st->max_adapter)
 			continue;
 		idset_foreach(d, aqm) {
-			bool owned = rules_default_owned(&st->apmask, &st->aqmask, (unsigned)a,
-							 (unsigned)d);
-			enum queue_driver drv;
-
-			if ((unsigned)d > st->max_domain || apqnset_has(&st->queues, (unsigned)a, (unsigned)d))
+			if ((unsigned)d > st->max_domain ||
+			    apqnset_has(&st->queues, (unsigned)a, (unsigned)d))
 				continue;
-			drv = rules_queue_binding(owned, (unsigned)st->card[a].hwtype, slot_default != 0,
-						  slot_vfio != 0);
 			apqnset_add(&st->queues, (unsigned)a, (unsigned)d);
-			st->qdrv[a][d] = drv == QDRV_DEFAULT ? slot_default :
-					 drv == QDRV_VFIO    ? slot_vfio :
-							       0;
+			state_bind_queue(st, (unsigned)a, (unsigned)d);
 		}
 	}
 }

@@ -543,16 +543,31 @@ void state_vfio_ready(const struct ap_state *st, struct apqnset *out)
 				apqnset_add(out, a, (unsigned)d);
 }
 
+enum vfio_status state_mdev_vfio_status(const struct ap_state *st, const struct ap_mdev *m,
+					unsigned a, unsigned d)
+{
+	return rules_vfio_status(st->kernel, m != NULL, m && m->in_use == 1,
+				 m && m->has_guest && idset_has(&m->guest.apm, a) &&
+					 idset_has(&m->guest.aqm, d));
+}
+
 enum vfio_status state_vfio_status(const struct ap_state *st, unsigned a, unsigned d)
 {
 	int m = state_apqn_mdev(st, a, d);
-	const struct ap_mdev *md = m >= 0 ? &st->mdevs[m] : NULL;
 
-	if (!md)
-		return VFIO_STATUS_UNASSIGNED;
-	return rules_vfio_status(st->kernel, true, md->in_use == 1,
-				 md->has_guest && idset_has(&md->guest.apm, a) &&
-					 idset_has(&md->guest.aqm, d));
+	return state_mdev_vfio_status(st, m >= 0 ? &st->mdevs[m] : NULL, a, d);
+}
+
+enum queue_driver state_bind_queue(struct ap_state *st, unsigned a, unsigned d)
+{
+	uint8_t slot_default = state_driver_slot(st, QDRV_DEFAULT);
+	uint8_t slot_vfio = state_driver_slot(st, QDRV_VFIO);
+	bool owned = rules_default_owned(&st->apmask, &st->aqmask, a, d);
+	enum queue_driver drv = rules_queue_binding(owned, (unsigned)st->card[a].hwtype,
+						    slot_default != 0, slot_vfio != 0);
+
+	st->qdrv[a][d] = drv == QDRV_DEFAULT ? slot_default : drv == QDRV_VFIO ? slot_vfio : 0;
+	return drv;
 }
 
 struct kview_store *state_kview(const struct ap_state *st)

@@ -136,6 +136,11 @@ int state_read_bindings(struct sysfs *s, struct ap_state *st);
 int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d);
 /* APQNs of the host configuration that exist as queue devices and are bound to vfio_ap */
 void state_vfio_ready(const struct ap_state *st, struct apqnset *out);
+/* Binds queue (a, d) as the AP bus would for its owner (rules_queue_binding); its driver. */
+enum queue_driver state_bind_queue(struct ap_state *st, unsigned a, unsigned d);
+/* The vfio_ap status of queue (a, d) when mdev m (or none) holds it. */
+enum vfio_status state_mdev_vfio_status(const struct ap_state *st, const struct ap_mdev *m,
+					unsigned a, unsigned d);
 /* The vfio_ap status of a queue bound to vfio_ap. */
 enum vfio_status state_vfio_status(const struct ap_state *st, unsigned a, unsigned d);
 
