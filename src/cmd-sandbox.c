@@ -188,20 +188,19 @@ static int list_faults(const struct ctx *ctx, struct sysfs *s)
 
 	for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char pattern[PATH_MAX];
-		int e, n;
+		struct sandbox_fault f;
 
-		if (line[0] == '#' || sscanf(line, "%4095s %d %d", pattern, &e, &n) != 3)
+		if (sandbox_fault_parse(line, &f))
 			continue;
 		if (arr) {
 			struct json_object *o = json_object_new_object();
 
-			json_object_object_add(o, "attribute", json_object_new_string(pattern));
-			json_object_object_add(o, "errno", json_object_new_string(errno_name(e)));
-			json_object_object_add(o, "write", json_object_new_int(n));
+			json_object_object_add(o, "attribute", json_object_new_string(f.pattern));
+			json_object_object_add(o, "errno", json_object_new_string(errno_name(f.err)));
+			json_object_object_add(o, "write", json_object_new_int(f.countdown));
 			json_object_array_add(arr, o);
 		} else {
-			printf("%s %s %d\n", pattern, errno_name(e), n);
+			printf("%s %s %d\n", f.pattern, errno_name(f.err), f.countdown);
 		}
 	}
 	free(text);
@@ -219,7 +218,6 @@ static int sandbox_fault_cmd(struct ctx *ctx, int argc, char **argv)
 	};
 	bool clear = false;
 	struct sysfs s;
-	char line[PATH_MAX + 64];
 	int opt, rc, e = 0;
 	unsigned n = 1;
 
@@ -257,9 +255,10 @@ static int sandbox_fault_cmd(struct ctx *ctx, int argc, char **argv)
 		rc = sysfs_remove(&s, SANDBOX_FAULTS);
 		rc = rc == -ENOENT ? 0 : rc;
 	} else if (argc) {
-		snprintf(line, sizeof(line), "%s %d %u\n", argv[0][0] == '/' ? argv[0] + 1 : argv[0],
-			 e, n);
-		rc = sysfs_append(&s, SANDBOX_FAULTS, line);
+		struct sandbox_fault f = { .err = e, .countdown = (int)n };
+
+		snprintf(f.pattern, sizeof(f.pattern), "%s", argv[0][0] == '/' ? argv[0] + 1 : argv[0]);
+		rc = sandbox_fault_add(&s, &f);
 	} else {
 		rc = list_faults(ctx, &s);
 		sysfs_close(&s);

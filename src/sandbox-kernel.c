@@ -392,7 +392,28 @@ static const struct store stores[] = {
 	{ MATRIX_DEV "/" UUID_GLOB "/ap_config", store_ap_config },
 };
 
-/* A fault set up with `apctl sandbox fault`: "PATTERN ERRNO COUNTDOWN" per line. */
+int sandbox_fault_parse(const char *line, struct sandbox_fault *f)
+{
+	if (line[0] == '#' ||
+	    sscanf(line, "%4095s %d %d", f->pattern, &f->err, &f->countdown) != 3)
+		return -EINVAL;
+	return 0;
+}
+
+static int fault_line(const struct sandbox_fault *f, char *buf, size_t size)
+{
+	return snprintf(buf, size, "%s %d %d\n", f->pattern, f->err, f->countdown);
+}
+
+int sandbox_fault_add(struct sysfs *s, const struct sandbox_fault *f)
+{
+	char line[PATH_MAX + 32];
+
+	fault_line(f, line, sizeof(line));
+	return sysfs_append(s, SANDBOX_FAULTS, line);
+}
+
+/* A fault waiting for a write to attr: its errno (negative) or 0; the countdowns move on. */
 static int take_fault(struct sysfs *s, const char *attr)
 {
 	int err = 0, hit = 0;
@@ -410,19 +431,17 @@ static int take_fault(struct sysfs *s, const char *attr)
 	}
 	out[0] = '\0';
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char pattern[PATH_MAX];
-		int e, n;
+		struct sandbox_fault f;
 
-		if (line[0] == '#' || sscanf(line, "%4095s %d %d", pattern, &e, &n) != 3 ||
-		    fnmatch(pattern, attr, 0) || hit) {
+		if (sandbox_fault_parse(line, &f) || fnmatch(f.pattern, attr, 0) || hit) {
 			len += (size_t)snprintf(out + len, size - len, "%s\n", line);
 			continue;
 		}
 		changed = true;
-		if (n <= 1)
-			hit = e;
+		if (f.countdown-- <= 1)
+			hit = f.err;
 		else
-			len += (size_t)snprintf(out + len, size - len, "%s %d %d\n", pattern, e, n - 1);
+			len += (size_t)fault_line(&f, out + len, size - len);
 	}
 	if (changed)
 		sysfs_put(s, SANDBOX_FAULTS, 0644, out, len);

@@ -9,6 +9,7 @@
 #ifndef APCTL_SANDBOX_H
 #define APCTL_SANDBOX_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "cardtype.h"
@@ -81,6 +82,20 @@ int sandbox_kernel(struct sysfs *s, struct kgen *g);
  */
 int sandbox_store(struct sysfs *s, const char *rel, const void *buf, size_t len);
 void sandbox_unload(struct sysfs *s);
+
+/*
+ * A fault waiting in a sandbox (apctl sandbox fault): the countdown-th write
+ * from now to an attribute whose path matches pattern fails with err. The
+ * faults file holds one "PATTERN ERRNO COUNTDOWN" line per fault.
+ */
+struct sandbox_fault {
+	char pattern[PATH_MAX];
+	int err;
+	int countdown;
+};
+/* One line of the faults file: 0, or -EINVAL for a comment or a line of another form. */
+int sandbox_fault_parse(const char *line, struct sandbox_fault *f);
+int sandbox_fault_add(struct sysfs *s, const struct sandbox_fault *f);
 
 /*
  * Events from outside that the real system gets, to rehearse them: a guest
