@@ -276,6 +276,16 @@ const char *assign_kind_name(enum assign_kind kind)
 	}
 }
 
+const char *assign_attr_name(enum assign_kind kind, bool assign)
+{
+	static const char *const names[2][3] = {
+		{ "unassign_adapter", "unassign_domain", "unassign_control_domain" },
+		{ "assign_adapter", "assign_domain", "assign_control_domain" },
+	};
+
+	return names[assign][kind];
+}
+
 int rules_mdev_busy(const struct kview *k, size_t self)
 {
 	return !kgen_has(k->g, KF_DYNAMIC) && k->attached[self] ? -EBUSY : 0;

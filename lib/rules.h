@@ -184,6 +184,8 @@ enum assign_kind {
 	ASSIGN_CONTROL_DOMAIN,
 };
 const char *assign_kind_name(enum assign_kind kind); /* "adapter", "domain", ... */
+/* The mdev attribute that assigns (or unassigns) an ID of this kind: "assign_adapter", ... */
+const char *assign_attr_name(enum assign_kind kind, bool assign);
 
 /*
  * Before 6.0 every assign and unassign store answers EBUSY first, before it

@@ -115,11 +115,8 @@ static void assign_write(struct plan *p, const char *uuid, enum assign_kind kind
 			 bool assign)
 {
 	struct mwrite w = { .what = W_ASSIGN, .kind = kind, .id = id, .assign = assign };
-	static const char *const names[3] = { "adapter", "domain", "control_domain" };
-	char attr[40];
 
-	snprintf(attr, sizeof(attr), "%sassign_%s", assign ? "" : "un", names[kind]);
-	mdev_rel(uuid, attr, w.attr, sizeof(w.attr));
+	mdev_rel(uuid, assign_attr_name(kind, assign), w.attr, sizeof(w.attr));
 	id_format(id, w.value);
 	add_write(p, &w);
 }
@@ -520,7 +517,8 @@ static int make_writes(struct sysfs *s, const struct plan *p, const struct reque
 		errmsg("the kernel's log (dmesg) names the APQNs and the mdev that holds them");
 	while (k-- > 0) {
 		const struct mwrite *w = &p->w[k];
-		char rel[192], id[ID_STR_MAX], attr[40];
+		char rel[192], id[ID_STR_MAX];
+		const char *undo;
 		int urc;
 
 		if (w->what == W_CREATE) {
@@ -534,12 +532,10 @@ static int make_writes(struct sysfs *s, const struct plan *p, const struct reque
 		}
 		if (w->what != W_ASSIGN)
 			continue;
-		snprintf(attr, sizeof(attr), "%sassign_%s", w->assign ? "un" : "",
-			 w->kind == ASSIGN_ADAPTER ? "adapter" :
-			 w->kind == ASSIGN_DOMAIN ? "domain" : "control_domain");
-		urc = do_write(s, mdev_rel(r->uuid, attr, rel, sizeof(rel)), id_format(w->id, id));
+		undo = assign_attr_name(w->kind, !w->assign);
+		urc = do_write(s, mdev_rel(r->uuid, undo, rel, sizeof(rel)), id_format(w->id, id));
 		if (urc)
-			errmsg("undoing '%s' with %s failed too: %s", w->attr, attr, errno_name(-urc));
+			errmsg("undoing '%s' with %s failed too: %s", w->attr, undo, errno_name(-urc));
 	}
 	if (!r->create && p->nw > 1 && p->w[0].what == W_ASSIGN)
 		errmsg("undid the writes made before: mdev %s is as it was", r->uuid);

@@ -318,34 +318,16 @@ static int store_assignment(struct kwrite *k, enum assign_kind kind, bool assign
 	return rc;
 }
 
-static int store_assign_adapter(struct kwrite *k)
+/* The six assign_* and unassign_* attributes, told apart by their names; another is not emulated */
+static int store_assign(struct kwrite *k)
 {
-	return store_assignment(k, ASSIGN_ADAPTER, true);
-}
+	const char *name = strrchr(k->attr, '/') + 1;
 
-static int store_assign_domain(struct kwrite *k)
-{
-	return store_assignment(k, ASSIGN_DOMAIN, true);
-}
-
-static int store_assign_control_domain(struct kwrite *k)
-{
-	return store_assignment(k, ASSIGN_CONTROL_DOMAIN, true);
-}
-
-static int store_unassign_adapter(struct kwrite *k)
-{
-	return store_assignment(k, ASSIGN_ADAPTER, false);
-}
-
-static int store_unassign_domain(struct kwrite *k)
-{
-	return store_assignment(k, ASSIGN_DOMAIN, false);
-}
-
-static int store_unassign_control_domain(struct kwrite *k)
-{
-	return store_assignment(k, ASSIGN_CONTROL_DOMAIN, false);
+	for (int kind = ASSIGN_ADAPTER; kind <= ASSIGN_CONTROL_DOMAIN; kind++)
+		for (int assign = 0; assign < 2; assign++)
+			if (!strcmp(name, assign_attr_name(kind, assign)))
+				return store_assignment(k, kind, assign);
+	return -EOPNOTSUPP;
 }
 
 /* ap_config_store() (section 3.6): all three masks at once, all or nothing */
@@ -383,12 +365,8 @@ static const struct store stores[] = {
 		     "/driver_override", store_driver_override },
 	{ MDEV_TYPE "/create", store_create },
 	{ MATRIX_DEV "/" UUID_GLOB "/remove", store_remove },
-	{ MATRIX_DEV "/" UUID_GLOB "/assign_adapter", store_assign_adapter },
-	{ MATRIX_DEV "/" UUID_GLOB "/assign_domain", store_assign_domain },
-	{ MATRIX_DEV "/" UUID_GLOB "/assign_control_domain", store_assign_control_domain },
-	{ MATRIX_DEV "/" UUID_GLOB "/unassign_adapter", store_unassign_adapter },
-	{ MATRIX_DEV "/" UUID_GLOB "/unassign_domain", store_unassign_domain },
-	{ MATRIX_DEV "/" UUID_GLOB "/unassign_control_domain", store_unassign_control_domain },
+	{ MATRIX_DEV "/" UUID_GLOB "/assign_*", store_assign },
+	{ MATRIX_DEV "/" UUID_GLOB "/unassign_*", store_assign },
 	{ MATRIX_DEV "/" UUID_GLOB "/ap_config", store_ap_config },
 };
 

@@ -76,6 +76,14 @@ int main(void)
 		ok(rules_default_owned(&apm, &all, 4, 0x47), "adapter 4 stays with the host");
 	}
 
+	/* the assignment attributes' names (vfio_ap_ops.c's DEVICE_ATTR_WO) */
+	is_str(assign_attr_name(ASSIGN_ADAPTER, true), "assign_adapter", "assign_adapter");
+	is_str(assign_attr_name(ASSIGN_DOMAIN, false), "unassign_domain", "unassign_domain");
+	is_str(assign_attr_name(ASSIGN_CONTROL_DOMAIN, true), "assign_control_domain",
+	       "assign_control_domain");
+	is_str(assign_attr_name(ASSIGN_CONTROL_DOMAIN, false), "unassign_control_domain",
+	       "unassign_control_domain");
+
 	/* binding */
 	is_int(rules_queue_binding(true, 11, true, true), QDRV_DEFAULT, "host's -> cex4queue");
 	is_int(rules_queue_binding(true, 11, false, true), QDRV_NONE, "no cex4queue -> unbound");
