@@ -588,22 +588,19 @@ int cmd_show(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (uuid) {
+		int i = state_find_mdev(st, uuid);
 		char lower[UUID_STR_MAX];
-		const struct ap_mdev *m = NULL;
 
-		uuid_lower(uuid, lower);
-		for (size_t i = 0; i < st->nmdevs; i++)
-			if (!strcmp(st->mdevs[i].uuid, lower))
-				m = &st->mdevs[i];
-		if (!m) {
+		if (i < 0) {
+			uuid_lower(uuid, lower);
 			errmsg("no mdev %s under %s", lower, ctx->root);
 			rc = EXIT_NOTFOUND;
 			goto out;
 		}
 		if (ctx->json)
-			json_print(stdout, json_mdev(&v, m));
+			json_print(stdout, json_mdev(&v, &st->mdevs[i]));
 		else
-			text_mdev(&v, m, false);
+			text_mdev(&v, &st->mdevs[i], false);
 	} else if (ctx->json) {
 		show_json(&v);
 	} else {
