@@ -814,25 +814,25 @@ out:
 
 /* ---- list ---- */
 
-static int by_uuid(const void *a, const void *b)
-{
-	return strcmp(((const struct ap_mdev *)a)->uuid, ((const struct ap_mdev *)b)->uuid);
-}
-
 static int cmd_mdev_list(struct ctx *ctx)
 {
 	struct ap_state *st = NULL;
+	size_t *order;
 	int rc = load_state(ctx, 0, &st);
 
 	if (rc)
 		return rc;
-	if (st->nmdevs)
-		qsort(st->mdevs, st->nmdevs, sizeof(*st->mdevs), by_uuid);
+	order = state_mdevs_by_uuid(st);
+	if (!order) {
+		state_free(st);
+		errmsg("out of memory");
+		return EXIT_RUNTIME;
+	}
 	if (ctx->json) {
 		struct json_object *arr = json_object_new_array();
 
 		for (size_t i = 0; i < st->nmdevs; i++) {
-			const struct ap_mdev *m = &st->mdevs[i];
+			const struct ap_mdev *m = &st->mdevs[order[i]];
 			struct json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "uuid", json_object_new_string(m->uuid));
@@ -857,7 +857,7 @@ static int cmd_mdev_list(struct ctx *ctx)
 		printf("%-36s  %-16s %-20s %-20s %6s %6s  %s\n", "UUID", "ADAPTERS", "DOMAINS",
 		       "CONTROL", "MATRIX", "GUEST", "IN USE");
 		for (size_t i = 0; i < st->nmdevs; i++) {
-			const struct ap_mdev *m = &st->mdevs[i];
+			const struct ap_mdev *m = &st->mdevs[order[i]];
 			char a[IDLIST_MAX], q[IDLIST_MAX], c[IDLIST_MAX], g[16];
 
 			snprintf(g, sizeof(g), "%u", idset_count(&m->guest.apm) *
@@ -871,6 +871,7 @@ static int cmd_mdev_list(struct ctx *ctx)
 			       m->in_use < 0 ? "?" : m->in_use ? "yes" : "no");
 		}
 	}
+	free(order);
 	state_free(st);
 	return finish_output(EXIT_OK);
 }

@@ -23,13 +23,6 @@ struct view {
 	struct idset grid_apm, grid_aqm; /* the host configuration, or what exists */
 };
 
-static int by_uuid(const void *a, const void *b, void *arg)
-{
-	const struct ap_state *st = arg;
-
-	return strcmp(st->mdevs[*(const size_t *)a].uuid, st->mdevs[*(const size_t *)b].uuid);
-}
-
 static int view_init(struct view *v, const struct ctx *ctx, struct ap_state *st)
 {
 	struct idset upa = idset_upto(st->max_adapter), upd = idset_upto(st->max_domain);
@@ -37,13 +30,10 @@ static int view_init(struct view *v, const struct ctx *ctx, struct ap_state *st)
 	v->ctx = ctx;
 	v->st = st;
 	v->ks = state_kview(st);
-	v->order = calloc(st->nmdevs + 1, sizeof(*v->order));
+	v->order = state_mdevs_by_uuid(st);
 	v->owner = malloc(sizeof(int16_t[IDSET_BITS][IDSET_BITS]));
 	if (!v->order || !v->owner || !v->ks)
 		return -1;
-	for (size_t i = 0; i < st->nmdevs; i++)
-		v->order[i] = i;
-	qsort_r(v->order, st->nmdevs, sizeof(*v->order), by_uuid, st);
 	memset(v->owner, 0xff, sizeof(int16_t[IDSET_BITS][IDSET_BITS]));
 	/* the mdev that holds an APQN, the first one as state_apqn_mdev() finds it */
 	for (size_t i = st->nmdevs; i-- > 0;) {

@@ -625,6 +625,25 @@ void state_kview_free(struct kview_store *ks)
 	free(ks);
 }
 
+static int by_uuid(const void *a, const void *b, void *arg)
+{
+	const struct ap_state *st = arg;
+
+	return strcmp(st->mdevs[*(const size_t *)a].uuid, st->mdevs[*(const size_t *)b].uuid);
+}
+
+size_t *state_mdevs_by_uuid(const struct ap_state *st)
+{
+	size_t *order = calloc(st->nmdevs + 1, sizeof(*order));
+
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < st->nmdevs; i++)
+		order[i] = i;
+	qsort_r(order, st->nmdevs, sizeof(*order), by_uuid, (void *)st);
+	return order;
+}
+
 int state_find_mdev(const struct ap_state *st, const char *uuid)
 {
 	for (size_t i = 0; i < st->nmdevs; i++)

@@ -129,6 +129,12 @@ struct kview_store *state_kview(const struct ap_state *st);
 void state_kview_free(struct kview_store *ks);
 /* The index of the mdev with this UUID (any case), or -1. */
 int state_find_mdev(const struct ap_state *st, const char *uuid);
+/*
+ * The mdevs' indices in the order of their UUIDs, as apctl lists them (the
+ * array keeps the kernel's order, which its rules depend on); free() it.
+ * NULL when out of memory.
+ */
+size_t *state_mdevs_by_uuid(const struct ap_state *st);
 
 /* Reads again which driver each queue is bound to (the driver directories only). */
 int state_read_bindings(struct sysfs *s, struct ap_state *st);
