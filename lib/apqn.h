@@ -19,6 +19,14 @@
 /* "AA.DDDD" in lowercase hex, the queue device's name. */
 const char *apqn_format(unsigned adapter, unsigned domain, char buf[APQN_STR_MAX]);
 
+/* APQNs in the order lszcrypt lists them: by adapter, then by domain (for qsort) */
+static inline int apqn_cmp(unsigned a1, unsigned d1, unsigned a2, unsigned d2)
+{
+	if (a1 != a2)
+		return a1 < a2 ? -1 : 1;
+	return d1 < d2 ? -1 : d1 > d2;
+}
+
 /*
  * Reads "AA.DDDD": two hex digits, a dot, four hex digits, either case, both
  * IDs at most 255. Other spellings are refused rather than guessed at, since

@@ -184,9 +184,7 @@ static int by_apqn(const void *x, const void *y)
 
 	if (a->w != b->w)
 		return a->w < b->w ? -1 : 1;
-	if (a->a != b->a)
-		return a->a < b->a ? -1 : 1;
-	return a->d < b->d ? -1 : a->d > b->d;
+	return apqn_cmp(a->a, a->d, b->a, b->d);
 }
 
 /* Plays the writes on the copy; the first error is the kernel's answer, the rest are listed too. */

@@ -202,11 +202,6 @@ static void add_conflict(struct plan *p, unsigned a, unsigned d, const struct ap
 	p->conflicts[p->nconflicts++] = (struct conflict){ a, d, m, moves, step };
 }
 
-/*
- * Every APQN that a write would give to the host while an mdev holds it, for
- * every mdev (the kernel stops at the first). Before 6.0 the kernel checks
- * nothing and the guest simply loses the queue; apctl checks all the same.
- */
 /* Conflicts by write, then by APQN. */
 static int by_apqn(const void *x, const void *y)
 {
@@ -214,11 +209,14 @@ static int by_apqn(const void *x, const void *y)
 
 	if (a->step != b->step)
 		return a->step < b->step ? -1 : 1;
-	if (a->a != b->a)
-		return a->a < b->a ? -1 : 1;
-	return a->d < b->d ? -1 : a->d > b->d;
+	return apqn_cmp(a->a, a->d, b->a, b->d);
 }
 
+/*
+ * Every APQN that a write would give to the host while an mdev holds it, for
+ * every mdev (the kernel stops at the first). Before 6.0 the kernel checks
+ * nothing and the guest simply loses the queue; apctl checks all the same.
+ */
 static int find_conflicts(struct plan *p)
 {
 	const struct ap_state *st = p->st;
