@@ -291,11 +291,6 @@ int rules_mdev_busy(const struct kview *k, size_t self)
 	return !kgen_has(k->g, KF_DYNAMIC) && k->attached[self] ? -EBUSY : 0;
 }
 
-static struct idset *kind_mask(struct ap_matrix *m, enum assign_kind kind)
-{
-	return kind == ASSIGN_ADAPTER ? &m->apm : kind == ASSIGN_DOMAIN ? &m->aqm : &m->adm;
-}
-
 static unsigned kind_max(const struct kview *k, enum assign_kind kind)
 {
 	return kind == ASSIGN_ADAPTER ? k->max_adapter : k->max_domain;
@@ -336,7 +331,7 @@ int rules_assign(const struct kview *k, size_t self, enum assign_kind kind, unsi
 		return rc;
 	if (id > kind_max(k, kind))
 		return -ENODEV;
-	if (dynamic && idset_has(kind_mask(&m, kind), (unsigned)id)) {
+	if (dynamic && idset_has(matrix_ids(&m, kind), (unsigned)id)) {
 		*out = m;
 		return 0;
 	}
@@ -353,7 +348,7 @@ int rules_assign(const struct kview *k, size_t self, enum assign_kind kind, unsi
 					    kind == ASSIGN_ADAPTER ? (unsigned)x : (unsigned)id, -1);
 			return -EADDRNOTAVAIL;
 		}
-		idset_add(kind_mask(&m, kind), (unsigned)id);
+		idset_add(matrix_ids(&m, kind), (unsigned)id);
 		if (dynamic) {
 			rc = rules_validate_masks(k, self, &m.apm, &m.aqm, hits, all_mdevs);
 		} else {
@@ -385,7 +380,7 @@ int rules_unassign(const struct kview *k, size_t self, enum assign_kind kind, un
 		return rc;
 	if (id > kind_max(k, kind))
 		return -ENODEV;
-	idset_del(kind_mask(&m, kind), (unsigned)id);
+	idset_del(matrix_ids(&m, kind), (unsigned)id);
 	*out = m;
 	return 0;
 }

@@ -184,6 +184,12 @@ enum assign_kind {
 	ASSIGN_CONTROL_DOMAIN,
 };
 const char *assign_kind_name(enum assign_kind kind); /* "adapter", "domain", ... */
+/* The IDs of this kind in a matrix: apm, aqm or adm (const or not, as strchr()) */
+static inline struct idset *matrix_ids(const struct ap_matrix *m, enum assign_kind kind)
+{
+	return (struct idset *)(kind == ASSIGN_ADAPTER ? &m->apm :
+				kind == ASSIGN_DOMAIN ? &m->aqm : &m->adm);
+}
 /* The mdev attribute that assigns (or unassigns) an ID of this kind: "assign_adapter", ... */
 const char *assign_attr_name(enum assign_kind kind, bool assign);
 

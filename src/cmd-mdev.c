@@ -132,17 +132,16 @@ static void assign_write(struct plan *p, const char *uuid, enum assign_kind kind
 static void plan_writes(struct plan *p, const struct request *r, const struct ap_mdev *m)
 {
 	struct ap_matrix want = m ? m->matrix : (struct ap_matrix){ { { 0 } }, { { 0 } }, { { 0 } } };
-	struct idset *sides[3] = { &want.apm, &want.aqm, &want.adm };
 	unsigned changing = 0;
 	static const int order[3] = { 0, 2, 1 };
 
 	for (int i = 0; i < 3; i++) {
-		struct idset delta = r->assign ? idset_minus(&r->ids[i], sides[i]) :
-						 idset_and(&r->ids[i], sides[i]);
+		struct idset *side = matrix_ids(&want, kinds[i]);
+		struct idset delta = r->assign ? idset_minus(&r->ids[i], side) :
+						 idset_and(&r->ids[i], side);
 
 		changing += idset_count(&delta);
-		*sides[i] = r->assign ? idset_or(sides[i], &r->ids[i]) :
-					idset_minus(sides[i], &r->ids[i]);
+		*side = r->assign ? idset_or(side, &r->ids[i]) : idset_minus(side, &r->ids[i]);
 	}
 	if (r->create) {
 		struct mwrite w = { .what = W_CREATE };
@@ -167,9 +166,7 @@ static void plan_writes(struct plan *p, const struct request *r, const struct ap
 
 		idset_foreach(id, &r->ids[i]) {
 			/* what is (not) assigned already needs no write */
-			bool has = m && idset_has(i == 0 ? &m->matrix.apm : i == 1 ? &m->matrix.aqm :
-								     &m->matrix.adm,
-						  (unsigned)id);
+			bool has = m && idset_has(matrix_ids(&m->matrix, kinds[i]), (unsigned)id);
 
 			if (has != r->assign)
 				assign_write(p, r->uuid, kinds[i], (unsigned)id, r->assign);
@@ -376,12 +373,10 @@ static struct json_object *json_conflicts(const struct plan *p)
 static void overprovisioning_notes(struct plan *p, const struct request *r)
 {
 	const struct ap_state *st = p->sim;
-	const struct idset *host[3] = { &st->host.apm, &st->host.aqm, &st->host.adm };
-
 	if (!r->assign || !st->qci)
 		return;
 	for (int i = 0; i < 3; i++) {
-		struct idset out = idset_minus(&r->ids[i], host[i]);
+		struct idset out = idset_minus(&r->ids[i], matrix_ids(&st->host, kinds[i]));
 		char ids[IDLIST_MAX];
 
 		if (idset_empty(&out))
@@ -396,11 +391,10 @@ static void overprovisioning_notes(struct plan *p, const struct request *r)
 
 static void unchanged_notes(struct plan *p, const struct request *r, const struct ap_mdev *m)
 {
-	const struct idset *have[3] = { &m->matrix.apm, &m->matrix.aqm, &m->matrix.adm };
-
 	for (int i = 0; i < 3; i++) {
-		struct idset same = r->assign ? idset_and(&r->ids[i], have[i]) :
-						idset_minus(&r->ids[i], have[i]);
+		const struct idset *have = matrix_ids(&m->matrix, kinds[i]);
+		struct idset same = r->assign ? idset_and(&r->ids[i], have) :
+						idset_minus(&r->ids[i], have);
 		char ids[IDLIST_MAX];
 
 		if (!idset_empty(&same))

@@ -10,6 +10,7 @@
 #include "apctl.h"
 #include "masksyntax.h"
 #include "output.h"
+#include "rules.h"
 #include "sandbox.h"
 #include "state.h"
 
@@ -542,8 +543,6 @@ static int sandbox_host_cmd(struct ctx *ctx, int argc, char **argv)
 	const char *lists[3] = { NULL, NULL, NULL }, *type = "CEX8C";
 	struct card_type t;
 	struct ap_matrix ids = { { { 0 } }, { { 0 } }, { { 0 } } };
-	struct idset *sets[3] = { &ids.apm, &ids.aqm, &ids.adm };
-	static const char *const what[3] = { "adapter", "domain", "control domain" };
 	struct ap_state *st = NULL;
 	struct diag d = { "" };
 	struct sysfs s;
@@ -588,8 +587,10 @@ static int sandbox_host_cmd(struct ctx *ctx, int argc, char **argv)
 		return rc;
 	rc = state_read(&s, 0, &st, &d);
 	for (int i = 0; !rc && i < 3; i++) {
-		if (lists[i] && idlist_parse(lists[i], i ? st->max_domain : st->max_adapter, what[i],
-					     sets[i], &d)) {
+		enum assign_kind kind = (enum assign_kind)i; /* the order of the options */
+
+		if (lists[i] && idlist_parse(lists[i], i ? st->max_domain : st->max_adapter,
+					     assign_kind_name(kind), matrix_ids(&ids, kind), &d)) {
 			state_free(st);
 			sysfs_close(&s);
 			return usage_error("sandbox host", "%s", d.msg);

@@ -644,11 +644,10 @@ int cmd_ids(struct ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < st->nmdevs; i++)
 			printf("%s\n", st->mdevs[i].uuid);
 	} else {
-		const struct idset *set = kind == 0 ? &st->host.apm :
-					  kind == 1 ? &st->host.aqm : &st->host.adm;
 		char id[ID_STR_MAX];
 
-		idset_foreach(x, set)
+		/* adapters, domains, control-domains: the order of enum assign_kind */
+		idset_foreach(x, matrix_ids(&st->host, (enum assign_kind)kind))
 			printf("%s\n", id_format((unsigned)x, id));
 	}
 	state_free(st);
