@@ -100,6 +100,12 @@ int finish_output(int rc)
 	return rc;
 }
 
+int print_help(const char *text)
+{
+	fputs(text, stdout);
+	return finish_output(EXIT_OK);
+}
+
 struct command {
 	const char *name;
 	int (*run)(struct ctx *ctx, int argc, char **argv);
@@ -186,10 +192,8 @@ int main(int argc, char **argv)
 	}
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+" COMMON_SHORTOPTS "V", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(main_help, stdout);
-			return finish_output(EXIT_OK);
-		}
+		if (opt == 'h')
+			return print_help(main_help);
 		if (opt == 'V') {
 			printf("apctl %s\n", PACKAGE_VERSION);
 			return finish_output(EXIT_OK);

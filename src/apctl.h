@@ -57,6 +57,8 @@ int load_state(const struct ctx *ctx, unsigned flags, struct ap_state **st);
 
 /* Flushes stdout: EXIT_OK, or EXIT_RUNTIME with a message when the output was lost. */
 int finish_output(int rc);
+/* --help: prints the command's help text, then as finish_output(EXIT_OK). */
+int print_help(const char *text);
 
 int cmd_show(struct ctx *ctx, int argc, char **argv);
 int cmd_reserve(struct ctx *ctx, int argc, char **argv);

@@ -915,8 +915,7 @@ int cmd_mdev(struct ctx *ctx, int argc, char **argv)
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc < 2)
 			return usage_error("mdev", "no mdev command given");
-		fputs(mdev_help, stdout);
-		return finish_output(EXIT_OK);
+		return print_help(mdev_help);
 	}
 	sub = argv[1];
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
@@ -933,8 +932,7 @@ int cmd_mdev(struct ctx *ctx, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			fputs(mdev_help, stdout);
-			return finish_output(EXIT_OK);
+			return print_help(mdev_help);
 		case OPT_ADAPTERS:
 		case OPT_DOMAINS:
 		case OPT_CDOMS:

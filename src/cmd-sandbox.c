@@ -144,10 +144,8 @@ static int sandbox_write_cmd(struct ctx *ctx, int argc, char **argv)
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "+" COMMON_SHORTOPTS "n", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(write_help, stdout);
-			return finish_output(EXIT_OK);
-		}
+		if (opt == 'h')
+			return print_help(write_help);
 		if (opt == 'n')
 			newline = false;
 		else if (!common_option(ctx, opt, optarg))
@@ -223,10 +221,8 @@ static int sandbox_fault_cmd(struct ctx *ctx, int argc, char **argv)
 	unsigned n = 1;
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(fault_help, stdout);
-			return finish_output(EXIT_OK);
-		}
+		if (opt == 'h')
+			return print_help(fault_help);
 		if (opt == 'c')
 			clear = true;
 		else if (!common_option(ctx, opt, optarg))
@@ -404,8 +400,7 @@ static int sandbox_create_cmd(struct ctx *ctx, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			fputs(create_help, stdout);
-			return finish_output(EXIT_OK);
+			return print_help(create_help);
 		case OPT_ADAPTERS:
 			a.adapters = optarg;
 			break;
@@ -503,10 +498,8 @@ static int sandbox_attach_cmd(struct ctx *ctx, int argc, char **argv, bool attac
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(attach_help, stdout);
-			return finish_output(EXIT_OK);
-		}
+		if (opt == 'h')
+			return print_help(attach_help);
 		if (!common_option(ctx, opt, optarg))
 			return option_error(cmd, opt, argv);
 	}
@@ -549,10 +542,8 @@ static int sandbox_host_cmd(struct ctx *ctx, int argc, char **argv)
 	bool add;
 	int opt, rc;
 
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(host_help, stdout);
-		return finish_output(EXIT_OK);
-	}
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return print_help(host_help);
 	if (argc < 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove")))
 		return usage_error("sandbox host", "say add or remove");
 	add = !strcmp(argv[1], "add");
@@ -561,8 +552,7 @@ static int sandbox_host_cmd(struct ctx *ctx, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			fputs(host_help, stdout);
-			return finish_output(EXIT_OK);
+			return print_help(host_help);
 		case OPT_ADAPTERS:
 		case OPT_DOMAINS:
 		case OPT_CDOMS:
@@ -612,8 +602,7 @@ int cmd_sandbox(struct ctx *ctx, int argc, char **argv)
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc < 2)
 			return usage_error("sandbox", "no sandbox command given");
-		fputs(sandbox_help, stdout);
-		return finish_output(EXIT_OK);
+		return print_help(sandbox_help);
 	}
 	if (!strcmp(argv[1], "create"))
 		return sandbox_create_cmd(ctx, argc - 1, argv + 1);

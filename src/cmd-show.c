@@ -555,10 +555,8 @@ int cmd_show(struct ctx *ctx, int argc, char **argv)
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(show_help, stdout);
-			return finish_output(EXIT_OK);
-		}
+		if (opt == 'h')
+			return print_help(show_help);
 		if (!common_option(ctx, opt, optarg))
 			return option_error("show", opt, argv);
 	}
@@ -622,10 +620,8 @@ int cmd_ids(struct ctx *ctx, int argc, char **argv)
 	int opt, rc, kind = -1;
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(ids_help, stdout);
-			return finish_output(EXIT_OK);
-		}
+		if (opt == 'h')
+			return print_help(ids_help);
 		if (!common_option(ctx, opt, optarg))
 			return option_error("ids", opt, argv);
 	}
