@@ -17,10 +17,20 @@ void change_opts_init(struct change_opts *o)
 				   .lock_timeout_s = LOCK_DEFAULT_TIMEOUT };
 }
 
-int change_option(struct change_opts *o, const char *cmd, int opt, const char *arg)
+/* A number of seconds for option name: 0, or -1 after the usage error */
+static int seconds(const char *cmd, const char *name, const char *arg, unsigned *out)
 {
 	struct diag d;
 
+	if (id_parse(arg, 86400, "number of seconds", out, &d)) {
+		usage_error(cmd, "%s %s", name, d.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int change_option(struct change_opts *o, const char *cmd, int opt, const char *arg)
+{
 	switch (opt) {
 	case OPT_DRY_RUN:
 		o->dry_run = true;
@@ -32,18 +42,10 @@ int change_option(struct change_opts *o, const char *cmd, int opt, const char *a
 		o->wait = false;
 		return 1;
 	case OPT_WAIT:
-		if (id_parse(arg, 86400, "number of seconds", &o->wait_s, &d)) {
-			usage_error(cmd, "--wait %s", d.msg);
-			return -1;
-		}
 		o->wait = true;
-		return 1;
+		return seconds(cmd, "--wait", arg, &o->wait_s) ? -1 : 1;
 	case OPT_LOCK_TIMEOUT:
-		if (id_parse(arg, 86400, "number of seconds", &o->lock_timeout_s, &d)) {
-			usage_error(cmd, "--lock-timeout %s", d.msg);
-			return -1;
-		}
-		return 1;
+		return seconds(cmd, "--lock-timeout", arg, &o->lock_timeout_s) ? -1 : 1;
 	default:
 		return 0;
 	}

@@ -148,6 +148,11 @@ mask() { cat "$SBX/sys/bus/ap/$1"; }
 	assert_output --partial "nothing to reserve"
 	run -2 apctl --root "$SBX" release --apmask +5
 	run -2 apctl --root "$SBX" reserve --adapters 5 --wait x
+	assert_output --partial "--wait "
+	assert_output --partial "'x'"
+	run -2 apctl --root "$SBX" reserve --adapters 5 --lock-timeout 86401
+	assert_output --partial "--lock-timeout "
+	assert_output --partial "86401"
 	run -2 apctl --root "$SBX" reserve --adapters 5 extra
 	assert_equal "$(tree_digest "$SBX")" "$before"
 	run -3 apctl --root "$BATS_TEST_TMPDIR/nowhere" reserve --adapters 5
