@@ -276,6 +276,18 @@ const char *assign_kind_name(enum assign_kind kind)
 	}
 }
 
+void matrix_edit(struct ap_matrix *m, const struct ap_matrix *ids, bool add,
+		 struct ap_matrix *changed)
+{
+	for (int kind = ASSIGN_ADAPTER; kind <= ASSIGN_CONTROL_DOMAIN; kind++) {
+		struct idset *have = matrix_ids(m, kind), *ch = matrix_ids(changed, kind);
+		const struct idset *edit = matrix_ids(ids, kind);
+
+		*ch = add ? idset_minus(edit, have) : idset_and(edit, have);
+		*have = add ? idset_or(have, ch) : idset_minus(have, ch);
+	}
+}
+
 const char *assign_attr_name(enum assign_kind kind, bool assign)
 {
 	static const char *const names[2][3] = {

@@ -190,6 +190,12 @@ static inline struct idset *matrix_ids(const struct ap_matrix *m, enum assign_ki
 	return (struct idset *)(kind == ASSIGN_ADAPTER ? &m->apm :
 				kind == ASSIGN_DOMAIN ? &m->aqm : &m->adm);
 }
+/*
+ * Adds the IDs of ids to m (or takes them away); *changed gets those that
+ * really come (or go): what is assigned already needs no write.
+ */
+void matrix_edit(struct ap_matrix *m, const struct ap_matrix *ids, bool add,
+		 struct ap_matrix *changed);
 /* The mdev attribute that assigns (or unassigns) an ID of this kind: "assign_adapter", ... */
 const char *assign_attr_name(enum assign_kind kind, bool assign);
 

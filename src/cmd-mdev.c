@@ -42,7 +42,7 @@ struct request {
 	bool assign;     /* assign (or create) rather than unassign */
 	const char *uuid;
 	const char *lists[3];
-	struct idset ids[3];
+	struct ap_matrix ids;
 	struct change_opts change;
 };
 
@@ -132,17 +132,14 @@ static void assign_write(struct plan *p, const char *uuid, enum assign_kind kind
 static void plan_writes(struct plan *p, const struct request *r, const struct ap_mdev *m)
 {
 	struct ap_matrix want = m ? m->matrix : (struct ap_matrix){ { { 0 } }, { { 0 } }, { { 0 } } };
+	struct ap_matrix delta;
 	unsigned changing = 0;
-	static const int order[3] = { 0, 2, 1 };
+	static const enum assign_kind order[3] = { ASSIGN_ADAPTER, ASSIGN_CONTROL_DOMAIN,
+						   ASSIGN_DOMAIN };
 
-	for (int i = 0; i < 3; i++) {
-		struct idset *side = matrix_ids(&want, kinds[i]);
-		struct idset delta = r->assign ? idset_minus(&r->ids[i], side) :
-						 idset_and(&r->ids[i], side);
-
-		changing += idset_count(&delta);
-		*side = r->assign ? idset_or(side, &r->ids[i]) : idset_minus(side, &r->ids[i]);
-	}
+	matrix_edit(&want, &r->ids, r->assign, &delta);
+	for (int k = 0; k < 3; k++)
+		changing += idset_count(matrix_ids(&delta, order[k]));
 	if (r->create) {
 		struct mwrite w = { .what = W_CREATE };
 
@@ -161,17 +158,9 @@ static void plan_writes(struct plan *p, const struct request *r, const struct ap
 		add_write(p, &w);
 		return;
 	}
-	for (int k = 0; k < 3; k++) {
-		int i = order[k];
-
-		idset_foreach(id, &r->ids[i]) {
-			/* what is (not) assigned already needs no write */
-			bool has = m && idset_has(matrix_ids(&m->matrix, kinds[i]), (unsigned)id);
-
-			if (has != r->assign)
-				assign_write(p, r->uuid, kinds[i], (unsigned)id, r->assign);
-		}
-	}
+	for (int k = 0; k < 3; k++)
+		idset_foreach(id, matrix_ids(&delta, order[k]))
+			assign_write(p, r->uuid, order[k], (unsigned)id, r->assign);
 }
 
 /* Conflicts by write, then by APQN. */
@@ -376,7 +365,8 @@ static void overprovisioning_notes(struct plan *p, const struct request *r)
 	if (!r->assign || !st->qci)
 		return;
 	for (int i = 0; i < 3; i++) {
-		struct idset out = idset_minus(&r->ids[i], matrix_ids(&st->host, kinds[i]));
+		struct idset out = idset_minus(matrix_ids(&r->ids, kinds[i]),
+					       matrix_ids(&st->host, kinds[i]));
 		char ids[IDLIST_MAX];
 
 		if (idset_empty(&out))
@@ -393,8 +383,8 @@ static void unchanged_notes(struct plan *p, const struct request *r, const struc
 {
 	for (int i = 0; i < 3; i++) {
 		const struct idset *have = matrix_ids(&m->matrix, kinds[i]);
-		struct idset same = r->assign ? idset_and(&r->ids[i], have) :
-						idset_minus(&r->ids[i], have);
+		const struct idset *asked = matrix_ids(&r->ids, kinds[i]);
+		struct idset same = r->assign ? idset_and(asked, have) : idset_minus(asked, have);
 		char ids[IDLIST_MAX];
 
 		if (!idset_empty(&same))
@@ -544,7 +534,8 @@ static int parse_lists(struct request *r)
 		if (!r->lists[i])
 			continue;
 		/* the kernel's maxima are checked as the kernel does: ENODEV */
-		if (idlist_parse(r->lists[i], IDSET_MAX_ID, assign_kind_name(kinds[i]), &r->ids[i], &d))
+		if (idlist_parse(r->lists[i], IDSET_MAX_ID, assign_kind_name(kinds[i]),
+				 matrix_ids(&r->ids, kinds[i]), &d))
 			return usage_error(r->cmd, "%s", d.msg);
 	}
 	return EXIT_OK;

@@ -566,13 +566,8 @@ static int do_host_change(struct ap_state *st, void *arg)
 	bool dynamic = kgen_has(st->kernel, KF_DYNAMIC);
 	struct kview_store *ks;
 
+	matrix_edit(&st->host, c->ids, c->add, &delta);
 	if (c->add) {
-		delta.apm = idset_minus(&c->ids->apm, &st->host.apm);
-		delta.aqm = idset_minus(&c->ids->aqm, &st->host.aqm);
-		delta.adm = idset_minus(&c->ids->adm, &st->host.adm);
-		st->host.apm = idset_or(&st->host.apm, &delta.apm);
-		st->host.aqm = idset_or(&st->host.aqm, &delta.aqm);
-		st->host.adm = idset_or(&st->host.adm, &delta.adm);
 		idset_foreach(a, &delta.apm)
 			if ((unsigned)a <= st->max_adapter)
 				sandbox_add_card(st, (unsigned)a, c->type);
@@ -591,12 +586,6 @@ static int do_host_change(struct ap_state *st, void *arg)
 		}
 		state_kview_free(ks);
 	} else {
-		delta.apm = idset_and(&c->ids->apm, &st->host.apm);
-		delta.aqm = idset_and(&c->ids->aqm, &st->host.aqm);
-		delta.adm = idset_and(&c->ids->adm, &st->host.adm);
-		st->host.apm = idset_minus(&st->host.apm, &delta.apm);
-		st->host.aqm = idset_minus(&st->host.aqm, &delta.aqm);
-		st->host.adm = idset_minus(&st->host.adm, &delta.adm);
 		/* vfio_ap_mdev_on_cfg_remove(): the IDs leave every guest */
 		for (size_t i = 0; dynamic && i < st->nmdevs; i++) {
 			st->mdevs[i].guest.apm = idset_minus(&st->mdevs[i].guest.apm, &delta.apm);

@@ -84,6 +84,19 @@ int main(void)
 	is_str(assign_attr_name(ASSIGN_CONTROL_DOMAIN, false), "unassign_control_domain",
 	       "unassign_control_domain");
 
+	/* matrix_edit: only what really comes or goes is a change */
+	{
+		struct ap_matrix m = { ids("5"), ids("4"), ids("") }, ch;
+		struct ap_matrix add = { ids("5,6"), ids("4"), ids("4") }, del = { ids("6,7"), ids(""), ids("") };
+
+		matrix_edit(&m, &add, true, &ch);
+		ok(same(&m.apm, "5,6") && same(&m.aqm, "4") && same(&m.adm, "4"), "add 5,6 x 4 + 4");
+		ok(same(&ch.apm, "6") && same(&ch.aqm, "") && same(&ch.adm, "4"),
+		   "adapter 5 and domain 4 were there already");
+		matrix_edit(&m, &del, false, &ch);
+		ok(same(&m.apm, "5") && same(&ch.apm, "6") && same(&ch.aqm, ""), "take away 6,7: 6 goes");
+	}
+
 	/* binding */
 	is_int(rules_queue_binding(true, 11, true, true), QDRV_DEFAULT, "host's -> cex4queue");
 	is_int(rules_queue_binding(true, 11, false, true), QDRV_NONE, "no cex4queue -> unbound");
