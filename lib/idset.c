@@ -34,14 +34,6 @@ struct idset idset_upto(unsigned max)
 	return s;
 }
 
-struct idset idset_single(unsigned id)
-{
-	struct idset s = { { 0 } };
-
-	idset_add(&s, id);
-	return s;
-}
-
 bool idset_empty(const struct idset *s)
 {
 	return !(s->w[0] | s->w[1] | s->w[2] | s->w[3]);

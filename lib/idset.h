@@ -52,7 +52,6 @@ void idset_add_range(struct idset *s, unsigned lo, unsigned hi);
 void idset_del_range(struct idset *s, unsigned lo, unsigned hi);
 /* The set 0..max. */
 struct idset idset_upto(unsigned max);
-struct idset idset_single(unsigned id);
 
 bool idset_empty(const struct idset *s);
 bool idset_equal(const struct idset *a, const struct idset *b);

@@ -21,25 +21,89 @@ const char *kgen_format(struct kgen g, char buf[KGEN_STR_MAX])
 	return buf;
 }
 
+/*
+ * One number of a version: digits only, no sign, no leading zero (other than
+ * "0" itself), at most three digits. The characters read, or 0.
+ */
+static size_t version_number(const char *s, unsigned *out)
+{
+	size_t n = 0;
+	unsigned v = 0;
+
+	while (s[n] >= '0' && s[n] <= '9' && n < 4)
+		v = v * 10 + (unsigned)(s[n++] - '0');
+	if (!n || n > 3 || (s[n] >= '0' && s[n] <= '9') || (n > 1 && s[0] == '0'))
+		return 0;
+	*out = v;
+	return n;
+}
+
+/* MAJOR.MINOR at the start of s: the characters read, or 0. */
+static size_t version_prefix(const char *s, struct kgen *g)
+{
+	size_t a = version_number(s, &g->major), b;
+
+	if (!a || s[a] != '.')
+		return 0;
+	b = version_number(s + a + 1, &g->minor);
+	return b ? a + 1 + b : 0;
+}
+
+/* A generation apctl can model: 0, or 1 with *g clamped and the reason in d. */
+static int kgen_known(struct kgen *g, const char *what, struct diag *d)
+{
+	char gen[KGEN_STR_MAX], known[KGEN_STR_MAX];
+
+	kgen_format(*g, gen);
+	if (kgen_cmp(*g, KGEN_NEWEST) > 0) {
+		*g = KGEN_NEWEST;
+		diag_set(d, "%s %s is newer than the newest generation apctl knows; it is taken as "
+			 "%s, since 7.0 to 7.2 changed nothing in vfio_ap", what, gen,
+			 kgen_format(KGEN_NEWEST, known));
+		return 1;
+	}
+	if (kgen_cmp(*g, KGEN_OLDEST) < 0) {
+		*g = KGEN_OLDEST;
+		diag_set(d, "%s %s is older than the oldest generation apctl knows; it is taken as "
+			 "%s", what, gen, kgen_format(KGEN_OLDEST, known));
+		return 1;
+	}
+	return 0;
+}
+
 int kgen_parse(const char *s, struct kgen *g, struct diag *d)
 {
-	unsigned major, minor;
-	int n = 0;
+	struct kgen v;
+	size_t n = version_prefix(s, &v);
 	char oldest[KGEN_STR_MAX];
 
-	if (sscanf(s, "%3u.%3u%n", &major, &minor, &n) != 2 || s[n] || s[0] < '0' ||
-	    s[0] > '9' || strchr(s, '+') || strchr(s, ' ')) {
-		diag_set(d, "'%s' is not a kernel generation: write MAJOR.MINOR, e.g. 6.19", s);
+	if (!n || s[n]) {
+		diag_set(d, "'%s' is not a kernel generation: write MAJOR.MINOR in decimal without "
+			 "leading zeros, e.g. 6.19", s);
 		return -EINVAL;
 	}
-	if (kgen_cmp((struct kgen){ major, minor }, KGEN_OLDEST) < 0) {
+	if (kgen_cmp(v, KGEN_OLDEST) < 0) {
 		diag_set(d, "kernel %s is older than the oldest generation apctl knows, %s", s,
 			 kgen_format(KGEN_OLDEST, oldest));
 		return -EINVAL;
 	}
-	g->major = major;
-	g->minor = minor;
-	return 0;
+	*g = v;
+	return kgen_known(g, "kernel", d);
+}
+
+int kgen_from_release(const char *release, struct kgen *g, struct diag *d)
+{
+	struct kgen v;
+	size_t n = version_prefix(release, &v);
+
+	/* "6.19.0-rc3", "5.14.0-362.el9.s390x", "6.1.0+", "7.1" */
+	if (!n || (release[n] && !strchr(".-+_~\n", release[n]))) {
+		diag_set(d, "the kernel release '%.*s' does not start with MAJOR.MINOR",
+			 (int)strcspn(release, "\n"), release);
+		return -EINVAL;
+	}
+	*g = v;
+	return kgen_known(g, "kernel release", d);
 }
 
 struct kgen kfeature_since(enum kfeature f)
@@ -55,8 +119,6 @@ struct kgen kfeature_since(enum kfeature f)
 		return (struct kgen){ 6, 1 };
 	case KF_BUS_FEATURES:
 		return (struct kgen){ 6, 4 };
-	case KF_MASK_NOOP:
-		return (struct kgen){ 6, 8 };
 	case KF_AP_CONFIG:
 		return (struct kgen){ 6, 10 };
 	case KF_MATRIX_FEATURES:
@@ -79,6 +141,14 @@ bool rules_default_owned(const struct idset *apmask, const struct idset *aqmask,
 			 unsigned adapter, unsigned domain)
 {
 	return idset_has(apmask, adapter) && idset_has(aqmask, domain);
+}
+
+bool rules_overrides_allowed(const struct idset *apmask, const struct idset *aqmask)
+{
+	struct idset all;
+
+	idset_fill(&all);
+	return idset_equal(apmask, &all) && idset_equal(aqmask, &all);
 }
 
 enum queue_driver rules_queue_binding(bool default_owned, unsigned hwtype, bool default_loaded,
@@ -125,7 +195,12 @@ void rules_guest_matrix(const struct ap_matrix *assigned, const struct ap_matrix
 	}
 	guest->apm = apm;
 	guest->aqm = aqm;
-	guest->adm = idset_and(&assigned->adm, &host->adm);
+	guest->adm = rules_guest_cdoms(assigned, host);
+}
+
+struct idset rules_guest_cdoms(const struct ap_matrix *assigned, const struct ap_matrix *host)
+{
+	return idset_and(&assigned->adm, &host->adm);
 }
 
 int rules_default_domain(const struct apqnset *queues, const struct idset *aqmask)
@@ -262,6 +337,21 @@ int rules_shared(const struct kview *k, size_t self, const struct idset *apm,
 			break;
 	}
 	return rc;
+}
+
+int rules_mask_write(const struct kview *k, bool is_apmask, const struct idset *new_,
+		     struct khits *hits, bool all_mdevs)
+{
+	const struct idset *old = is_apmask ? &k->apmask : &k->aqmask;
+	const struct idset *other = is_apmask ? &k->aqmask : &k->apmask;
+	struct idset ra, rq;
+
+	if (kgen_has(k->g, KF_DRIVER_OVERRIDE) && k->overridden && !apqnset_empty(k->overridden))
+		return -EINVAL;
+	if (idset_equal(new_, old) || !rules_mask_inuse_checked(k->g) || !k->vfio_loaded)
+		return 0;
+	rules_mask_inuse_region(k->g, is_apmask, old, new_, other, &ra, &rq);
+	return rules_shared(k, RULES_NO_MDEV, &ra, &rq, hits, all_mdevs) ? -EBUSY : 0;
 }
 
 const char *assign_kind_name(enum assign_kind kind)
@@ -436,7 +526,7 @@ void rules_guest_after(const struct kview *k, const struct ap_matrix *old,
 		guest->apm = idset_and(&guest_before->apm, &m->apm);
 		guest->aqm = idset_and(&guest_before->aqm, &m->aqm);
 	}
-	guest->adm = idset_and(&m->adm, &k->host.adm);
+	guest->adm = rules_guest_cdoms(m, &k->host);
 }
 
 enum missing_reason rules_explain_missing(const struct kview *k, const struct ap_matrix *m,

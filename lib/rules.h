@@ -22,8 +22,20 @@ struct kgen {
 #define KGEN_NEWEST ((struct kgen){ 6, 19 })
 #define KGEN_STR_MAX 16
 
-/* "6.19": 0, or -EINVAL for another form or a version older than 5.10. */
+/*
+ * "6.19", strictly: MAJOR.MINOR in decimal, no sign, no leading zero, at most
+ * three digits each. 0; 1 for a version newer than the newest generation
+ * known, which *g is then (the note in *d); -EINVAL for another form or a
+ * version older than 5.10.
+ */
 int kgen_parse(const char *s, struct kgen *g, struct diag *d);
+/*
+ * The generation of a kernel release as uname prints it ("6.19.0-rc3",
+ * "5.14.0-362.el9.s390x"): 0; 1 when it is outside the generations known and
+ * *g is the nearest one (the note in *d); -EINVAL when it does not start with
+ * MAJOR.MINOR.
+ */
+int kgen_from_release(const char *release, struct kgen *g, struct diag *d);
 const char *kgen_format(struct kgen g, char buf[KGEN_STR_MAX]);
 int kgen_cmp(struct kgen a, struct kgen b);
 
@@ -34,7 +46,6 @@ enum kfeature {
 	KF_DYNAMIC,            /* 6.0: guest_matrix, hot plug, mask in-use check */
 	KF_EUSERS,             /* 6.1: no instances left is EUSERS, not EPERM */
 	KF_BUS_FEATURES,       /* 6.4: bus attribute features */
-	KF_MASK_NOOP,          /* 6.8: writing an unchanged mask does nothing */
 	KF_AP_CONFIG,          /* 6.10: mdev attribute ap_config */
 	KF_MATRIX_FEATURES,    /* 6.12: matrix device attribute features */
 	KF_NEW_LOG_TEXT,       /* 6.15: new kernel log texts for sharing and in-use */
@@ -57,6 +68,12 @@ struct kgen kfeature_since(enum kfeature f);
  */
 bool rules_default_owned(const struct idset *apmask, const struct idset *aqmask,
 			 unsigned adapter, unsigned domain);
+
+/*
+ * 6.19: a queue may have a driver_override only while both masks are all ones;
+ * the store refuses it otherwise (section 3.8).
+ */
+bool rules_overrides_allowed(const struct idset *apmask, const struct idset *aqmask);
 
 /* The driver a queue device is bound to after a bus revision (section 7). */
 enum queue_driver {
@@ -90,6 +107,11 @@ const char *vfio_status_name(enum vfio_status s);
  */
 void rules_guest_matrix(const struct ap_matrix *assigned, const struct ap_matrix *host,
 			const struct apqnset *ready, struct ap_matrix *guest);
+/*
+ * The guest's control domains (vfio_ap_mdev_filter_cdoms): those assigned
+ * that the host configuration has. control_domains shows the assigned ones.
+ */
+struct idset rules_guest_cdoms(const struct ap_matrix *assigned, const struct ap_matrix *host);
 
 /*
  * A write to apmask (is_apmask) or aqmask that sets bits moves APQNs to the
@@ -135,6 +157,7 @@ struct kview {
 	const struct apqnset *vfio;       /* bound to vfio_ap */
 	const struct apqnset *dflt;       /* bound to a default driver */
 	const struct apqnset *overridden; /* with a driver_override (6.19), or NULL */
+	bool vfio_loaded;                 /* vfio_ap is registered on the AP bus */
 	size_t nmdevs;
 	const struct ap_matrix *const *matrix;
 	const bool *attached;             /* a guest uses the mdev */
@@ -174,6 +197,17 @@ int rules_shared(const struct kview *k, size_t self, const struct idset *apm,
  */
 int rules_validate_masks(const struct kview *k, size_t self, const struct idset *apm,
 			 const struct idset *aqm, struct khits *hits, bool all_mdevs);
+
+/*
+ * An apmask (is_apmask) or aqmask store of the mask new_, already parsed
+ * (section 3.1, steps 2 to 5): -EINVAL while a queue has a driver_override
+ * (6.19); 0 for an unchanged mask; -EBUSY when vfio_ap's in-use check finds an
+ * mdev holding an APQN of the region (vfio_ap answers EADDRINUSE, which the AP
+ * bus turns into EBUSY), its APQNs added to hits (every mdev's with
+ * all_mdevs); else 0. Kernels before 6.0 check nothing.
+ */
+int rules_mask_write(const struct kview *k, bool is_apmask, const struct idset *new_,
+		     struct khits *hits, bool all_mdevs);
 
 /* Whether APQN (a, d) belongs to the host's default drivers (6.19: overrides too). */
 bool rules_apqn_host_owned(const struct kview *k, unsigned a, unsigned d);

@@ -40,7 +40,26 @@ int main(void)
 	ok(kgen_parse("6.19", &g, NULL) == 0 && g.major == 6 && g.minor == 19, "6.19");
 	ok(kgen_parse("5.10", &g, NULL) == 0, "5.10 is the oldest");
 	ok(kgen_parse("5.9", &g, NULL) == -EINVAL, "5.9 is too old");
-	ok(kgen_parse("7.2", &g, NULL) == 0, "newer versions are accepted");
+	ok(kgen_parse("7.2", &g, NULL) == 1 && g.major == 6 && g.minor == 19,
+	   "a version after the newest known is taken as the newest, with a note");
+	ok(kgen_parse("5.-2", &g, NULL) == -EINVAL, "5.-2 is refused");
+	ok(kgen_parse("06.19", &g, NULL) == -EINVAL, "a leading zero in the major is refused");
+	ok(kgen_parse("6.019", &g, NULL) == -EINVAL, "a leading zero in the minor is refused");
+	ok(kgen_parse("5.4294967294", &g, NULL) == -EINVAL, "a number that wraps is refused");
+	ok(kgen_parse("6.+1", &g, NULL) == -EINVAL && kgen_parse("6.1x", &g, NULL) == -EINVAL,
+	   "signs and trailing characters are refused");
+	ok(kgen_parse("10.0", &g, NULL) == 1, "10.0 is newer than known");
+	ok(kgen_from_release("6.19.0-rc3", &g, NULL) == 0 && g.major == 6 && g.minor == 19,
+	   "a release with patch level and suffix");
+	ok(kgen_from_release("5.14.0-362.el9.s390x\n", &g, NULL) == 0 && g.minor == 14,
+	   "a distribution's release");
+	ok(kgen_from_release("6.1", &g, NULL) == 0 && g.minor == 1, "a bare release");
+	ok(kgen_from_release("7.1.0", &g, NULL) == 1 && g.major == 6 && g.minor == 19,
+	   "a release after the newest known is taken as the newest");
+	ok(kgen_from_release("4.19.0", &g, NULL) == 1 && g.major == 5 && g.minor == 10,
+	   "a release before the oldest known is taken as the oldest");
+	ok(kgen_from_release("6.1x", &g, NULL) == -EINVAL && kgen_from_release("x", &g, NULL) ==
+	   -EINVAL && kgen_from_release("06.1.0", &g, NULL) == -EINVAL, "garbage is refused");
 	ok(kgen_parse("6", &g, NULL) == -EINVAL, "6 alone is refused");
 	ok(kgen_parse("6.19.1", &g, NULL) == -EINVAL, "6.19.1 is refused");
 	ok(kgen_parse("v6.19", &g, NULL) == -EINVAL, "v6.19 is refused");

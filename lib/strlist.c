@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#include "strlist.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void strlist_addf(struct strlist *l, const char *fmt, ...)
+{
+	char **more = realloc(l->v, (l->n + 1) * sizeof(*more));
+	va_list ap;
+
+	if (!more)
+		return;
+	l->v = more;
+	va_start(ap, fmt);
+	if (vasprintf(&l->v[l->n], fmt, ap) >= 0)
+		l->n++;
+	va_end(ap);
+}
+
+void strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
