@@ -2,12 +2,118 @@
 #include "kmodel.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "masksyntax.h"
+
+/* The slot of the registered driver called name, or 0. */
+static uint8_t driver_named(const struct ap_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->ndrivers; i++)
+		if (!strcmp(st->drivers[i].name, name))
+			return (uint8_t)(i + 1);
+	return 0;
+}
+
+enum queue_driver kmodel_bind_queue(struct ap_state *st, unsigned a, unsigned d)
+{
+	uint8_t slot_default = state_driver_slot(st, QDRV_DEFAULT);
+	uint8_t slot_vfio = state_driver_slot(st, QDRV_VFIO);
+	int o = state_find_override(st, a, d);
+	bool owned = rules_default_owned(&st->apmask, &st->aqmask, a, d);
+	enum queue_driver drv;
+
+	if (o >= 0) {
+		/* 6.19: only the driver named may bind it; the masks do not count */
+		uint8_t slot = driver_named(st, st->overrides[o].driver);
+		enum queue_driver kind = slot ? st->drivers[slot - 1].kind : QDRV_NONE;
+
+		drv = kind == QDRV_NONE || kind == QDRV_OTHER ? QDRV_NONE :
+		      rules_queue_binding(kind == QDRV_DEFAULT, (unsigned)st->card[a].hwtype,
+					  kind == QDRV_DEFAULT, kind == QDRV_VFIO);
+		st->qdrv[a][d] = drv == QDRV_NONE ? 0 : slot;
+		return drv;
+	}
+	drv = rules_queue_binding(owned, (unsigned)st->card[a].hwtype, slot_default != 0,
+				  slot_vfio != 0);
+	st->qdrv[a][d] = drv == QDRV_DEFAULT ? slot_default : drv == QDRV_VFIO ? slot_vfio : 0;
+	return drv;
+}
+
+/*
+ * ap_bus_revise_bindings(): every queue whose ownership changed is reprobed in
+ * bus order. A queue leaving vfio_ap takes its adapter out of its mdev's guest
+ * (section 4.3); a queue bound to vfio_ap makes its mdev's guest be computed
+ * again (section 4.2).
+ */
+static void revise_bindings(struct ap_state *st, const struct idset *old_apmask,
+			    const struct idset *old_aqmask)
+{
+	bool dynamic = kgen_has(st->kernel, KF_DYNAMIC);
+	struct apqnset *ready = malloc(sizeof(*ready));
+
+	if (!ready)
+		return;
+	state_vfio_ready(st, ready);
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		idset_foreach(d, &st->queues.dom[a]) {
+			bool was = rules_default_owned(old_apmask, old_aqmask, a, (unsigned)d);
+			bool owned = rules_default_owned(&st->apmask, &st->aqmask, a, (unsigned)d);
+			int holder = state_apqn_mdev(st, a, (unsigned)d);
+
+			if (was == owned)
+				continue;
+			if (state_queue_driver(st, a, (unsigned)d) == QDRV_VFIO) {
+				apqnset_del(ready, a, (unsigned)d);
+				if (holder >= 0 && dynamic)
+					rules_guest_queue_gone(&st->mdevs[holder].guest, a,
+							       (unsigned)d);
+			}
+			if (kmodel_bind_queue(st, a, (unsigned)d) != QDRV_VFIO)
+				continue;
+			apqnset_add(ready, a, (unsigned)d);
+			if (holder >= 0 && dynamic)
+				rules_guest_matrix(&st->mdevs[holder].matrix, &st->host, ready,
+						   &st->mdevs[holder].guest);
+		}
+	}
+	free(ready);
+}
+
+int kmodel_mask_write(struct ap_state *st, bool is_apmask, const char *val, struct khits *hits,
+		      bool all_mdevs)
+{
+	struct idset mask;
+
+	/* before the parse 6.19 refuses while an override exists: EINVAL either way */
+	if (kernel_mask_parse(val, is_apmask ? &st->apmask : &st->aqmask, &mask))
+		return -EINVAL;
+	return kmodel_mask_set(st, is_apmask, &mask, hits, all_mdevs);
+}
+
+int kmodel_mask_set(struct ap_state *st, bool is_apmask, const struct idset *mask,
+		    struct khits *hits, bool all_mdevs)
+{
+	struct idset old_apmask = st->apmask, old_aqmask = st->aqmask;
+	struct kview_store *ks = state_kview(st);
+	int rc;
+
+	if (!ks)
+		return -ENOMEM;
+	rc = rules_mask_write(&ks->k, is_apmask, mask, hits, all_mdevs);
+	state_kview_free(ks);
+	if (rc || idset_equal(mask, is_apmask ? &st->apmask : &st->aqmask))
+		return rc;
+	*(is_apmask ? &st->apmask : &st->aqmask) = *mask;
+	revise_bindings(st, &old_apmask, &old_aqmask);
+	return 0;
+}
+
 int kmodel_create(struct ap_state *st, const char *uuid)
 {
-	struct ap_mdev *more;
+	struct ap_mdev *more, *m;
 
 	if (!uuid_valid(uuid))
 		return -EINVAL;
@@ -19,12 +125,19 @@ int kmodel_create(struct ap_state *st, const char *uuid)
 	if (!more)
 		return -ENOMEM;
 	st->mdevs = more;
-	memset(&st->mdevs[st->nmdevs], 0, sizeof(*more));
-	uuid_lower(uuid, st->mdevs[st->nmdevs].uuid);
-	st->mdevs[st->nmdevs].has_guest = kgen_has(st->kernel, KF_DYNAMIC);
-	st->nmdevs++;
+	m = &st->mdevs[st->nmdevs++];
+	memset(m, 0, sizeof(*m));
+	uuid_lower(uuid, m->uuid);
+	m->has_guest = kgen_has(st->kernel, KF_DYNAMIC);
 	st->available_instances--;
 	return 0;
+}
+
+static void remove_now(struct ap_state *st, size_t i)
+{
+	memmove(&st->mdevs[i], &st->mdevs[i + 1], (st->nmdevs - i - 1) * sizeof(*st->mdevs));
+	st->nmdevs--;
+	st->available_instances++;
 }
 
 int kmodel_remove(struct ap_state *st, size_t i)
@@ -36,12 +149,11 @@ int kmodel_remove(struct ap_state *st, size_t i)
 		return -ENOMEM;
 	rc = rules_remove(&ks->k, i);
 	state_kview_free(ks);
-	if (rc)
-		return rc;
-	memmove(&st->mdevs[i], &st->mdevs[i + 1], (st->nmdevs - i - 1) * sizeof(*st->mdevs));
-	st->nmdevs--;
-	st->available_instances++;
-	return 0;
+	if (rc == -EINPROGRESS)
+		st->mdevs[i].removing = true;
+	if (!rc)
+		remove_now(st, i);
+	return rc;
 }
 
 int kmodel_assign(struct ap_state *st, size_t i, enum assign_kind kind, unsigned long id,
@@ -82,4 +194,144 @@ int kmodel_ap_config(struct ap_state *st, size_t i, const struct ap_matrix *m,
 	}
 	state_kview_free(ks);
 	return rc;
+}
+
+int kmodel_driver_override(struct ap_state *st, unsigned a, unsigned d, const char *driver)
+{
+	int o = state_find_override(st, a, d);
+
+	if (!rules_overrides_allowed(&st->apmask, &st->aqmask) || strlen(driver) >= DRIVER_NAME_MAX)
+		return -EINVAL;
+	if (!*driver) {
+		if (o >= 0)
+			st->overrides[o] = st->overrides[--st->noverrides];
+		return 0;
+	}
+	if (o < 0)
+		return state_add_override(st, a, d, driver);
+	snprintf(st->overrides[o].driver, sizeof(st->overrides[o].driver), "%s", driver);
+	return 0;
+}
+
+int kmodel_ap_domain(struct ap_state *st, long domain)
+{
+	if (domain < 0 || (unsigned long)domain > st->max_domain ||
+	    !idset_has(&st->aqmask, (unsigned)domain))
+		return -EINVAL;
+	st->ap_domain = (int)domain;
+	return 0;
+}
+
+void kmodel_add_card(struct ap_state *st, unsigned a, const struct card_type *t)
+{
+	struct ap_card *c = &st->card[a];
+
+	idset_add(&st->cards, a);
+	memset(c, 0, sizeof(*c));
+	card_type_name(t, c->type);
+	c->hwtype = c->raw_hwtype = (int)t->hwtype;
+	c->depth = 7;
+	c->online = 1;
+	c->config = 1;
+	c->functions = card_functions(t);
+}
+
+void kmodel_add_queues(struct ap_state *st, const struct idset *apm, const struct idset *aqm)
+{
+	idset_foreach(a, apm) {
+		if (!idset_has(&st->cards, (unsigned)a) || (unsigned)a > st->max_adapter)
+			continue;
+		idset_foreach(d, aqm) {
+			if ((unsigned)d > st->max_domain ||
+			    apqnset_has(&st->queues, (unsigned)a, (unsigned)d))
+				continue;
+			apqnset_add(&st->queues, (unsigned)a, (unsigned)d);
+			kmodel_bind_queue(st, (unsigned)a, (unsigned)d);
+		}
+	}
+}
+
+/* IDs join the host configuration: cards and queues appear, vfio_ap plugs them (4.4). */
+static void host_added(struct ap_state *st, const struct ap_matrix *delta,
+		       const struct card_type *t)
+{
+	struct apqnset *ready = malloc(sizeof(*ready));
+
+	idset_foreach(a, &delta->apm)
+		if ((unsigned)a <= st->max_adapter)
+			kmodel_add_card(st, (unsigned)a, t);
+	kmodel_add_queues(st, &st->host.apm, &st->host.aqm);
+	if (!ready || !kgen_has(st->kernel, KF_DYNAMIC)) {
+		free(ready);
+		return;
+	}
+	/* at the end of the scan, vfio_ap filters the mdevs the new IDs concern */
+	state_vfio_ready(st, ready);
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		struct ap_mdev *m = &st->mdevs[i];
+
+		if (idset_intersects(&m->matrix.apm, &delta->apm) ||
+		    idset_intersects(&m->matrix.aqm, &delta->aqm) ||
+		    idset_intersects(&m->matrix.adm, &delta->adm))
+			rules_guest_matrix(&m->matrix, &st->host, ready, &m->guest);
+	}
+	free(ready);
+}
+
+/* IDs leave the host configuration: vfio_ap unplugs them, then the scan removes devices. */
+static void host_removed(struct ap_state *st, const struct ap_matrix *delta)
+{
+	bool dynamic = kgen_has(st->kernel, KF_DYNAMIC);
+
+	/* vfio_ap_mdev_on_cfg_remove(): the IDs leave every guest */
+	for (size_t i = 0; dynamic && i < st->nmdevs; i++) {
+		st->mdevs[i].guest.apm = idset_minus(&st->mdevs[i].guest.apm, &delta->apm);
+		st->mdevs[i].guest.aqm = idset_minus(&st->mdevs[i].guest.aqm, &delta->aqm);
+	}
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		idset_foreach(d, &st->queues.dom[a]) {
+			int holder;
+
+			if (!idset_has(&delta->apm, a) && !idset_has(&delta->aqm, (unsigned)d))
+				continue;
+			holder = state_apqn_mdev(st, a, (unsigned)d);
+			if (holder >= 0 && dynamic &&
+			    state_queue_driver(st, a, (unsigned)d) == QDRV_VFIO)
+				rules_guest_queue_gone(&st->mdevs[holder].guest, a, (unsigned)d);
+			apqnset_del(&st->queues, a, (unsigned)d);
+			st->qdrv[a][d] = 0;
+		}
+	}
+	idset_foreach(a, &delta->apm)
+		idset_del(&st->cards, (unsigned)a);
+}
+
+void kmodel_host_change(struct ap_state *st, bool add, const struct ap_matrix *ids,
+			const struct card_type *t)
+{
+	struct ap_matrix delta;
+
+	matrix_edit(&st->host, ids, add, &delta);
+	if (add)
+		host_added(st, &delta, t);
+	else
+		host_removed(st, &delta);
+	for (size_t i = 0; i < st->nmdevs; i++)
+		st->mdevs[i].guest.adm = rules_guest_cdoms(&st->mdevs[i].matrix, &st->host);
+	if (st->ap_domain < 0 || !idset_has(&st->host.aqm, (unsigned)st->ap_domain))
+		st->ap_domain = rules_default_domain(&st->queues, &st->aqmask);
+}
+
+int kmodel_attach(struct ap_state *st, size_t i, bool attach)
+{
+	struct ap_mdev *m = &st->mdevs[i];
+
+	if ((m->in_use == 1) == attach)
+		return -EALREADY;
+	/* the guest gets the shadow APCB as it is (vfio_ap_mdev_set_kvm) */
+	m->in_use = attach;
+	/* the remove that waited for the guest goes on */
+	if (!attach && m->removing)
+		remove_now(st, i);
+	return 0;
 }

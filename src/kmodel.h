@@ -1,31 +1,82 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The kernel's transitions of the AP state for mdev writes, after the value
- * was parsed: the decision of lib/rules and what the kernel then changes in
- * its memory (matrix, guest, instances). The emulated kernel applies them to
- * a sandbox; the validation ahead of time applies them to a copy of the state
- * to predict the kernel's answer and what the mdev looks like afterwards.
+ * Every transition of the kernel's AP state: the decision of lib/rules and
+ * what the kernel then changes in its memory (masks, bindings, matrix, guest,
+ * instances, devices). The emulated kernel applies them to a sandbox; the
+ * change engine applies them to a copy of the state to predict the kernel's
+ * answer to each write and what the system looks like afterwards. Nothing
+ * else decides a rule of the kernel.
+ *
+ * Each transition returns 0 or the kernel's -errno and leaves the state as
+ * it was on an error. hits (if not NULL) gets the APQNs behind a refusal:
+ * those of the first mdev the kernel finds, or of every mdev with all_mdevs.
  */
 #ifndef APCTL_KMODEL_H
 #define APCTL_KMODEL_H
 
 #include <stdbool.h>
 
+#include "cardtype.h"
 #include "rules.h"
 #include "state.h"
 
+/*
+ * The AP bus binds queue (a, d) as ap_device_probe() does: the driver of its
+ * owner by the masks, or (6.19) the one its driver_override names. The driver.
+ */
+enum queue_driver kmodel_bind_queue(struct ap_state *st, unsigned a, unsigned d);
+
+/*
+ * An apmask (is_apmask) or aqmask store of the bytes val (section 3.1): the
+ * kernel's parse, then as kmodel_mask_set().
+ */
+int kmodel_mask_write(struct ap_state *st, bool is_apmask, const char *val, struct khits *hits,
+		      bool all_mdevs);
+/*
+ * The store of a parsed mask: the override rule, the no-op, the in-use check
+ * (EBUSY), then the new mask, the queues rebound and the guests following.
+ */
+int kmodel_mask_set(struct ap_state *st, bool is_apmask, const struct idset *mask,
+		    struct khits *hits, bool all_mdevs);
+
 /* create of uuid: 0 (the new mdev is the last), -EINVAL, -EEXIST, -EUSERS/-EPERM. */
 int kmodel_create(struct ap_state *st, const char *uuid);
-/* remove of mdev i: 0, -EBUSY, or -EINPROGRESS while a guest holds it. */
-int kmodel_remove(struct ap_state *st, size_t i);
 /*
- * assign_* or unassign_* of id: 0 or -errno; hits as rules_assign() gives
- * them (all_mdevs: every mdev that shares an APQN, not just the first).
+ * remove of mdev i: 0 (removed), -EBUSY (before 5.13, a guest holds it), or
+ * -EINPROGRESS: the write waits until the guest lets go, and the mdev is
+ * marked removing; kmodel_attach() that detaches it then removes it.
  */
+int kmodel_remove(struct ap_state *st, size_t i);
+/* assign_* or unassign_* of id to mdev i. */
 int kmodel_assign(struct ap_state *st, size_t i, enum assign_kind kind, unsigned long id,
 		  bool assign, struct khits *hits, bool all_mdevs);
-/* An ap_config write of m: 0 or -errno, all or nothing. */
+/* An ap_config write of m to mdev i: all or nothing. */
 int kmodel_ap_config(struct ap_state *st, size_t i, const struct ap_matrix *m,
 		     struct khits *hits, bool all_mdevs);
+
+/* driver_override of queue (a, d) (6.19, section 3.8): "" clears it. 0 or -EINVAL. */
+int kmodel_driver_override(struct ap_state *st, unsigned a, unsigned d, const char *driver);
+/* ap_domain: a domain up to the maximum whose aqmask bit is set. 0 or -EINVAL. */
+int kmodel_ap_domain(struct ap_state *st, long domain);
+
+/* A card of type t appears at adapter a, configured and online. */
+void kmodel_add_card(struct ap_state *st, unsigned a, const struct card_type *t);
+/*
+ * The queue devices of apm x aqm that do not exist yet appear, on cards that
+ * do, up to the maxima, and are bound.
+ */
+void kmodel_add_queues(struct ap_state *st, const struct idset *apm, const struct idset *aqm);
+/*
+ * The host's AP configuration gains (add) or loses the IDs of ids, with the
+ * bus scan and vfio_ap's hot plug and unplug (section 4.4); new cards have
+ * type t.
+ */
+void kmodel_host_change(struct ap_state *st, bool add, const struct ap_matrix *ids,
+			const struct card_type *t);
+/*
+ * A guest starts (attach) or stops using mdev i; stopping ends a remove that
+ * waited for it. -EALREADY when it already is so.
+ */
+int kmodel_attach(struct ap_state *st, size_t i, bool attach);
 
 #endif

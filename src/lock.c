@@ -2,78 +2,126 @@
 #include "lock.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "paths.h"
 
-/* A lock file still without a PID after this long is left over, not new. */
-#define LOCK_PID_GRACE 120
+/*
+ * A lock file that names no process is taken for one being written by a
+ * tool with another protocol for this long, then for a leftover.
+ */
+#define LOCK_NO_PID_GRACE 2
 #define LOCK_POLL_MS 30
 
-/* The PID in the lock file, 0 if none is written yet, -errno if it cannot be read. */
-static long lock_owner(struct sysfs *s)
-{
-	char buf[40];
-	ssize_t n = sysfs_read(s, AP_LOCK_FILE, buf, sizeof(buf));
+enum lock_look {
+	LOCK_GONE,  /* no lock file (any more): try to take it */
+	LOCK_HELD,  /* a live process holds it */
+};
 
-	return n < 0 ? n : atol(buf);
+/* The PID in a lock file's text: > 0, or 0 when it names none. */
+static long parse_pid(const char *text)
+{
+	char *end;
+	long pid = strtol(text, &end, 10);
+
+	if (end == text || pid <= 0 || (*end && *end != '\n'))
+		return 0;
+	return pid;
 }
 
-/* Whether the lock at AP_LOCK_FILE is stale; then it is removed. */
-static bool clear_stale(struct sysfs *s, pid_t *holder)
+/*
+ * Looks at the lock file; one that is stale (its process is gone, it is a
+ * symlink, or it names no process for too long) is removed. Called with the
+ * takeover lock held, so that two apctl processes never both decide that one
+ * lock is stale and each remove what the other has since made.
+ */
+static enum lock_look look(struct sysfs *s, pid_t *holder)
 {
-	long pid = lock_owner(s);
-	struct stat st;
+	struct stat before, after;
+	char buf[40];
+	ssize_t n;
+	long pid;
 
-	if (pid == -ENOENT)
-		return true;
-	if (pid > 0) {
-		*holder = (pid_t)pid;
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			return false;
-	} else if (sysfs_stat(s, AP_LOCK_FILE, &st) == 0 &&
-		   time(NULL) <= st.st_mtime + LOCK_PID_GRACE) {
-		/* being written right now */
-		return false;
+	if (sysfs_lstat(s, AP_LOCK_FILE, &before))
+		return LOCK_GONE;
+	if (S_ISREG(before.st_mode)) {
+		n = sysfs_read(s, AP_LOCK_FILE, buf, sizeof(buf));
+		if (n < 0)
+			return n == -ENOENT ? LOCK_GONE : LOCK_HELD;
+		pid = parse_pid(buf);
+		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)) {
+			*holder = (pid_t)pid;
+			return LOCK_HELD;
+		}
+		if (!pid && time(NULL) <= before.st_mtime + LOCK_NO_PID_GRACE)
+			return LOCK_HELD;
 	}
-	sysfs_remove(s, AP_LOCK_FILE);
-	return true;
+	/* stale: remove the very file looked at */
+	if (!sysfs_lstat(s, AP_LOCK_FILE, &after) && after.st_ino == before.st_ino &&
+	    after.st_dev == before.st_dev)
+		sysfs_remove(s, AP_LOCK_FILE);
+	return LOCK_GONE;
+}
+
+/* look() under an flock() of the lock directory, which apctl processes share. */
+static enum lock_look look_locked(struct sysfs *s, pid_t *holder)
+{
+	int fd = sysfs_openat(s, LOCK_DIR, O_RDONLY | O_DIRECTORY, 0);
+	enum lock_look r;
+
+	if (fd < 0)
+		return LOCK_HELD;
+	while (flock(fd, LOCK_EX) && errno == EINTR)
+		;
+	r = look(s, holder);
+	close(fd);
+	return r;
+}
+
+static long elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
 int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder)
 {
-	char tmp[sizeof(AP_LOCK_FILE) + 16], pid[24];
-	struct timespec start, now;
+	static unsigned serial;
+	char tmp[sizeof(AP_LOCK_FILE) + 32], pid[24];
+	struct timespec start;
 	int rc;
 
 	*holder = 0;
 	rc = sysfs_mkdirs(s, LOCK_DIR, 0755);
 	if (rc)
 		return rc;
-	snprintf(tmp, sizeof(tmp), "%s%05d%02x", AP_LOCK_FILE, (int)getpid(),
-		 (unsigned)time(NULL) & 255);
+	/* the name chzdev's libap uses for its own: the lock's name, the PID and more */
+	snprintf(tmp, sizeof(tmp), "%s%05d%02x%u", AP_LOCK_FILE, (int)getpid(),
+		 (unsigned)time(NULL) & 255, serial++);
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	rc = sysfs_put(s, tmp, 0644, pid, strlen(pid));
 	if (rc)
 		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (unsigned stale = 0;;) {
+	for (;;) {
 		rc = sysfs_link(s, tmp, AP_LOCK_FILE);
 		if (rc != -EEXIST)
 			break;
-		/* a stale lock is taken over at once, unless it will not go away */
-		if (clear_stale(s, holder) && ++stale < 100)
+		*holder = 0;
+		if (look_locked(s, holder) == LOCK_GONE)
 			continue;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >=
-		    (long)timeout_s * 1000) {
+		if (elapsed_ms(&start) >= (long)timeout_s * 1000) {
 			rc = -EBUSY;
 			break;
 		}
@@ -85,6 +133,8 @@ int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder)
 
 void aplock_release(struct sysfs *s)
 {
-	if (lock_owner(s) == (long)getpid())
+	char buf[40];
+
+	if (sysfs_read(s, AP_LOCK_FILE, buf, sizeof(buf)) >= 0 && parse_pid(buf) == (long)getpid())
 		sysfs_remove(s, AP_LOCK_FILE);
 }

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "output.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "apctl.h"
 #include "masksyntax.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -159,55 +157,6 @@ void text_apqnset(FILE *f, const struct apqnset *s, const char *indent)
 	}
 	fputc('\n', f);
 	free(g);
-}
-
-const char *errno_name(int e)
-{
-	static char buf[16];
-	const char *name = strerrorname_np(e);
-
-	if (name)
-		return name;
-	snprintf(buf, sizeof(buf), "errno %d", e);
-	return buf;
-}
-
-int errno_parse(const char *s)
-{
-	char *end;
-	long v;
-
-	for (int e = 1; e < 200; e++) {
-		const char *name = strerrorname_np(e);
-
-		if (name && !strcmp(name, s))
-			return e;
-	}
-	v = strtol(s, &end, 10);
-	return (*s && !*end && v > 0 && v < 4096) ? (int)v : -1;
-}
-
-void strlist_addf(struct strlist *l, const char *fmt, ...)
-{
-	char **more = realloc(l->v, (l->n + 1) * sizeof(*more));
-	va_list ap;
-
-	if (!more)
-		return;
-	l->v = more;
-	va_start(ap, fmt);
-	if (vasprintf(&l->v[l->n], fmt, ap) >= 0)
-		l->n++;
-	va_end(ap);
-}
-
-void strlist_free(struct strlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
 }
 
 struct json_object *json_strlist(const struct strlist *l)

@@ -13,6 +13,7 @@
 
 #include "apqn.h"
 #include "idset.h"
+#include "strlist.h"
 
 #define JSTREAM_MAX_DEPTH 8
 
@@ -39,13 +40,7 @@ struct json_object *json_idset(const struct idset *s);
 struct json_object *json_apqns(const struct idset *apm, const struct idset *aqm);
 struct json_object *json_apqnset(const struct apqnset *s);
 
-/* A list of sentences (notes, warnings) made with printf formats. */
-struct strlist {
-	char **v;
-	size_t n;
-};
-void strlist_addf(struct strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strlist_free(struct strlist *l);
+/* A JSON array of the sentences of l. */
 struct json_object *json_strlist(const struct strlist *l);
 
 /* "5,6,0x0a-0x0c", or the placeholder when empty */

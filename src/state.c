@@ -11,7 +11,6 @@
 #include "ascii.h"
 #include "masksyntax.h"
 #include "paths.h"
-#include "sandbox.h"
 
 /* "05.0047" exactly as the AP bus names queue devices */
 static bool parse_queue_name(const char *n, unsigned *a, unsigned *d)
@@ -216,46 +215,58 @@ static int add_mdev(const char *name, unsigned char type, void *ctx)
 	return 0;
 }
 
-static int read_mdev(struct sysfs *s, struct ap_mdev *m)
+/* One attribute of an mdev, read whole: NULL with *err on failure. */
+static char *mdev_attr(struct sysfs *s, const struct ap_mdev *m, const char *attr, int *err)
 {
-	char rel[PATH_MAX], *text;
-	int err = 0, rc;
+	char rel[PATH_MAX];
 
-	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/ap_config", m->uuid);
-	text = sysfs_read_alloc(s, rel, &err);
+	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/%s", m->uuid, attr);
+	return sysfs_read_alloc(s, rel, err);
+}
+
+/*
+ * The mdev's three masks: one read of ap_config where the kernel has it (6.10),
+ * else matrix and control_domains. 0 or -errno; *ap_config tells which.
+ */
+static int read_mdev_matrix(struct sysfs *s, struct ap_mdev *m, bool *ap_config)
+{
+	int err = 0, rc;
+	char *text = mdev_attr(s, m, "ap_config", &err);
+
+	*ap_config = text != NULL;
 	if (text) {
 		rc = kernel_ap_config_parse(text, strlen(text), &m->matrix);
 		free(text);
-		if (rc)
-			return rc;
-	} else {
-		snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/matrix", m->uuid);
-		text = sysfs_read_alloc(s, rel, &err);
-		if (!text)
-			return err;
-		rc = matrix_parse(text, &m->matrix.apm, &m->matrix.aqm);
-		free(text);
-		if (rc)
-			return rc;
-		snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/control_domains", m->uuid);
-		text = sysfs_read_alloc(s, rel, &err);
-		if (!text)
-			return err;
-		rc = cdoms_parse(text, &m->matrix.adm);
-		free(text);
-		if (rc)
-			return rc;
+		return rc;
 	}
-	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/guest_matrix", m->uuid);
-	text = sysfs_read_alloc(s, rel, &err);
+	text = mdev_attr(s, m, "matrix", &err);
+	if (!text)
+		return err;
+	rc = matrix_parse(text, &m->matrix.apm, &m->matrix.aqm);
+	free(text);
+	if (rc)
+		return rc;
+	text = mdev_attr(s, m, "control_domains", &err);
+	if (!text)
+		return err;
+	rc = cdoms_parse(text, &m->matrix.adm);
+	free(text);
+	return rc;
+}
+
+/* guest_matrix (6.0 and later): 0, or -errno other than its absence. */
+static int read_mdev_guest(struct sysfs *s, const struct ap_state *st, struct ap_mdev *m)
+{
+	int err = 0, rc;
+	char *text = mdev_attr(s, m, "guest_matrix", &err);
+
 	m->has_guest = text != NULL;
-	if (text) {
-		rc = matrix_parse(text, &m->guest.apm, &m->guest.aqm);
-		free(text);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	if (!text)
+		return err == -ENOENT ? 0 : err;
+	rc = matrix_parse(text, &m->guest.apm, &m->guest.aqm);
+	free(text);
+	m->guest.adm = rules_guest_cdoms(&m->matrix, &st->host);
+	return rc;
 }
 
 /*
@@ -281,6 +292,43 @@ static void probe_in_use(struct sysfs *s, struct ap_state *st, struct ap_mdev *m
 	}
 }
 
+/*
+ * The mdevs, each as far as it can be read: one whose files vanish meanwhile
+ * (removed, or still being made) is kept as incomplete. *ap_config and *guest
+ * say whether the kernel showed those attributes.
+ */
+static int read_mdevs(struct sysfs *s, unsigned flags, struct ap_state *st, bool *ap_config,
+		      bool *guest)
+{
+	struct mdev_list mdevs = { 0 };
+	int rc = sysfs_list(s, MATRIX_DEV, add_mdev, &mdevs);
+
+	st->mdevs = mdevs.v;
+	st->nmdevs = mdevs.n;
+	*ap_config = *guest = false;
+	if (rc)
+		return rc == -ENOENT ? 0 : rc;
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		struct ap_mdev *m = &st->mdevs[i];
+		bool has_config;
+
+		m->in_use = -1;
+		m->incomplete = read_mdev_matrix(s, m, &has_config);
+		if (m->incomplete) {
+			memset(&m->matrix, 0, sizeof(m->matrix));
+			continue;
+		}
+		*ap_config |= has_config;
+		if (!(flags & STATE_GUESTS))
+			continue;
+		m->incomplete = read_mdev_guest(s, st, m);
+		*guest |= m->has_guest;
+		if (!m->incomplete)
+			probe_in_use(s, st, m);
+	}
+	return 0;
+}
+
 int state_add_override(struct ap_state *st, unsigned a, unsigned d, const char *driver)
 {
 	struct ap_override *o = realloc(st->overrides, (st->noverrides + 1) * sizeof(*o));
@@ -297,22 +345,23 @@ int state_add_override(struct ap_state *st, unsigned a, unsigned d, const char *
 
 /*
  * Queues with a driver_override. The kernel allows one only while both masks
- * are all ones, and refuses mask writes while one exists (spec 3.8), so with
- * other masks there is nothing to read.
+ * are all ones (with other masks there is nothing to read), and then it
+ * decides the ownership only of a queue not bound to a default driver; with
+ * all, every queue's is read, since any override blocks mask writes.
  */
-static int read_overrides(struct sysfs *s, struct ap_state *st)
+static int read_overrides(struct sysfs *s, struct ap_state *st, bool all)
 {
-	struct idset all;
-
-	idset_fill(&all);
-	if (!kgen_has(st->kernel, KF_DRIVER_OVERRIDE) || !idset_equal(&st->apmask, &all) ||
-	    !idset_equal(&st->aqmask, &all))
+	if (!kgen_has(st->kernel, KF_DRIVER_OVERRIDE) ||
+	    !rules_overrides_allowed(&st->apmask, &st->aqmask))
 		return 0;
+	st->overrides_all = all;
 	for (unsigned a = 0; a < IDSET_BITS; a++) {
 		idset_foreach(d, &st->queues.dom[a]) {
 			char rel[PATH_MAX], buf[DRIVER_NAME_MAX + 2];
 			bool present;
 
+			if (!all && state_queue_driver(st, a, (unsigned)d) == QDRV_DEFAULT)
+				continue;
 			snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/%02x.%04x/driver_override", a,
 				 a, d);
 			read_line(s, rel, buf, sizeof(buf), &present);
@@ -325,11 +374,12 @@ static int read_overrides(struct sysfs *s, struct ap_state *st)
 	return 0;
 }
 
-/* The oldest generation that has everything this sysfs offers. */
-static struct kgen detect_kernel(struct sysfs *s, const struct ap_state *st)
+/* The oldest generation that has everything this sysfs offers (spec 6.2). */
+static struct kgen kernel_evidence(struct sysfs *s, const struct ap_state *st, bool ap_config,
+				   bool guest)
 {
 	struct kgen g = KGEN_OLDEST;
-	struct {
+	const struct {
 		bool present;
 		enum kfeature f;
 	} evidence[] = {
@@ -337,17 +387,10 @@ static struct kgen detect_kernel(struct sysfs *s, const struct ap_state *st)
 		{ st->has_features, KF_BUS_FEATURES },
 		{ st->has_matrix_features, KF_MATRIX_FEATURES },
 		{ sysfs_exists(s, AP_BUS "/bindings_complete_count"), KF_DRIVER_OVERRIDE },
-		{ false, KF_DYNAMIC },
-		{ false, KF_AP_CONFIG },
+		{ guest, KF_DYNAMIC },
+		{ ap_config, KF_AP_CONFIG },
 	};
 
-	for (size_t i = 0; i < st->nmdevs; i++) {
-		char rel[PATH_MAX];
-
-		evidence[4].present |= st->mdevs[i].has_guest;
-		snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/ap_config", st->mdevs[i].uuid);
-		evidence[5].present |= sysfs_exists(s, rel);
-	}
 	for (size_t i = 0; i < sizeof(evidence) / sizeof(evidence[0]); i++) {
 		struct kgen since = kfeature_since(evidence[i].f);
 
@@ -357,27 +400,34 @@ static struct kgen detect_kernel(struct sysfs *s, const struct ap_state *st)
 	return g;
 }
 
-int state_read(struct sysfs *s, unsigned flags, struct ap_state **out, struct diag *d)
+/* The generation: what the opener knows, or the release, or what sysfs shows. */
+static void decide_kernel(struct ap_state *st, const struct kernel_hint *hint)
 {
-	struct ap_state *st;
-	struct mdev_list mdevs = { 0 };
+	enum kernel_source src = hint ? hint->source : KERNEL_EVIDENCE;
+
+	st->kernel = st->evidence;
+	st->kernel_source = KERNEL_EVIDENCE;
+	if (src == KERNEL_SANDBOX || src == KERNEL_GIVEN) {
+		st->kernel = hint->gen;
+		st->kernel_source = src;
+	} else if (src == KERNEL_RELEASE) {
+		/* distribution kernels carry backports: positive evidence wins */
+		bool backport = kgen_cmp(st->evidence, hint->gen) > 0;
+
+		st->kernel = backport ? st->evidence : hint->gen;
+		st->kernel_source = backport ? KERNEL_BACKPORT : KERNEL_RELEASE;
+	}
+}
+
+/* The bus attributes: masks, maxima, default domain, features. */
+static int read_bus(struct sysfs *s, struct ap_state *st, struct diag *d)
+{
 	char path[PATH_MAX];
 	bool known, present;
 	long v;
-	int rc;
-
-	if (!sysfs_is_dir(s, AP_BUS)) {
-		diag_set(d, "no AP bus: %s does not exist (is this Linux on IBM Z with the ap "
-			 "module loaded?)", sysfs_path(s, AP_BUS, path, sizeof(path)));
-		return -ENOENT;
-	}
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	st->sandbox = s->sandbox;
-
 	/* all three say "not supported" without QCI */
-	rc = read_mask(s, AP_BUS "/ap_adapter_mask", &st->host.apm, &known);
+	int rc = read_mask(s, AP_BUS "/ap_adapter_mask", &st->host.apm, &known);
+
 	st->qci = known;
 	if (!rc)
 		rc = read_mask(s, AP_BUS "/ap_usage_domain_mask", &st->host.aqm, &known);
@@ -390,7 +440,7 @@ int state_read(struct sysfs *s, unsigned flags, struct ap_state **out, struct di
 	if (rc) {
 		diag_set(d, "cannot read the AP bus masks under %s: %s",
 			 sysfs_path(s, AP_BUS, path, sizeof(path)), strerror(-rc));
-		goto fail;
+		return rc;
 	}
 	v = read_long_or(s, AP_BUS "/ap_max_adapter_id", AP_DEFAULT_MAX_ADAPTER);
 	st->max_adapter = v >= 0 && v <= IDSET_MAX_ID ? (unsigned)v : AP_DEFAULT_MAX_ADAPTER;
@@ -402,7 +452,28 @@ int state_read(struct sysfs *s, unsigned flags, struct ap_state **out, struct di
 	read_line(s, MATRIX_DEV "/features", st->matrix_features, sizeof(st->matrix_features),
 		  &present);
 	st->has_matrix_features = present;
+	return 0;
+}
 
+int state_read(struct sysfs *s, unsigned flags, const struct kernel_hint *hint,
+	       struct ap_state **out, struct diag *d)
+{
+	struct ap_state *st;
+	char path[PATH_MAX];
+	bool ap_config, guest;
+	int rc;
+
+	if (!sysfs_is_dir(s, AP_BUS)) {
+		diag_set(d, "no AP bus: %s does not exist (is this Linux on IBM Z with the ap "
+			 "module loaded?)", sysfs_path(s, AP_BUS, path, sizeof(path)));
+		return -ENOENT;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	rc = read_bus(s, st, d);
+	if (rc)
+		goto fail;
 	rc = sysfs_list(s, AP_BUS_DEVICES, add_device, st);
 	if (!rc)
 		rc = state_read_bindings(s, st);
@@ -416,41 +487,16 @@ int state_read(struct sysfs *s, unsigned flags, struct ap_state **out, struct di
 
 	st->matrix_present = sysfs_is_dir(s, MATRIX_DEV);
 	st->available_instances = read_long_or(s, MDEV_TYPE "/available_instances", -1);
-	if (st->matrix_present) {
-		rc = sysfs_list(s, MATRIX_DEV, add_mdev, &mdevs);
-		st->mdevs = mdevs.v;
-		st->nmdevs = mdevs.n;
-		for (size_t i = 0; !rc && i < st->nmdevs; i++) {
-			rc = read_mdev(s, &st->mdevs[i]);
-			if (rc)
-				diag_set(d, "cannot read mdev %s: %s", st->mdevs[i].uuid,
-					 strerror(-rc));
-		}
-		if (rc)
-			goto fail;
-		for (size_t i = 0; i < st->nmdevs; i++)
-			probe_in_use(s, st, &st->mdevs[i]);
+	rc = read_mdevs(s, flags, st, &ap_config, &guest);
+	if (rc) {
+		diag_set(d, "cannot read the mdevs under %s: %s",
+			 sysfs_path(s, MATRIX_DEV, path, sizeof(path)), strerror(-rc));
+		goto fail;
 	}
-
-	for (size_t i = 0; i < st->nmdevs; i++)
-		if (st->mdevs[i].has_guest)
-			st->mdevs[i].guest.adm = idset_and(&st->mdevs[i].matrix.adm, &st->host.adm);
-
-	if (s->sandbox && sandbox_kernel(s, &st->kernel) == 0) {
-		st->kernel_source = KERNEL_FROM_SANDBOX;
-		rc = sandbox_private_apply(s, st);
-		if (rc) {
-			diag_set(d, "cannot read the sandbox's own state under %s: %s",
-				 sysfs_path(s, SANDBOX_DIR, path, sizeof(path)), strerror(-rc));
-			goto fail;
-		}
-	} else {
-		st->kernel = detect_kernel(s, st);
-		st->kernel_source = KERNEL_DETECTED;
-	}
-	/* a sandbox keeps its overrides with the rest of the emulated kernel's memory */
-	if ((flags & STATE_OVERRIDES) && !s->sandbox) {
-		rc = read_overrides(s, st);
+	st->evidence = kernel_evidence(s, st, ap_config, guest);
+	decide_kernel(st, hint);
+	if (flags & (STATE_OVERRIDES | STATE_OVERRIDES_ALL)) {
+		rc = read_overrides(s, st, flags & STATE_OVERRIDES_ALL);
 		if (rc) {
 			diag_set(d, "cannot read the queues' driver_override: %s", strerror(-rc));
 			goto fail;
@@ -499,155 +545,3 @@ fail:
 	return NULL;
 }
 
-uint8_t state_driver_slot(const struct ap_state *st, enum queue_driver kind)
-{
-	for (size_t i = 0; i < st->ndrivers; i++)
-		if (st->drivers[i].kind == kind)
-			return (uint8_t)(i + 1);
-	return 0;
-}
-
-bool state_has_overrides(const struct ap_state *st)
-{
-	return st->noverrides > 0;
-}
-
-enum queue_driver state_queue_driver(const struct ap_state *st, unsigned a, unsigned d)
-{
-	uint8_t i = st->qdrv[a & 0xff][d & 0xff];
-
-	return i ? st->drivers[i - 1].kind : QDRV_NONE;
-}
-
-const char *state_queue_driver_name(const struct ap_state *st, unsigned a, unsigned d)
-{
-	uint8_t i = st->qdrv[a & 0xff][d & 0xff];
-
-	return i ? st->drivers[i - 1].name : NULL;
-}
-
-int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d)
-{
-	for (size_t i = 0; i < st->nmdevs; i++)
-		if (idset_has(&st->mdevs[i].matrix.apm, a) && idset_has(&st->mdevs[i].matrix.aqm, d))
-			return (int)i;
-	return -1;
-}
-
-void state_vfio_ready(const struct ap_state *st, struct apqnset *out)
-{
-	apqnset_clear(out);
-	for (unsigned a = 0; a < IDSET_BITS; a++)
-		idset_foreach(d, &st->queues.dom[a])
-			if (state_queue_driver(st, a, (unsigned)d) == QDRV_VFIO)
-				apqnset_add(out, a, (unsigned)d);
-}
-
-enum vfio_status state_mdev_vfio_status(const struct ap_state *st, const struct ap_mdev *m,
-					unsigned a, unsigned d)
-{
-	return rules_vfio_status(st->kernel, m != NULL, m && m->in_use == 1,
-				 m && m->has_guest && idset_has(&m->guest.apm, a) &&
-					 idset_has(&m->guest.aqm, d));
-}
-
-enum vfio_status state_vfio_status(const struct ap_state *st, unsigned a, unsigned d)
-{
-	int m = state_apqn_mdev(st, a, d);
-
-	return state_mdev_vfio_status(st, m >= 0 ? &st->mdevs[m] : NULL, a, d);
-}
-
-enum queue_driver state_bind_queue(struct ap_state *st, unsigned a, unsigned d)
-{
-	uint8_t slot_default = state_driver_slot(st, QDRV_DEFAULT);
-	uint8_t slot_vfio = state_driver_slot(st, QDRV_VFIO);
-	bool owned = rules_default_owned(&st->apmask, &st->aqmask, a, d);
-	enum queue_driver drv = rules_queue_binding(owned, (unsigned)st->card[a].hwtype,
-						    slot_default != 0, slot_vfio != 0);
-
-	st->qdrv[a][d] = drv == QDRV_DEFAULT ? slot_default : drv == QDRV_VFIO ? slot_vfio : 0;
-	return drv;
-}
-
-struct kview_store *state_kview(const struct ap_state *st)
-{
-	struct kview_store *ks = calloc(1, sizeof(*ks));
-
-	if (!ks)
-		return NULL;
-	ks->matrix = calloc(st->nmdevs + 1, sizeof(*ks->matrix));
-	ks->attached = calloc(st->nmdevs + 1, sizeof(*ks->attached));
-	if (!ks->matrix || !ks->attached) {
-		state_kview_free(ks);
-		return NULL;
-	}
-	for (unsigned a = 0; a < IDSET_BITS; a++) {
-		idset_foreach(d, &st->queues.dom[a]) {
-			enum queue_driver drv = state_queue_driver(st, a, (unsigned)d);
-
-			if (drv == QDRV_VFIO)
-				apqnset_add(&ks->vfio, a, (unsigned)d);
-			else if (drv == QDRV_DEFAULT)
-				apqnset_add(&ks->dflt, a, (unsigned)d);
-		}
-	}
-	for (size_t i = 0; i < st->noverrides; i++)
-		apqnset_add(&ks->over, st->overrides[i].adapter, st->overrides[i].domain);
-	for (size_t i = 0; i < st->nmdevs; i++) {
-		ks->matrix[i] = &st->mdevs[i].matrix;
-		ks->attached[i] = st->mdevs[i].in_use == 1;
-	}
-	ks->k = (struct kview){
-		.g = st->kernel,
-		.apmask = st->apmask,
-		.aqmask = st->aqmask,
-		.max_adapter = st->max_adapter,
-		.max_domain = st->max_domain,
-		.host = st->host,
-		.queues = &st->queues,
-		.vfio = &ks->vfio,
-		.dflt = &ks->dflt,
-		.overridden = st->noverrides ? &ks->over : NULL,
-		.nmdevs = st->nmdevs,
-		.matrix = ks->matrix,
-		.attached = ks->attached,
-	};
-	return ks;
-}
-
-void state_kview_free(struct kview_store *ks)
-{
-	if (!ks)
-		return;
-	free(ks->matrix);
-	free(ks->attached);
-	free(ks);
-}
-
-static int by_uuid(const void *a, const void *b, void *arg)
-{
-	const struct ap_state *st = arg;
-
-	return strcmp(st->mdevs[*(const size_t *)a].uuid, st->mdevs[*(const size_t *)b].uuid);
-}
-
-size_t *state_mdevs_by_uuid(const struct ap_state *st)
-{
-	size_t *order = calloc(st->nmdevs + 1, sizeof(*order));
-
-	if (!order)
-		return NULL;
-	for (size_t i = 0; i < st->nmdevs; i++)
-		order[i] = i;
-	qsort_r(order, st->nmdevs, sizeof(*order), by_uuid, (void *)st);
-	return order;
-}
-
-int state_find_mdev(const struct ap_state *st, const char *uuid)
-{
-	for (size_t i = 0; i < st->nmdevs; i++)
-		if (!strcasecmp(st->mdevs[i].uuid, uuid))
-			return (int)i;
-	return -1;
-}

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The whole AP state of a root (live or sandbox) read into the model: bus,
- * host configuration, masks, cards, queue devices and their drivers, mdevs.
- * Bound queues come from the driver directories, so the cost grows by one
- * directory entry per queue and no file per queue is opened.
+ * The whole AP state of a root read into the model: bus, host configuration,
+ * masks, cards, queue devices and their drivers, mdevs. Bound queues come
+ * from the driver directories, so the cost grows by one directory entry per
+ * queue and no file per queue is opened. Only what sysfs shows is read here;
+ * whoever opens a root adds what it knows besides (an emulated kernel's own
+ * memory, the kernel generation).
  */
 #ifndef APCTL_STATE_H
 #define APCTL_STATE_H
@@ -37,6 +39,8 @@ struct ap_mdev {
 	struct ap_matrix guest;  /* guest_matrix and the guest's control domains */
 	bool has_guest;          /* the kernel shows guest_matrix (6.0 and later) */
 	int in_use;              /* 1 in use by a guest, 0 not, -1 unknown */
+	bool removing;           /* a remove waits for the guest to let go (emulated kernel) */
+	int incomplete;          /* 0, or the -errno of a file that could not be read */
 };
 
 #define STATE_MAX_DRIVERS 16
@@ -52,15 +56,26 @@ struct ap_override {
 	char driver[DRIVER_NAME_MAX];
 };
 
+/* Where the kernel generation of a state comes from. */
 enum kernel_source {
-	KERNEL_FROM_SANDBOX,  /* the sandbox marker says */
-	KERNEL_DETECTED,      /* the oldest generation with everything sysfs offers */
+	KERNEL_EVIDENCE,  /* the oldest generation with everything sysfs offers */
+	KERNEL_RELEASE,   /* the kernel's release (uname), sysfs's evidence not above it */
+	KERNEL_BACKPORT,  /* sysfs offers more than the release has: the evidence wins */
+	KERNEL_GIVEN,     /* --kernel or APCTL_KERNEL */
+	KERNEL_SANDBOX,   /* the generation a sandbox emulates */
+};
+
+/* What the opener of a root knows of its kernel. */
+struct kernel_hint {
+	enum kernel_source source; /* KERNEL_EVIDENCE: nothing */
+	struct kgen gen;
 };
 
 struct ap_state {
 	bool sandbox;
 	struct kgen kernel;
 	enum kernel_source kernel_source;
+	struct kgen evidence;    /* the oldest generation with everything sysfs offers */
 
 	bool qci;                /* the host configuration is known */
 	struct ap_matrix host;   /* ap_adapter_mask, ap_usage_domain_mask, ... */
@@ -89,34 +104,45 @@ struct ap_state {
 	struct ap_mdev *mdevs;   /* in directory order; oldest first in a sandbox */
 	size_t nmdevs;
 
-	/* queues with a driver_override (6.19): only with STATE_OVERRIDES */
+	/* queues with a driver_override (6.19), as far as STATE_OVERRIDES* read them */
 	struct ap_override *overrides;
 	size_t noverrides;
+	bool overrides_all;      /* every queue's was read */
 };
 
 enum state_flags {
-	STATE_DETAILS = 1 << 0,   /* every card attribute, to copy a system */
-	STATE_OVERRIDES = 1 << 1, /* queue driver_overrides, where the kernel can have them */
+	STATE_DETAILS = 1 << 0,       /* every card attribute, to copy a system */
+	STATE_OVERRIDES = 1 << 1,     /* driver_overrides where they decide ownership */
+	STATE_OVERRIDES_ALL = 1 << 2, /* every queue's driver_override (they block mask writes) */
+	STATE_GUESTS = 1 << 3,        /* guest_matrix and whether a guest uses each mdev */
 };
 
 /*
- * Reads the state of s. 0, or -ENOENT when there is no AP bus under the root
- * (message in *d), or another -errno.
+ * Reads the state of s. hint (or NULL) says what is known of the kernel
+ * generation besides sysfs's evidence. 0, or -ENOENT when there is no AP bus
+ * under the root (message in *d), or another -errno.
  */
-int state_read(struct sysfs *s, unsigned flags, struct ap_state **out, struct diag *d);
+int state_read(struct sysfs *s, unsigned flags, const struct kernel_hint *hint,
+	       struct ap_state **out, struct diag *d);
 void state_free(struct ap_state *st);
 /* A deep copy, or NULL when out of memory. */
 struct ap_state *state_dup(const struct ap_state *st);
+/* Reads again which driver each queue is bound to (the driver directories only). */
+int state_read_bindings(struct sysfs *s, struct ap_state *st);
+
+/* ---- questions to a state (state-query.c) ---- */
+
 /* 1 + the index of the first driver of this kind, or 0 (unbound). */
 uint8_t state_driver_slot(const struct ap_state *st, enum queue_driver kind);
 /* Records that queue (a, d) has a driver_override naming driver. */
 int state_add_override(struct ap_state *st, unsigned a, unsigned d, const char *driver);
-/* Whether any queue has a driver_override (read with STATE_OVERRIDES). */
-bool state_has_overrides(const struct ap_state *st);
+/* The index of queue (a, d) in st->overrides, or -1. */
+int state_find_override(const struct ap_state *st, unsigned a, unsigned d);
 
 enum queue_driver state_queue_driver(const struct ap_state *st, unsigned a, unsigned d);
 /* The name of the driver a queue is bound to, or NULL. */
 const char *state_queue_driver_name(const struct ap_state *st, unsigned a, unsigned d);
+
 /* The kernel's view that lib/rules decides on, built from a state. */
 struct kview_store {
 	struct kview k;
@@ -127,6 +153,7 @@ struct kview_store {
 /* A kview of st in a new store (NULL when out of memory); st must outlive it. */
 struct kview_store *state_kview(const struct ap_state *st);
 void state_kview_free(struct kview_store *ks);
+
 /* The index of the mdev with this UUID (any case), or -1. */
 int state_find_mdev(const struct ap_state *st, const char *uuid);
 /*
@@ -135,19 +162,19 @@ int state_find_mdev(const struct ap_state *st, const char *uuid);
  * NULL when out of memory.
  */
 size_t *state_mdevs_by_uuid(const struct ap_state *st);
-
-/* Reads again which driver each queue is bound to (the driver directories only). */
-int state_read_bindings(struct sysfs *s, struct ap_state *st);
 /* The mdev whose matrix holds (a, d), or -1. */
 int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d);
-/* APQNs of the host configuration that exist as queue devices and are bound to vfio_ap */
+/* APQNs that exist as queue devices and are bound to vfio_ap */
 void state_vfio_ready(const struct ap_state *st, struct apqnset *out);
-/* Binds queue (a, d) as the AP bus would for its owner (rules_queue_binding); its driver. */
-enum queue_driver state_bind_queue(struct ap_state *st, unsigned a, unsigned d);
 /* The vfio_ap status of queue (a, d) when mdev m (or none) holds it. */
 enum vfio_status state_mdev_vfio_status(const struct ap_state *st, const struct ap_mdev *m,
 					unsigned a, unsigned d);
 /* The vfio_ap status of a queue bound to vfio_ap. */
 enum vfio_status state_vfio_status(const struct ap_state *st, unsigned a, unsigned d);
+/*
+ * The APQNs whose owner the masks decide here, as adapters x domains: the
+ * host configuration up to the maxima, or without it the queue devices.
+ */
+void state_mask_scope(const struct ap_state *st, struct idset *apm, struct idset *aqm);
 
 #endif

@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#ifdef HAVE_LINUX_OPENAT2_H
 #include <linux/openat2.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +15,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "sandbox.h"
+#include "sysfs-resolve.h"
 
 bool sysfs_force_fallback;
 
-#define MAX_SYMLINK_HOPS 40
-
 int sysfs_open(struct sysfs *s, const char *root)
 {
-	struct stat st;
-
 	memset(s, 0, sizeof(*s));
 	s->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->rootfd < 0)
@@ -32,14 +30,17 @@ int sysfs_open(struct sysfs *s, const char *root)
 		close(s->rootfd);
 		return -ENOMEM;
 	}
-	s->sandbox = fstatat(s->rootfd, SANDBOX_MARKER, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		     S_ISREG(st.st_mode);
 	return 0;
+}
+
+void sysfs_set_store(struct sysfs *s, sysfs_store_fn fn, void *ctx)
+{
+	s->store = fn;
+	s->store_ctx = ctx;
 }
 
 void sysfs_close(struct sysfs *s)
 {
-	sandbox_unload(s);
 	if (s->rootfd >= 0)
 		close(s->rootfd);
 	free(s->root);
@@ -55,146 +56,12 @@ const char *sysfs_path(const struct sysfs *s, const char *rel, char *buf, size_t
 	return buf;
 }
 
-/*
- * Resolution inside the root without openat2(): one component at a time,
- * symlinks expanded by hand, ".." clamped at the root, every step opened with
- * O_NOFOLLOW so that a symlink swapped in meanwhile is refused, not followed.
- */
-struct walk {
-	int rootfd;
-	int dirfd;
-	char *stack[PATH_MAX / 2];
-	int depth;
-};
-
-static int walk_reopen(struct walk *w)
-{
-	int fd = openat(w->rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	for (int i = 0; fd >= 0 && i < w->depth; i++) {
-		int next = openat(fd, w->stack[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-		close(fd);
-		fd = next;
-	}
-	if (fd < 0)
-		return -errno;
-	if (w->dirfd >= 0)
-		close(w->dirfd);
-	w->dirfd = fd;
-	return 0;
-}
-
-static int fallback_open(int rootfd, const char *rel, int flags, mode_t mode)
-{
-	struct walk w = { .rootfd = rootfd, .dirfd = -1 };
-	char *pending = strdup(rel), *p;
-	int hops = 0, rc;
-
-	if (!pending)
-		return -ENOMEM;
-	rc = walk_reopen(&w);
-	p = pending;
-	while (rc == 0) {
-		char *slash, name[NAME_MAX + 1], target[PATH_MAX];
-		struct stat st;
-		bool last;
-		ssize_t n;
-		size_t len;
-
-		while (*p == '/')
-			p++;
-		if (!*p) {
-			/* the path named a directory reached so far */
-			rc = openat(w.dirfd, ".", flags & ~(O_CREAT | O_EXCL), mode);
-			rc = rc < 0 ? -errno : rc;
-			break;
-		}
-		slash = strchr(p, '/');
-		len = slash ? (size_t)(slash - p) : strlen(p);
-		if (len > NAME_MAX) {
-			rc = -ENAMETOOLONG;
-			break;
-		}
-		memcpy(name, p, len);
-		name[len] = '\0';
-		p += len;
-		last = !strchr(p, '/') || !p[strspn(p, "/")];
-		if (!strcmp(name, "."))
-			continue;
-		if (!strcmp(name, "..")) {
-			if (w.depth > 0)
-				free(w.stack[--w.depth]);
-			rc = walk_reopen(&w);
-			continue;
-		}
-		if (fstatat(w.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
-		    (!last || !(flags & O_NOFOLLOW))) {
-			char *joined;
-
-			if (++hops > MAX_SYMLINK_HOPS) {
-				rc = -ELOOP;
-				break;
-			}
-			n = readlinkat(w.dirfd, name, target, sizeof(target) - 1);
-			if (n < 0) {
-				rc = -errno;
-				break;
-			}
-			target[n] = '\0';
-			if (asprintf(&joined, "%s/%s", target, p) < 0) {
-				rc = -ENOMEM;
-				break;
-			}
-			free(pending);
-			pending = p = joined;
-			if (target[0] == '/') {
-				while (w.depth > 0)
-					free(w.stack[--w.depth]);
-				rc = walk_reopen(&w);
-			}
-			continue;
-		}
-		if (last) {
-			rc = openat(w.dirfd, name, flags | O_NOFOLLOW, mode);
-			rc = rc < 0 ? -errno : rc;
-			break;
-		}
-		if ((size_t)w.depth >= sizeof(w.stack) / sizeof(w.stack[0])) {
-			rc = -ENAMETOOLONG;
-			break;
-		}
-		w.stack[w.depth] = strdup(name);
-		if (!w.stack[w.depth]) {
-			rc = -ENOMEM;
-			break;
-		}
-		w.depth++;
-		{
-			int next = openat(w.dirfd, name,
-					  O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (next < 0) {
-				rc = -errno;
-				break;
-			}
-			close(w.dirfd);
-			w.dirfd = next;
-		}
-	}
-	while (w.depth > 0)
-		free(w.stack[--w.depth]);
-	if (w.dirfd >= 0)
-		close(w.dirfd);
-	free(pending);
-	return rc;
-}
-
 int sysfs_openat(struct sysfs *s, const char *rel, int flags, mode_t mode)
 {
 	int fd;
 
 	flags |= O_CLOEXEC;
+#ifdef HAVE_LINUX_OPENAT2_H
 	if (!sysfs_force_fallback) {
 		struct open_how how = {
 			.flags = (unsigned long long)flags,
@@ -211,7 +78,8 @@ int sysfs_openat(struct sysfs *s, const char *rel, int flags, mode_t mode)
 			return -errno;
 		/* no openat2() here (or a seccomp filter refuses it) */
 	}
-	fd = fallback_open(s->rootfd, rel, flags, mode);
+#endif
+	fd = sysfs_resolve_fallback(s->rootfd, rel, flags, mode);
 	if (fd >= 0)
 		s->opened++;
 	return fd;
@@ -307,11 +175,16 @@ int sysfs_read_long(struct sysfs *s, const char *rel, long *out)
 
 int sysfs_write(struct sysfs *s, const char *rel, const void *buf, size_t len)
 {
+	if (s->store)
+		return s->store(s->store_ctx, s, rel, buf, len);
+	return sysfs_write_file(s, rel, buf, len);
+}
+
+int sysfs_write_file(struct sysfs *s, const char *rel, const void *buf, size_t len)
+{
 	ssize_t n;
 	int fd, rc = 0;
 
-	if (s->sandbox)
-		return sandbox_store(s, rel, buf, len);
 	fd = sysfs_openat(s, rel, O_WRONLY, 0);
 	if (fd < 0)
 		return fd;
@@ -483,38 +356,55 @@ int sysfs_list(struct sysfs *s, const char *rel, sysfs_list_cb cb, void *ctx)
 int sysfs_mkdirs(struct sysfs *s, const char *rel, mode_t mode)
 {
 	char path[PATH_MAX];
-	size_t len = strlen(rel);
+	size_t len = strlen(rel), end = 0;
 
 	if (len >= sizeof(path))
 		return -ENAMETOOLONG;
 	memcpy(path, rel, len + 1);
-	for (char *p = path; p; p = strchr(p + 1, '/')) {
+	/* each leading part in turn: "a", "a/b", "a/b/c"; empty parts are skipped */
+	while (end < len) {
 		const char *name;
-		char saved = *p;
 		int dirfd, rc;
 
-		if (p == path)
+		end += strspn(path + end, "/");
+		end += strcspn(path + end, "/");
+		if (end == strspn(path, "/"))
 			continue;
-		*p = '\0';
+		path[end] = '\0';
 		dirfd = parent_dir(s, path, &name);
 		if (dirfd < 0)
 			return dirfd;
-		rc = mkdirat(dirfd, name, mode) && errno != EEXIST ? -errno : 0;
+		rc = *name && mkdirat(dirfd, name, mode) && errno != EEXIST ? -errno : 0;
 		close(dirfd);
-		*p = saved;
+		path[end] = rel[end];
 		if (rc)
 			return rc;
 	}
-	{
-		const char *name;
-		int dirfd = parent_dir(s, path, &name), rc;
+	return 0;
+}
 
-		if (dirfd < 0)
-			return dirfd;
-		rc = mkdirat(dirfd, name, mode) && errno != EEXIST ? -errno : 0;
-		close(dirfd);
-		return rc;
-	}
+int sysfs_mkdir(struct sysfs *s, const char *rel, mode_t mode)
+{
+	const char *name;
+	int dirfd = parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = mkdirat(dirfd, name, mode) ? -errno : 0;
+	close(dirfd);
+	return rc;
+}
+
+int sysfs_lstat(struct sysfs *s, const char *rel, struct stat *st)
+{
+	const char *name;
+	int dirfd = parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+	close(dirfd);
+	return rc;
 }
 
 int sysfs_dir(struct sysfs *s, const char *rel)

@@ -5,8 +5,8 @@
  * one directory file descriptor, and no symlink can lead out of it.
  *
  * A value written to an attribute is one write() call, and its errno is the
- * kernel's answer. Under a sandbox root that answer comes from the emulated
- * kernel instead (sandbox.h).
+ * kernel's answer. Whoever opens a root may put another store behind the
+ * attribute writes (an emulated kernel); this layer only calls it.
  */
 #ifndef APCTL_SYSFS_H
 #define APCTL_SYSFS_H
@@ -16,22 +16,25 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-/* The file at the top of a sandbox that says what it is. */
-#define SANDBOX_MARKER "apctl-sandbox"
+struct sysfs;
 
-struct sandbox;
+/* What answers an attribute write instead of write(2): 0 or the -errno. */
+typedef int (*sysfs_store_fn)(void *ctx, struct sysfs *s, const char *rel, const void *buf,
+			      size_t len);
 
 struct sysfs {
 	int rootfd;
 	char *root;            /* as given, for messages */
-	bool sandbox;          /* the root holds a sandbox marker */
-	struct sandbox *sbx;   /* the emulated kernel, loaded on the first write */
 	unsigned long opened;  /* files and directories opened through this layer */
+	sysfs_store_fn store;  /* NULL: the kernel, through write(2) */
+	void *store_ctx;
 };
 
 /* Opens root (a directory). 0 or -errno. */
 int sysfs_open(struct sysfs *s, const char *root);
 void sysfs_close(struct sysfs *s);
+/* Puts fn behind every sysfs_write() of s. */
+void sysfs_set_store(struct sysfs *s, sysfs_store_fn fn, void *ctx);
 
 /* root/rel for messages, in buf. */
 const char *sysfs_path(const struct sysfs *s, const char *rel, char *buf, size_t size);
@@ -49,8 +52,10 @@ char *sysfs_read_alloc(struct sysfs *s, const char *rel, int *err);
 /* Reads a decimal integer attribute: 0 or -errno (-EINVAL if malformed). */
 int sysfs_read_long(struct sysfs *s, const char *rel, long *out);
 
-/* One write() of len bytes to an attribute: 0 or -errno. */
+/* One write of len bytes to an attribute, through the store: 0 or -errno. */
 int sysfs_write(struct sysfs *s, const char *rel, const void *buf, size_t len);
+/* One write() of len bytes to the file itself, whatever the store. */
+int sysfs_write_file(struct sysfs *s, const char *rel, const void *buf, size_t len);
 
 int sysfs_readlink(struct sysfs *s, const char *rel, char *buf, size_t size);
 /*
@@ -63,6 +68,8 @@ int sysfs_canonical(struct sysfs *s, const char *rel, char *buf, size_t size);
 int sysfs_append(struct sysfs *s, const char *rel, const char *text);
 bool sysfs_exists(struct sysfs *s, const char *rel);
 int sysfs_stat(struct sysfs *s, const char *rel, struct stat *st);
+/* stat of rel itself, a symlink not followed. */
+int sysfs_lstat(struct sysfs *s, const char *rel, struct stat *st);
 bool sysfs_is_dir(struct sysfs *s, const char *rel);
 
 /*
@@ -77,6 +84,8 @@ int sysfs_list(struct sysfs *s, const char *rel, sysfs_list_cb cb, void *ctx);
  * files replaced atomically with the given mode, symlinks, removal.
  */
 int sysfs_mkdirs(struct sysfs *s, const char *rel, mode_t mode);
+/* One new directory: -EEXIST when rel exists. */
+int sysfs_mkdir(struct sysfs *s, const char *rel, mode_t mode);
 /* An O_PATH descriptor of directory rel, for the *_at() calls below. */
 int sysfs_dir(struct sysfs *s, const char *rel);
 int sysfs_put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, const void *data,

@@ -2,8 +2,10 @@
 #include "wait.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "state.h"
 #include "udev.h"
@@ -61,6 +63,23 @@ static long elapsed_ms(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
+void wait_progress(const char *what, long ms_left)
+{
+	static int shown;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	if (ms_left < 0) {
+		if (shown)
+			fputs("\r\033[K", stderr);
+		shown = 0;
+		return;
+	}
+	fprintf(stderr, "\r\033[Kapctl: waiting for %s: %ld s left", what,
+		(ms_left + 999) / 1000);
+	shown = 1;
+}
+
 int waiter_finish(struct waiter *w, const struct apqnset *want_vfio,
 		  const struct apqnset *want_default, unsigned timeout_s, struct apqnset *pending)
 {
@@ -75,11 +94,19 @@ int waiter_finish(struct waiter *w, const struct apqnset *want_vfio,
 			rc = -ETIMEDOUT;
 			break;
 		}
+		{
+			char what[64];
+
+			snprintf(what, sizeof(what), "the AP bus to bind %u queue%s",
+				 apqnset_count(pending), apqnset_count(pending) == 1 ? "" : "s");
+			wait_progress(what, left);
+		}
 		if (left > POLL_MS)
 			left = POLL_MS;
 		if (!w->events || !ap_uevents_wait(w->events, (int)left))
 			nanosleep(&(struct timespec){ 0, w->events ? 0 : left * 1000000L }, NULL);
 	}
+	wait_progress(NULL, -1);
 	ap_uevents_close(w->events);
 	free(w->st);
 	free(w);

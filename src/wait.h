@@ -24,9 +24,16 @@ struct waiter *waiter_start(struct sysfs *s, bool live);
 /*
  * Waits up to timeout_s until every queue of want_vfio is bound to vfio_ap and
  * every one of want_default to a default driver. 0, or -ETIMEDOUT with the
- * queues still waited for in *pending; frees w.
+ * queues still waited for in *pending; frees w. Says how it goes on stderr
+ * when that is a terminal.
  */
 int waiter_finish(struct waiter *w, const struct apqnset *want_vfio,
 		  const struct apqnset *want_default, unsigned timeout_s, struct apqnset *pending);
+
+/*
+ * A line on stderr, when it is a terminal, that says what is waited for and
+ * how long it may still take; ms_left < 0 ends it.
+ */
+void wait_progress(const char *what, long ms_left);
 
 #endif

@@ -32,7 +32,7 @@ load helpers
 
 @test "a misspelt command gets a suggestion" {
 	run -2 apctl shwo
-	assert_output --partial "did you mean 'show'?"
+	assert_output --partial "did you mean 'apctl show'?"
 }
 
 @test "an unknown global option exits 2" {
@@ -84,7 +84,7 @@ load helpers
 
 @test "every command has --help" {
 	run -0 apctl show --help
-	assert_line --partial "Usage: apctl [--root DIR] show"
+	assert_line --partial "Usage: apctl show [UUID] [OPTIONS]"
 	run -0 apctl sandbox --help
 	assert_line --partial "create DIR"
 	run -0 apctl sandbox create --help
@@ -95,4 +95,87 @@ load helpers
 	run -3 --separate-stderr apctl --root "$BATS_TEST_TMPDIR/nowhere" show --json
 	assert_equal "$output" ""
 	assert_equal "$stderr" "apctl: root $BATS_TEST_TMPDIR/nowhere: no such directory"
+}
+
+@test "a misspelt or misplaced word gets a hint" {
+	run -2 apctl mdev crate
+	assert_output --partial "unknown mdev command 'crate'; did you mean 'apctl mdev create'?"
+	assert_output --partial "Try 'apctl mdev --help'."
+	run -2 apctl create
+	assert_output --partial "did you mean 'apctl mdev create' or 'apctl sandbox create'?"
+	run -2 apctl sandbox host grow
+	assert_output --partial "unknown sandbox host command 'grow'"
+	run -2 apctl show --adapterz 5
+	assert_output --partial "unknown option '--adapterz'; did you mean '--adapters'?"
+}
+
+@test "an option of another command is named as an option" {
+	run -2 apctl release --apqns 05.0047
+	assert_output --partial "release takes no --apqns; it is an option of reserve"
+	assert_output --partial "Try 'apctl release --help'."
+	run -2 apctl mdev list --adapters 5
+	assert_output --partial "mdev list takes no --adapters"
+	run -2 apctl sandbox create "$BATS_TEST_TMPDIR/x" --root /
+	assert_output --partial "sandbox create takes no --root"
+	[ ! -e "$BATS_TEST_TMPDIR/x" ]
+}
+
+@test "arguments are counted, and the word too many is named" {
+	make_sandbox
+	run -2 apctl --root "$SBX" mdev create 11111111-1111-4111-8111-111111111111 extra
+	assert_output --partial "unexpected argument 'extra': mdev create takes [UUID]"
+	run -2 apctl --root "$SBX" mdev assign
+	assert_output --partial "mdev assign needs UUID"
+	run -2 apctl --root "$SBX" ids
+	run -2 apctl --root "$SBX" sandbox write "" x
+	assert_output --partial "'' is not an attribute path"
+	run -2 apctl --root "$SBX" sandbox write sys/bus/ap/apmask
+	assert_output --partial "sandbox write needs ATTRIBUTE VALUE"
+	run -2 apctl mdev
+	assert_output --partial "no mdev command given"
+}
+
+@test "--json works on every command or is refused" {
+	make_sandbox
+	run -0 apctl --json --version
+	assert_equal "$(json .version)" "$(apctl --version | cut -d' ' -f2)"
+	run -0 apctl --root "$SBX" --json ids adapters
+	assert_equal "$(json -c .)" "[5,6]"
+	run -0 apctl --root "$SBX" ids mdevs --json
+	assert_equal "$(json -c .)" "[]"
+	run -0 apctl --root "$SBX" --json sandbox fault
+	assert_equal "$(json -c .)" "[]"
+	local c
+	for c in "sandbox write sys/bus/ap/apmask -5" "sandbox attach 11111111-1111-4111-8111-111111111111" \
+		"sandbox host add --adapters 7"; do
+		run -2 apctl --root "$SBX" --json $c
+		assert_output --partial "takes no --json"
+	done
+}
+
+@test "help texts come from the tables: every verb lists its options" {
+	run -0 apctl mdev create --help
+	assert_line "Usage: apctl mdev create [UUID] [OPTIONS]"
+	assert_line --regexp '^      --adapters LIST +adapters'
+	assert_line --regexp '^      --dry-run +show what would be done'
+	run -0 apctl sandbox host --help
+	assert_line --partial "add"
+	assert_line --partial "remove"
+	run -0 apctl sandbox host add --help
+	assert_line --regexp '^      --type TYPE +card type of the adapters added'
+}
+
+@test "a kernel generation is read strictly; a newer one is taken as the newest" {
+	make_sandbox
+	local v
+	for v in 5.-2 06.19 6.019 5.4294967294 6 6.19.1; do
+		run -2 apctl --root "$SBX" --kernel "$v" show
+		assert_output --partial "'$v' is not a kernel generation"
+	done
+	run -0 --separate-stderr apctl --root "$SBX" --kernel 7.1 show --json
+	assert_equal "$(json .kernel)" 6.19
+	use_stderr
+	assert_output --partial "note: kernel 7.1 is newer than the newest generation apctl knows; it is taken as 6.19"
+	APCTL_KERNEL=6.0 run -0 apctl --root "$SBX" show --json
+	assert_equal "$(json .kernel)" 6.0
 }

@@ -44,8 +44,10 @@ setup() {
 	assert_line "The kernel would accept it."
 	assert_line "  guest_matrix  2 APQNs: adapters 5,6 x domains 4"
 	run -0 apctl --root "$SBX" --json mdev create $U1 --adapters 5,6 --domains 4 --dry-run
-	assert_equal "$(json 'keys | join(" ")')" \
-		"adapters conflicts control_domains domains errno guest_matrix matrix notes ok uuid writes"
+	# the verdict's keys, and the mdev's keys as show --json has them
+	assert_equal "$(json '[keys[] | select(IN("adapters", "command", "conflicts", "control_domains",
+		"domains", "dry_run", "errno", "guest_matrix", "matrix", "notes", "ok", "uuid",
+		"warnings", "writes", "written"))] | length')" 15
 	assert_equal "$(json '.ok, .errno' | xargs)" "true null"
 	assert_equal "$(json '.matrix | join(" ")')" "05.0004 06.0004"
 	assert_equal "$(json '.guest_matrix | join(" ")')" "05.0004 06.0004"
@@ -59,13 +61,16 @@ setup() {
 	use_stderr
 	assert_line "apctl: refused: the kernel would refuse mdev create $U1 with EADDRNOTAVAIL:"
 	assert_line "  07.0004  reserved for the host's default drivers (apmask bit 7 and aqmask bit 4 are set) (writing ap_config)"
-	assert_line "  To give the host's APQNs to vfio_ap, run 'apctl reserve --adapters 7'"
+	assert_line "  To give the host's APQNs to vfio_ap, run 'apctl --root $SBX reserve --adapters 7'"
 	assert_line "Nothing was written. --dry-run shows the writes; --force makes them anyway."
 	assert_equal "$(tree_digest "$SBX")" "$before"
 	run -4 apctl --root "$SBX" --json mdev create $U1 --adapters 5,7 --domains 4 --dry-run
 	assert_equal "$(json '.ok, .errno' | xargs)" "false EADDRNOTAVAIL"
 	assert_equal "$(json '.conflicts[0] | [.apqn, (.mdev // "-")] | join(" ")')" "07.0004 -"
-	assert_equal "$(json '.matrix')" null
+	# a refusal keeps the request
+	assert_equal "$(json '[.uuid, (.adapters | join(",")), (.matrix | join(","))] | join(" ")')" \
+		"$U1 5,7 05.0004,07.0004"
+	assert_equal "$(json '.guest_matrix')" null
 }
 
 @test "another mdev's APQNs: EADDRINUSE predicted with the mdev and the fix" {
@@ -73,7 +78,7 @@ setup() {
 	apctl --root "$SBX" mdev create $U2 --adapters 5 >/dev/null
 	run -4 --separate-stderr apctl --root "$SBX" mdev assign $U2 --domains 0xab
 	use_stderr
-	assert_line "  05.00ab  assigned to mdev $U1, and an APQN belongs to one mdev at most (assigning domain 0xab); run 'apctl mdev unassign $U1 --domains 0xab'"
+	assert_line "  05.00ab  assigned to mdev $U1, and an APQN belongs to one mdev at most (assigning domain 0xab); run 'apctl --root $SBX mdev unassign $U1 --domains 0xab'"
 	run -4 apctl --root "$SBX" --json mdev assign $U2 --domains 4,0xab,0x47 --dry-run
 	assert_equal "$(json '.errno')" EADDRINUSE
 	assert_equal "$(json '[.conflicts[] | .apqn] | join(" ")')" "05.0004 05.00ab"
@@ -181,7 +186,7 @@ setup() {
 	local before
 	before=$(tree_digest "$SBX")
 	run -4 apctl --root "$SBX" mdev remove $U1 $U2
-	assert_output --partial "refused to remove mdev $U2: in use by a guest"
+	assert_output --partial "removing mdev $U2: in use by a guest"
 	assert_equal "$(tree_digest "$SBX")" "$before"
 	run -0 apctl --root "$SBX" mdev remove $U1 --dry-run
 	assert_output "Dry run: would remove mdev $U1."

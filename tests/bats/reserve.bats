@@ -92,7 +92,7 @@ mask() { cat "$SBX/sys/bus/ap/$1"; }
 @test "JSON of a reservation" {
 	run -0 apctl --root "$SBX" --json reserve --adapters 5
 	assert_equal "$(json 'keys | join(" ")')" \
-		"apmask aqmask conflicts dry_run errno ok pending to_host to_vfio warnings written"
+		"apmask aqmask command conflicts dry_run errno notes ok pending to_host to_vfio warnings writes written"
 	assert_equal "$(json '.apmask | [.old, .new, .edit] | join(" ")')" \
 		"$ALL_ONES 0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff -5"
 	assert_equal "$(json .aqmask.edit)" null
@@ -100,12 +100,18 @@ mask() { cat "$SBX/sys/bus/ap/$1"; }
 	assert_equal "$(json '.written, (.pending | length)' | xargs)" "true 0"
 }
 
-@test "warnings: the default domain and online queues leave the host" {
-	run -0 apctl --root "$SBX" reserve --domains 4 --dry-run
-	assert_line "warning: 2 online queues leave the host's default drivers: adapters 5,6 x domain 4"
-	assert_line "warning: the AP bus's default domain 4 (ap_domain) leaves the host's default drivers on every adapter"
-	run -0 apctl --root "$SBX" reserve --adapters 6 --dry-run
-	assert_line "warning: the AP bus's default domain 4 (ap_domain) loses its queues on adapter 6"
+@test "warnings: the default domain and online queues leave the host, said on stderr" {
+	run -0 --separate-stderr apctl --root "$SBX" reserve --domains 4 --dry-run
+	refute_output --partial "warning"
+	use_stderr
+	assert_line "apctl: warning: 2 online queues leave the host's default drivers: adapters 5,6 x domain 4"
+	assert_line "apctl: warning: the AP bus's default domain 4 (ap_domain) leaves the host's default drivers on every adapter"
+	run -0 --separate-stderr apctl --root "$SBX" reserve --adapters 6 --dry-run
+	use_stderr
+	assert_line "apctl: warning: the AP bus's default domain 4 (ap_domain) loses its queues on adapter 6"
+	run -0 --separate-stderr apctl --root "$SBX" --json reserve --adapters 6 --dry-run
+	assert_equal "$stderr" ""
+	assert_equal "$(json '.warnings | length')" 2
 }
 
 @test "release gives the APQNs back" {
@@ -175,29 +181,47 @@ with_mdevs() {
 	hand_mdev $U2 '06.0004\n' '06.0004\n' ''
 }
 
-@test "releasing APQNs an mdev holds is refused with exit 4, each APQN named" {
+@test "releasing APQNs an mdev holds is refused with exit 4, by mdev, each fix once" {
 	with_mdevs
+	apctl --root "$SBX" mdev create 33333333-3333-4333-8333-333333333333 --adapters 5,6 \
+		--domains 0x47 >/dev/null
 	local before
 	before=$(tree_digest "$SBX")
-	run -4 --separate-stderr apctl --root "$SBX" release --adapters 5,6
+	run -4 --separate-stderr apctl --root "$SBX" release --adapters 5
 	assert_equal "$output" ""
 	use_stderr
-	assert_line "apctl: refused: the release would take APQNs from mdevs"
-	assert_line "  05.0004  assigned to mdev $U1, in use by a guest; apmask bit 5 would give it to the host's default drivers; run 'apctl mdev unassign $U1 --adapters 5'"
-	assert_line --partial "  05.00ab  assigned to mdev $U1"
-	assert_line "  06.0004  assigned to mdev $U2; apmask bit 6 would give it to the host's default drivers; run 'apctl mdev unassign $U2 --adapters 6'"
-	assert_line "Nothing was written. --force writes anyway, and the kernel will refuse with EBUSY."
+	assert_line "apctl: refused: the release would take APQNs from mdevs:"
+	assert_line "  mdev $U1 (in use by a guest):"
+	assert_line "    05.0004  apmask bit 5 would give it to the host's default drivers"
+	assert_line "    05.00ab  apmask bit 5 would give it to the host's default drivers"
+	# U1 has no adapter but 5: it would be left empty
+	assert_line "    run 'apctl --root $SBX mdev remove $U1'"
+	assert_line "  mdev 33333333-3333-4333-8333-333333333333:"
+	assert_line "    run 'apctl --root $SBX mdev unassign 33333333-3333-4333-8333-333333333333 --adapters 5'"
+	assert_equal "$(grep -c "run '" <<<"$output")" 2
+	# the kernel would refuse all the same: no --force offered
+	assert_line "Nothing was written. The kernel refuses this write (EBUSY) as long as the above stands."
+	refute_output --partial -- "--force"
 	assert_equal "$(tree_digest "$SBX")" "$before"
+	# the fix is pasteable as it stands
+	run -0 bash -c "$(sed -n "s/^    run '\(.*mdev unassign.*\)'$/\1/p" <<<"$output" | sed "s|^apctl|$APCTL|")"
 }
 
-@test "a refused dry run prints its verdict and exits 4" {
+@test "a refused dry run prints its verdict and exits 4; JSON keeps what was asked" {
 	with_mdevs
 	run -4 apctl --root "$SBX" release --adapters 6 --dry-run
 	assert_line "Refused: the release would take APQNs from mdevs:"
-	assert_line --partial "  06.0004  assigned to mdev $U2"
+	assert_line "  mdev $U2:"
+	assert_line "    06.0004  apmask bit 6 would give it to the host's default drivers"
+	assert_line "    -> 0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff  (+6)"
 	run -4 apctl --root "$SBX" --json release --adapters 6 --dry-run
 	assert_equal "$(json '.ok, .errno' | xargs)" "false EBUSY"
 	assert_equal "$(json '.conflicts[0] | [.apqn, .mdev] | join(" ")')" "06.0004 $U2"
+	assert_equal "$(json '.apmask.edit')" "+6"
+	assert_equal "$(json '.to_host | join(" ")')" "06.0004 06.0047 06.00ab 06.00ff"
+	# under --json the refusal's verdict is on stdout without --dry-run too
+	run -4 --separate-stderr apctl --root "$SBX" --json release --adapters 6
+	assert_equal "$(json '.errno, .written' | xargs)" "EBUSY false"
 }
 
 @test "6.19 refuses what stays with vfio_ap, and apctl says why" {
@@ -218,7 +242,7 @@ with_mdevs() {
 	local before
 	before=$(sysfs_digest)
 	run -1 apctl --root "$SBX" release --adapters 6 --force
-	assert_output --partial "writing '+6' to $SBX/sys/bus/ap/apmask failed: EBUSY (Device or resource busy); the kernel refused as predicted"
+	assert_output --partial "writing '+6' to $SBX/sys/bus/ap/apmask failed: EBUSY (Device or resource busy), as predicted"
 	assert_equal "$(sysfs_digest)" "$before"
 	run -0 cat "$SBX/apctl-sandbox.d/kernel.log"
 	assert_output "vfio_ap_mdev $U2: Can not reserve queue 06.0004 for host driver: in use by mdev"
@@ -232,11 +256,11 @@ with_mdevs() {
 	: >"$SBX/sys/devices/vfio_ap/matrix/$U1/control_domains"
 	echo "$U1 attached=1" >>"$SBX/apctl-sandbox.d/mdevs"
 	run -4 apctl --root "$SBX" release --adapters 5
-	assert_output --partial "this kernel does not protect the guests' queues"
+	assert_output --partial "--force writes anyway: kernel 5.15 does not protect the guests' queues"
 	run -0 apctl --root "$SBX" release --adapters 5 --force
-	assert_line "warning: kernel 5.15 checks nothing: these queues are taken from their mdevs and from the guests using them, whose keys the host can then reach"
-	assert_line "apctl: warning: --force writes although the release takes APQNs from mdevs:"
-	assert_line --partial "  05.0004  assigned to mdev $U1, in use by a guest;"
+	assert_line "apctl: warning: kernel 5.15 checks nothing: these queues are taken from their mdevs and from the guests using them, whose keys the host can then reach"
+	assert_line "apctl: warning: --force writes although apctl predicts a refusal:"
+	assert_line "  mdev $U1 (in use by a guest):"
 	assert_equal "$(driver_of 05.0004)" cex4queue
 }
 
@@ -246,7 +270,7 @@ with_mdevs() {
 	apctl --root "$SBX" sandbox fault sys/bus/ap/aqmask EIO
 	run -1 apctl --root "$SBX" reserve --adapters 5 --domains 0x47
 	assert_line --partial "writing '-0x47' to $SBX/sys/bus/ap/aqmask failed: EIO"
-	assert_line "apctl: undid the write of '-5' to sys/bus/ap/apmask: the masks are as before"
+	assert_line "apctl: undid the 1 write made before it: the AP configuration is as it was"
 	assert_equal "$(sysfs_digest)" "$before"
 	# without the fault both are written
 	run -0 apctl --root "$SBX" reserve --adapters 5 --domains 0x47
@@ -261,7 +285,7 @@ with_mdevs() {
 	# aqmask -0x47 (clears) is written first, apmask +5 (sets) second and fails
 	run -1 apctl --root "$SBX" reserve --apmask +5 --aqmask -0x47
 	assert_line --partial "writing '+5' to $SBX/sys/bus/ap/apmask failed: EIO"
-	assert_line "apctl: undid the write of '-0x47' to sys/bus/ap/aqmask: the masks are as before"
+	assert_line "apctl: undid the 1 write made before it: the AP configuration is as it was"
 	assert_equal "$(sysfs_digest)" "$before"
 }
 
@@ -270,7 +294,7 @@ with_mdevs() {
 	apctl --root "$SBX" sandbox fault sys/bus/ap/apmask EIO 2
 	run -1 apctl --root "$SBX" reserve --adapters 5 --domains 0x47
 	assert_line --partial "undoing '-5' with '+5' failed too: EIO"
-	assert_line --partial "restore it with 'apctl reserve --apmask +5'"
+	assert_line --partial "'echo +5 > $SBX/sys/bus/ap/apmask' restores it"
 }
 
 @test "a lock held by a live process is waited for, then its PID reported" {

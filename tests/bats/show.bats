@@ -42,7 +42,7 @@ example_state() {
 @test "the demo host as JSON has every documented key" {
 	make_sandbox
 	run -0 apctl --root "$SBX" show --json
-	assert_equal "$(json 'keys_unsorted | join(" ")')" "root sandbox kernel bus adapters queues mdevs"
+	assert_equal "$(json 'keys_unsorted | join(" ")')" "root sandbox kernel interrupted_change bus adapters queues mdevs"
 	assert_equal "$(json '.bus | keys | join(" ")')" \
 		"apmask aqmask default_domain features host max_adapter_id max_domain_id"
 	assert_equal "$(json '.bus.features | join(" ")')" "APSC APXA QACT RC8A"
@@ -69,7 +69,7 @@ example_state() {
 		"unassigned none"
 	assert_equal "$(json '[.mdevs[].uuid] | join(" ")')" "$UUID1 $UUID2"
 	assert_equal "$(json '.mdevs[0] | keys | join(" ")')" \
-		"adapters control_domains domains guest_matrix in_use matrix missing uuid"
+		"adapters control_domains domains guest_matrix guest_matrix_apqns in_use incomplete matrix matrix_apqns missing uuid"
 	assert_equal "$(json '[.mdevs[0].missing[] | "\(.apqn):\(.reason)"] | join(" ")')" \
 		"06.0004:adapter_filtered 06.00ab:no_queue"
 	assert_equal "$(json '.mdevs[1].missing | length')" 0
@@ -154,13 +154,41 @@ example_state() {
 	assert_equal "$(json '.mdevs[0] | [(.adapters | join(",")), (.domains | join(","))] | join(" ")')" "5 4"
 }
 
-@test "an unreadable mdev is an error, not a silent omission" {
+@test "an mdev that cannot be read is shown as incomplete, not left out, and blocks no command" {
 	make_sandbox
-	mkdir -p "$SBX/sys/devices/vfio_ap/matrix/$UUID1"
-	printf 'garbage\n' >"$SBX/sys/devices/vfio_ap/matrix/$UUID1/matrix"
-	: >"$SBX/sys/devices/vfio_ap/matrix/$UUID1/control_domains"
-	run -1 apctl --root "$SBX" show
-	assert_output --partial "cannot read mdev $UUID1"
+	local d=$SBX/sys/devices/vfio_ap/matrix/$UUID1
+	mkdir -p "$d"
+	printf 'garbage\n' >"$d/matrix"
+	: >"$d/control_domains"
+	run -0 apctl --root "$SBX" show
+	assert_line "  A  $UUID1  incomplete: its files could not be read (EINVAL): it is being removed or made"
+	run -0 apctl --root "$SBX" show --json
+	assert_equal "$(json '.mdevs[0] | [.uuid, .incomplete] | join(" ")')" "$UUID1 EINVAL"
+	# half made: the directory is there, its files not yet
+	rm "$d/matrix" "$d/control_domains"
+	run -0 apctl --root "$SBX" mdev list
+	assert_line --regexp "^$UUID1 +incomplete: its files could not be read \(ENOENT\)"
+	run -0 apctl --root "$SBX" mdev list --json
+	assert_equal "$(json '.[0].incomplete')" ENOENT
+	run -1 apctl --root "$SBX" mdev assign $UUID1 --adapters 5
+	assert_output --partial "mdev $UUID1 could not be read"
+	run -0 apctl --root "$SBX" reserve --adapters 5
+}
+
+@test "show and mdev list survive an mdev removed while they read" {
+	make_sandbox
+	apctl --root "$SBX" reserve --adapters 5,6 >/dev/null
+	local i u
+	for i in $(seq 20); do
+		u=$(printf '%08d-1111-4111-8111-111111111111' "$i")
+		apctl --root "$SBX" mdev create "$u" --adapters 5 --domains 4 >/dev/null
+		apctl --root "$SBX" mdev remove "$u" >/dev/null &
+		run apctl --root "$SBX" show --json
+		assert_success
+		run apctl --root "$SBX" mdev list
+		assert_success
+		wait
+	done
 }
 
 @test "a host without QCI" {

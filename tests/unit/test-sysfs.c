@@ -2,10 +2,13 @@
 /* The sysfs layer: all I/O inside the root, with and without openat2(). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "sysfs.h"
 #include "tap.h"
 
@@ -19,6 +22,17 @@ static void sh(const char *cmd)
 	snprintf(full, sizeof(full), "cd '%s' && %s", top, cmd);
 	if (system(full))
 		printf("# command failed: %s\n", full);
+}
+
+static char stored[64];
+
+static int recording_store(void *ctx, struct sysfs *s, const char *rel, const void *buf,
+			   size_t len)
+{
+	(void)ctx;
+	(void)s;
+	snprintf(stored, sizeof(stored), "%s=%.*s", rel, (int)len, (const char *)buf);
+	return -EPROTO;
 }
 
 static int count_entry(const char *name, unsigned char type, void *ctx)
@@ -90,8 +104,12 @@ int main(void)
 	/* writing a tree */
 	snprintf(root, sizeof(root), "%s/root", top);
 	ok(sysfs_open(&s, root) == 0, "open the root again");
-	ok(!s.sandbox, "no marker: not a sandbox");
 	ok(sysfs_mkdirs(&s, "x/y/z", 0755) == 0 && sysfs_is_dir(&s, "x/y/z"), "mkdirs");
+	ok(sysfs_mkdirs(&s, "", 0755) == 0 && sysfs_mkdirs(&s, "/", 0755) == 0,
+	   "mkdirs of the root itself does nothing");
+	ok(sysfs_mkdirs(&s, "//x//y2///", 0755) == 0 && sysfs_is_dir(&s, "x/y2"),
+	   "mkdirs skips empty parts");
+	is_int(sysfs_mkdir(&s, "x/y2", 0755), -EEXIST, "mkdir of an existing directory: EEXIST");
 	ok(sysfs_mkdirs(&s, "x/y/z", 0755) == 0, "mkdirs of an existing directory");
 	ok(sysfs_put_str(&s, "x/y/z/attr", 0444, "0x41\n") == 0, "put");
 	ok(sysfs_read(&s, "x/y/z/attr", buf, sizeof(buf)) == 5 && !strcmp(buf, "0x41\n"),
@@ -147,13 +165,22 @@ int main(void)
 		ok(!big && err == -ENOENT, "read_alloc of a missing file");
 	}
 	ok(s.opened > 0, "opens are counted (%lu)", s.opened);
+	/* a store put behind the writes by whoever opened the root */
+	sysfs_set_store(&s, recording_store, NULL);
+	ok(sysfs_put_str(&s, "attr", 0644, "0x41\n") == 0, "an attribute");
+	is_int(sysfs_write(&s, "attr", "7\n", 2), -EPROTO, "a store answers writes");
+	ok(!strcmp(stored, "attr=7\n"), "and sees the attribute and the bytes");
+	ok(sysfs_read(&s, "attr", buf, sizeof(buf)) == 5 && !strcmp(buf, "0x41\n"),
+	   "the file itself is left to the store");
+	is_int(sysfs_write_file(&s, "attr", "7\n", 2), 0, "write_file bypasses the store");
 	sysfs_close(&s);
 
 	/* a sandbox: writes go to the emulated kernel, which checks what kernfs checks */
 	snprintf(sbx, sizeof(sbx), "%s/sbx", top);
 	sh("mkdir -p sbx/sys && echo kernel=6.19 > sbx/apctl-sandbox");
 	sh("echo 1 > sbx/sys/ro && chmod 0444 sbx/sys/ro && echo 1 > sbx/sys/rw");
-	ok(sysfs_open(&s, sbx) == 0 && s.sandbox, "a marker makes a sandbox");
+	ok(sysfs_open(&s, sbx) == 0 && sandbox_is(&s), "a marker makes a sandbox");
+	sandbox_use_store(&s);
 	is_int(sysfs_write(&s, "sys/ro", "1\n", 2), -EACCES, "a read-only attribute: EACCES");
 	is_int(sysfs_write(&s, "sys/missing", "1\n", 2), -ENOENT, "a missing attribute: ENOENT");
 	{

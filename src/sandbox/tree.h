@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* Parts of the sandbox tree that the emulated kernel rewrites. */
+/*
+ * The sandbox tree written from a state: the whole of it, or the parts that
+ * a change of the emulated kernel's state shows in.
+ */
 #ifndef APCTL_SANDBOX_TREE_H
 #define APCTL_SANDBOX_TREE_H
 
 #include "state.h"
 #include "sysfs.h"
 
+/* Writes the whole tree of st: marker, sysfs, private files. */
+int sbx_render(struct sysfs *s, const struct ap_state *st);
 /* A symlink at link_rel to target_rel, relative as sysfs makes it; replaces one that exists. */
 int sbx_link(struct sysfs *s, const char *link_rel, const char *target_rel);
 int sbx_render_masks(struct sysfs *s, const struct ap_state *st);

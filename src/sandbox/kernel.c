@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The sandbox's emulated kernel: one attribute write applied to the tree with
- * the store function's semantics, checks in the kernel's order and the
- * kernel's errno (behaviour reference, sections 1 to 4). The state is read
- * from the files, changed as the kernel would change its memory, and the
- * files that show it are rewritten. Every decision is a rule of lib/.
+ * the store function's semantics (behaviour reference, sections 1 to 4). Here
+ * is what the store does with the bytes (which attribute, how the value is
+ * parsed); what the kernel then decides and changes is kmodel's. The state is
+ * read from the files, changed, and the files that show it are rewritten,
+ * one store at a time under the emulated kernel's own lock.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,18 +23,15 @@
 #include "kmodel.h"
 #include "masksyntax.h"
 #include "paths.h"
-#include "rules.h"
 #include "sandbox.h"
-#include "sandbox-tree.h"
-#include "state.h"
+#include "tree.h"
 
 /* Sysfs attributes take at most one page per write (section 1.1). */
 #define SYSFS_PAGE_SIZE 4096
 /* An mdev's directory name */
 #define UUID_GLOB "*-*-*-*-*"
-/* How long an emulated remove waits for the guest to let go, polling */
+/* How often a remove that waits for the guest looks again */
 #define REMOVE_POLL_MS 50
-#define REMOVE_WAIT_MAX_S 3600
 
 struct kwrite {
 	struct sysfs *s;
@@ -66,85 +66,21 @@ static int show_value(struct kwrite *k, long long v)
 	return sysfs_put_str(k->s, k->attr, 0644, text);
 }
 
-/*
- * ap_bus_revise_bindings(): every queue whose ownership changed is reprobed in
- * bus order. A queue leaving vfio_ap takes its adapter out of its mdev's guest
- * (section 4.3); a queue bound to vfio_ap makes its mdev's guest be computed
- * again (section 4.2).
- */
-static void revise_bindings(struct ap_state *st, const struct idset *old_apmask,
-			    const struct idset *old_aqmask)
-{
-	bool dynamic = kgen_has(st->kernel, KF_DYNAMIC);
-	struct apqnset *ready = malloc(sizeof(*ready));
-
-	if (!ready)
-		return;
-	state_vfio_ready(st, ready);
-	for (unsigned a = 0; a < IDSET_BITS; a++) {
-		idset_foreach(d, &st->queues.dom[a]) {
-			bool was = rules_default_owned(old_apmask, old_aqmask, a, (unsigned)d);
-			bool owned = rules_default_owned(&st->apmask, &st->aqmask, a, (unsigned)d);
-			int holder = state_apqn_mdev(st, a, (unsigned)d);
-
-			if (was == owned)
-				continue;
-			if (state_queue_driver(st, a, (unsigned)d) == QDRV_VFIO) {
-				apqnset_del(ready, a, (unsigned)d);
-				if (holder >= 0 && dynamic)
-					rules_guest_queue_gone(&st->mdevs[holder].guest, a,
-							       (unsigned)d);
-			}
-			if (state_bind_queue(st, a, (unsigned)d) != QDRV_VFIO)
-				continue;
-			apqnset_add(ready, a, (unsigned)d);
-			if (holder >= 0 && dynamic)
-				rules_guest_matrix(&st->mdevs[holder].matrix, &st->host, ready,
-						   &st->mdevs[holder].guest);
-		}
-	}
-	free(ready);
-}
-
-/* apmask_store / aqmask_store (section 3.1) */
+/* apmask_store / aqmask_store (section 3.1), and the kernel's log of the in-use check */
 static int store_mask(struct kwrite *k, bool is_apmask)
 {
-	struct ap_state *st = k->st;
-	struct idset *mask = is_apmask ? &st->apmask : &st->aqmask;
-	const struct idset *other = is_apmask ? &st->aqmask : &st->apmask;
-	struct idset newm, old_apmask = st->apmask, old_aqmask = st->aqmask, ra, rq;
+	struct khits hits = { 0 };
+	int rc = kmodel_mask_write(k->st, is_apmask, k->val, &hits, false);
 
-	if (kgen_has(st->kernel, KF_DRIVER_OVERRIDE) && state_has_overrides(st))
-		return -EINVAL;
-	if (kernel_mask_parse(k->val, mask, &newm))
-		return -EINVAL;
-	if (idset_equal(&newm, mask))
-		return 0;
-	rules_mask_inuse_region(st->kernel, is_apmask, mask, &newm, other, &ra, &rq);
-	if (rules_mask_inuse_checked(st->kernel) && st->vfio_loaded) {
-		struct kview_store *ks = state_kview(st);
-		struct khits hits = { 0 };
-		int rc;
+	for (size_t h = 0; h < hits.n; h++) {
+		char line[LOG_LINE_MAX];
 
-		if (!ks)
-			return -ENOMEM;
-		rc = rules_shared(&ks->k, RULES_NO_MDEV, &ra, &rq, &hits, false);
-		for (size_t h = 0; h < hits.n; h++) {
-			char line[LOG_LINE_MAX];
-
-			rules_log_inuse(st->kernel, st->mdevs[hits.v[h].mdev].uuid, hits.v[h].a,
-					hits.v[h].d, line);
-			klog(k, line);
-		}
-		khits_free(&hits);
-		state_kview_free(ks);
-		/* the AP bus turns vfio_ap's EADDRINUSE into EBUSY */
-		if (rc)
-			return -EBUSY;
+		rules_log_inuse(k->st->kernel, k->st->mdevs[hits.v[h].mdev].uuid, hits.v[h].a,
+				hits.v[h].d, line);
+		klog(k, line);
 	}
-	*mask = newm;
-	revise_bindings(st, &old_apmask, &old_aqmask);
-	return 0;
+	khits_free(&hits);
+	return rc;
 }
 
 static int store_apmask(struct kwrite *k)
@@ -157,16 +93,14 @@ static int store_aqmask(struct kwrite *k)
 	return store_mask(k, false);
 }
 
-/* ap_domain_store: sscanf "%i", in range and in aqmask */
+/* ap_domain_store: sscanf "%i" */
 static int store_ap_domain(struct kwrite *k)
 {
-	int domain;
+	long domain;
 
-	if (sscanf(k->val, "%i", &domain) != 1 || domain < 0 ||
-	    (unsigned)domain > k->st->max_domain || !idset_has(&k->st->aqmask, (unsigned)domain))
+	if (sscanf(k->val, "%li", &domain) != 1)
 		return -EINVAL;
-	k->st->ap_domain = domain;
-	return 0;
+	return kmodel_ap_domain(k->st, domain);
 }
 
 static int store_config_time(struct kwrite *k)
@@ -205,19 +139,14 @@ static int store_scans(struct kwrite *k)
 	return show_value(k, n + 1);
 }
 
-/* driver_override of a queue (6.19, section 3.8) */
+/* driver_override of a queue (6.19, section 3.8): a trailing newline is stripped */
 static int store_driver_override(struct kwrite *k)
 {
-	struct ap_state *st = k->st;
-	struct idset all;
-	unsigned a, d;
-	size_t len = strlen(k->val), i;
-	char name[DRIVER_NAME_MAX];
 	const char *dev = strrchr(k->attr, '/');
+	size_t len = strlen(k->val);
+	char name[DRIVER_NAME_MAX];
+	unsigned a, d;
 
-	idset_fill(&all);
-	if (!idset_equal(&st->apmask, &all) || !idset_equal(&st->aqmask, &all))
-		return -EINVAL;
 	while (dev > k->attr && dev[-1] != '/')
 		dev--;
 	if (sscanf(dev, "%x.%x", &a, &d) != 2 || a > IDSET_MAX_ID || d > IDSET_MAX_ID)
@@ -228,18 +157,7 @@ static int store_driver_override(struct kwrite *k)
 		return -EINVAL;
 	memcpy(name, k->val, len);
 	name[len] = '\0';
-	for (i = 0; i < st->noverrides; i++)
-		if (st->overrides[i].adapter == a && st->overrides[i].domain == d)
-			break;
-	if (!len) {
-		if (i < st->noverrides)
-			st->overrides[i] = st->overrides[--st->noverrides];
-		return 0;
-	}
-	if (i == st->noverrides)
-		return state_add_override(st, a, d, name);
-	snprintf(st->overrides[i].driver, sizeof(st->overrides[i].driver), "%s", name);
-	return 0;
+	return kmodel_driver_override(k->st, a, d, name);
 }
 
 /* ---- mdevs (sections 2.4 to 4) ---- */
@@ -318,7 +236,7 @@ static int store_assignment(struct kwrite *k, enum assign_kind kind, bool assign
 	return rc;
 }
 
-/* The six assign_* and unassign_* attributes, told apart by their names; another is not emulated */
+/* The six assign_* and unassign_* attributes, told apart by their names */
 static int store_assign(struct kwrite *k)
 {
 	const char *name = strrchr(k->attr, '/') + 1;
@@ -428,31 +346,165 @@ static int take_fault(struct sysfs *s, const char *attr)
 	return -hit;
 }
 
-int sandbox_store(struct sysfs *s, const char *rel, const void *buf, size_t len)
-{
-	char attr[PATH_MAX];
-	struct kwrite k = { .s = s, .attr = attr };
-	struct ap_state *old = NULL;
-	struct diag d;
-	struct stat sb;
-	char *val;
-	int fd, rc;
+/* ---- one store or event at a time ---- */
 
-	rc = sysfs_canonical(s, rel, attr, sizeof(attr));
-	if (rc)
-		return rc;
-	fd = sysfs_openat(s, attr, O_PATH, 0);
+/* Takes the emulated kernel's lock: an fd to close, or -errno. */
+static int kernel_lock(struct sysfs *s)
+{
+	int fd = sysfs_openat(s, SANDBOX_KERNEL_LOCK, O_RDWR | O_CREAT, 0644);
+
 	if (fd < 0)
 		return fd;
-	rc = fstat(fd, &sb) ? -errno : 0;
+	while (flock(fd, LOCK_EX)) {
+		if (errno != EINTR) {
+			int rc = -errno;
+
+			close(fd);
+			return rc;
+		}
+	}
+	return fd;
+}
+
+/* What the emulated kernel knows: the tree and its own memory. */
+static int kernel_state(struct sysfs *s, struct ap_state **st, struct diag *d)
+{
+	struct kernel_hint hint = { KERNEL_SANDBOX, KGEN_NEWEST };
+	int rc = sandbox_kernel(s, &hint.gen);
+
+	if (!rc)
+		rc = state_read(s, STATE_DETAILS | STATE_GUESTS, &hint, st, d);
+	if (!rc) {
+		(*st)->sandbox = true;
+		rc = sandbox_load_private(s, *st);
+		if (rc)
+			state_free(*st);
+	}
+	return rc;
+}
+
+/*
+ * Reads the state, lets change() change it, and shows the result, under the
+ * lock. 0 or the -errno of change().
+ */
+static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx), void *ctx,
+		 struct diag *d)
+{
+	struct ap_state *st = NULL, *old = NULL;
+	int fd = kernel_lock(s), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = kernel_state(s, &st, d);
+	if (!rc) {
+		old = state_dup(st);
+		rc = old ? change(st, ctx) : -ENOMEM;
+	}
+	/* a remove that waits has marked its mdev: that shows too */
+	if (!rc || rc == -EINPROGRESS) {
+		int src = sbx_sync(s, old, st);
+
+		rc = src ? src : rc;
+	}
+	state_free(old);
+	state_free(st);
 	close(fd);
+	return rc;
+}
+
+static int store_change(struct ap_state *st, void *ctx)
+{
+	struct kwrite *k = ctx;
+	int i;
+
+	i = take_fault(k->s, k->attr);
+	if (i)
+		return i;
+	k->st = st;
+	for (i = 0; i < (int)(sizeof(stores) / sizeof(stores[0])); i++)
+		if (!fnmatch(stores[i].pattern, k->attr, FNM_PATHNAME))
+			break;
+	/* a writable attribute the emulation does not cover */
+	if (i == (int)(sizeof(stores) / sizeof(stores[0])))
+		return -EOPNOTSUPP;
+	i = stores[i].fn(k);
+	k->st = NULL;
+	return i;
+}
+
+static volatile sig_atomic_t stop_waiting;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_waiting = 1;
+}
+
+struct removal {
+	const char *uuid;
+};
+
+/* The remove that waits: done once its guest let go and the mdev is gone. */
+static int removal_check(struct ap_state *st, void *ctx)
+{
+	struct removal *r = ctx;
+	int i = state_find_mdev(st, r->uuid);
+
+	if (i < 0)
+		return 0;
+	return kmodel_remove(st, (size_t)i);
+}
+
+/*
+ * A remove waits until the guest lets go, as vfio_unregister_group_dev() does;
+ * SIGTERM ends the wait (-EINTR) and leaves the mdev marked, so that the
+ * guest letting go removes it.
+ */
+static int wait_removal(struct sysfs *s, const char *attr, struct diag *d)
+{
+	struct removal r = { attr + strlen(MATRIX_DEV "/") };
+	struct sigaction sa = { .sa_handler = on_term }, old;
+	char uuid[UUID_STR_MAX];
+	int rc = -EINPROGRESS;
+
+	snprintf(uuid, sizeof(uuid), "%.36s", r.uuid);
+	r.uuid = uuid;
+	stop_waiting = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &old);
+	while (rc == -EINPROGRESS && !stop_waiting) {
+		nanosleep(&(struct timespec){ 0, REMOVE_POLL_MS * 1000000L }, NULL);
+		rc = apply(s, removal_check, &r, d);
+	}
+	sigaction(SIGTERM, &old, NULL);
+	return rc == -EINPROGRESS ? -EINTR : rc;
+}
+
+/* Where a write lands and what the store sees, as sysfs and kernfs decide. */
+static int open_attribute(struct sysfs *s, const char *rel, char *attr, size_t size)
+{
+	struct stat sb;
+	int rc = sysfs_canonical(s, rel, attr, size);
+
+	if (!rc)
+		rc = sysfs_stat(s, attr, &sb);
 	if (rc)
 		return rc;
 	/* kernfs refuses to open an attribute without a store function for writing */
-	if (!S_ISREG(sb.st_mode) || !(sb.st_mode & 0222))
-		return -EACCES;
-	if (len == 0)
-		return 0;
+	return S_ISREG(sb.st_mode) && (sb.st_mode & 0222) ? 0 : -EACCES;
+}
+
+int sandbox_store(void *ctx, struct sysfs *s, const char *rel, const void *buf, size_t len)
+{
+	char attr[PATH_MAX];
+	struct kwrite k = { .s = s, .attr = attr, .len = len };
+	struct diag d;
+	char *val;
+	int rc = open_attribute(s, rel, attr, sizeof(attr));
+
+	(void)ctx;
+	if (rc || len == 0)
+		return rc;
 	if (len > SYSFS_PAGE_SIZE)
 		return -E2BIG;
 	val = malloc(len + 1);
@@ -462,64 +514,22 @@ int sandbox_store(struct sysfs *s, const char *rel, const void *buf, size_t len)
 	memcpy(val, buf, len);
 	val[len] = '\0';
 	k.val = val;
-	k.len = len;
-
-	rc = take_fault(s, attr);
-	for (size_t i = 0; !rc && i < sizeof(stores) / sizeof(stores[0]); i++) {
-		unsigned waited_ms = 0;
-
-		if (fnmatch(stores[i].pattern, attr, FNM_PATHNAME))
-			continue;
-		for (;;) {
-			rc = state_read(s, STATE_DETAILS | STATE_OVERRIDES, &k.st, &d);
-			if (!rc) {
-				old = state_dup(k.st);
-				rc = old ? stores[i].fn(&k) : -ENOMEM;
-			}
-			/* a remove waits until the guest lets go, as vfio_unregister_group_dev() */
-			if (rc != -EINPROGRESS || waited_ms >= REMOVE_WAIT_MAX_S * 1000u)
-				break;
-			state_free(old);
-			state_free(k.st);
-			old = k.st = NULL;
-			nanosleep(&(struct timespec){ 0, REMOVE_POLL_MS * 1000000L }, NULL);
-			waited_ms += REMOVE_POLL_MS;
-		}
-		if (rc == -EINPROGRESS)
-			rc = -EINTR;
-		if (!rc)
-			rc = sbx_sync(s, old, k.st);
-		if (k.log)
-			sysfs_append(s, SANDBOX_LOG, k.log);
-		goto out;
-	}
-	if (!rc)
-		rc = -EOPNOTSUPP; /* a writable attribute the emulation does not cover */
-out:
-	state_free(old);
-	state_free(k.st);
+	rc = apply(s, store_change, &k, &d);
+	if (k.log)
+		sysfs_append(s, SANDBOX_LOG, k.log);
+	if (rc == -EINPROGRESS)
+		rc = wait_removal(s, attr, &d);
 	free(k.log);
 	free(val);
 	return rc;
 }
 
-/* Reads the state, lets change() change it, and shows the result. */
-static int event(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx), void *ctx,
-		 struct diag *d)
+void sandbox_use_store(struct sysfs *s)
 {
-	struct ap_state *st = NULL, *old = NULL;
-	int rc = state_read(s, STATE_DETAILS | STATE_OVERRIDES, &st, d);
-
-	if (!rc) {
-		old = state_dup(st);
-		rc = old ? change(st, ctx) : -ENOMEM;
-	}
-	if (!rc)
-		rc = sbx_sync(s, old, st);
-	state_free(old);
-	state_free(st);
-	return rc;
+	sysfs_set_store(s, sandbox_store, NULL);
 }
+
+/* ---- events from outside ---- */
 
 struct attach_ctx {
 	const char *uuid;
@@ -530,27 +540,24 @@ struct attach_ctx {
 static int do_attach(struct ap_state *st, void *arg)
 {
 	struct attach_ctx *c = arg;
-	int i = state_find_mdev(st, c->uuid);
+	int i = state_find_mdev(st, c->uuid), rc;
 
 	if (i < 0) {
 		diag_set(c->d, "no mdev %s", c->uuid);
 		return -ENOENT;
 	}
-	if ((st->mdevs[i].in_use == 1) == c->attach) {
+	rc = kmodel_attach(st, (size_t)i, c->attach);
+	if (rc == -EALREADY)
 		diag_set(c->d, "mdev %s is %s", st->mdevs[i].uuid,
 			 c->attach ? "already in use by a guest" : "not in use by a guest");
-		return -EALREADY;
-	}
-	/* the guest gets the shadow APCB as it is (vfio_ap_mdev_set_kvm) */
-	st->mdevs[i].in_use = c->attach;
-	return 0;
+	return rc;
 }
 
 int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, struct diag *d)
 {
 	struct attach_ctx c = { uuid, attach, d };
 
-	return event(s, do_attach, &c, d);
+	return apply(s, do_attach, &c, d);
 }
 
 struct host_ctx {
@@ -562,57 +569,8 @@ struct host_ctx {
 static int do_host_change(struct ap_state *st, void *arg)
 {
 	struct host_ctx *c = arg;
-	struct ap_matrix delta;
-	bool dynamic = kgen_has(st->kernel, KF_DYNAMIC);
-	struct kview_store *ks;
 
-	matrix_edit(&st->host, c->ids, c->add, &delta);
-	if (c->add) {
-		idset_foreach(a, &delta.apm)
-			if ((unsigned)a <= st->max_adapter)
-				sandbox_add_card(st, (unsigned)a, c->type);
-		sandbox_add_queues(st, &st->host.apm, &st->host.aqm);
-		/* at the end of the scan, vfio_ap plugs what was added (section 4.4) */
-		ks = state_kview(st);
-		if (!ks)
-			return -ENOMEM;
-		for (size_t i = 0; dynamic && i < st->nmdevs; i++) {
-			struct ap_mdev *m = &st->mdevs[i];
-
-			if (idset_intersects(&m->matrix.apm, &delta.apm) ||
-			    idset_intersects(&m->matrix.aqm, &delta.aqm) ||
-			    idset_intersects(&m->matrix.adm, &delta.adm))
-				rules_guest_matrix(&m->matrix, &st->host, ks->k.vfio, &m->guest);
-		}
-		state_kview_free(ks);
-	} else {
-		/* vfio_ap_mdev_on_cfg_remove(): the IDs leave every guest */
-		for (size_t i = 0; dynamic && i < st->nmdevs; i++) {
-			st->mdevs[i].guest.apm = idset_minus(&st->mdevs[i].guest.apm, &delta.apm);
-			st->mdevs[i].guest.aqm = idset_minus(&st->mdevs[i].guest.aqm, &delta.aqm);
-		}
-		/* then the bus scan removes their devices */
-		for (unsigned a = 0; a < IDSET_BITS; a++) {
-			idset_foreach(d, &st->queues.dom[a]) {
-				int holder;
-
-				if (!idset_has(&delta.apm, a) && !idset_has(&delta.aqm, (unsigned)d))
-					continue;
-				holder = state_apqn_mdev(st, a, (unsigned)d);
-				if (holder >= 0 && dynamic &&
-				    state_queue_driver(st, a, (unsigned)d) == QDRV_VFIO)
-					rules_guest_queue_gone(&st->mdevs[holder].guest, a, (unsigned)d);
-				apqnset_del(&st->queues, a, (unsigned)d);
-				st->qdrv[a][d] = 0;
-			}
-		}
-		idset_foreach(a, &delta.apm)
-			idset_del(&st->cards, (unsigned)a);
-	}
-	for (size_t i = 0; i < st->nmdevs; i++)
-		st->mdevs[i].guest.adm = idset_and(&st->mdevs[i].matrix.adm, &st->host.adm);
-	if (st->ap_domain < 0 || !idset_has(&st->host.aqm, (unsigned)st->ap_domain))
-		st->ap_domain = rules_default_domain(&st->queues, &st->aqmask);
+	kmodel_host_change(st, c->add, c->ids, c->type);
 	return 0;
 }
 
@@ -621,5 +579,5 @@ int sandbox_host_change(struct sysfs *s, bool add, const struct ap_matrix *ids,
 {
 	struct host_ctx c = { add, ids, type };
 
-	return event(s, do_host_change, &c, d);
+	return apply(s, do_host_change, &c, d);
 }

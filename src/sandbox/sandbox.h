@@ -4,12 +4,15 @@
  * symlinks of the AP bus and vfio_ap (so lszcrypt with SYSFS_ROOT=DIR/sys sees
  * a consistent system), a marker file at its top that says which kernel
  * generation it emulates, and an emulated kernel that applies each attribute
- * write to the files with the kernel's semantics. The files are the state.
+ * write to the files with the kernel's semantics (kmodel). The files are the
+ * state; what the kernel keeps in memory and sysfs does not show is in
+ * apctl-sandbox.d/.
  */
 #ifndef APCTL_SANDBOX_H
 #define APCTL_SANDBOX_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cardtype.h"
@@ -19,12 +22,16 @@
 #include "state.h"
 #include "sysfs.h"
 
+/* The file at the top of a sandbox that says what it is. */
+#define SANDBOX_MARKER "apctl-sandbox"
 /* What the emulated kernel keeps in memory and sysfs does not show. */
 #define SANDBOX_DIR "apctl-sandbox.d"
 #define SANDBOX_MDEVS SANDBOX_DIR "/mdevs"
 #define SANDBOX_OVERRIDES SANDBOX_DIR "/overrides"
 #define SANDBOX_FAULTS SANDBOX_DIR "/faults"
 #define SANDBOX_LOG SANDBOX_DIR "/kernel.log"
+/* The emulated kernel's own lock: one store or event at a time */
+#define SANDBOX_KERNEL_LOCK SANDBOX_DIR "/kernel.lock"
 
 #define SANDBOX_MAX_TYPES 256
 
@@ -47,14 +54,6 @@ struct sandbox_spec {
  */
 void sandbox_spec_demo(struct sandbox_spec *sp);
 
-/* A card of type t at adapter a, configured and online. */
-void sandbox_add_card(struct ap_state *st, unsigned a, const struct card_type *t);
-/*
- * The queue devices of apm x aqm that do not exist yet, on cards that do, up
- * to the maxima, bound as the AP bus binds them.
- */
-void sandbox_add_queues(struct ap_state *st, const struct idset *apm, const struct idset *aqm);
-
 /* The state of a freshly booted host as the spec describes it: default masks, no mdevs. */
 int sandbox_spec_state(const struct sandbox_spec *sp, struct ap_state **out);
 
@@ -67,21 +66,23 @@ int sandbox_spec_state(const struct sandbox_spec *sp, struct ap_state **out);
 int sandbox_create(const char *dir, const struct ap_state *st, struct sysfs *from,
 		   struct diag *d);
 
-/*
- * Applies what the emulated kernel keeps to a state read from the tree: the
- * mdevs' creation order (oldest first) and which ones a guest uses.
- */
-int sandbox_private_apply(struct sysfs *s, struct ap_state *st);
-
+/* Whether root s holds a sandbox (its marker). */
+bool sandbox_is(struct sysfs *s);
 /* The generation a sandbox emulates, from its marker: 0 or -errno. */
 int sandbox_kernel(struct sysfs *s, struct kgen *g);
+/*
+ * Adds to a state read from the tree what the emulated kernel keeps besides:
+ * the mdevs' creation order (oldest first), which ones a guest uses or waits
+ * to be removed, and every driver_override.
+ */
+int sandbox_load_private(struct sysfs *s, struct ap_state *st);
 
 /*
- * The emulated kernel: applies a write of len bytes to attribute rel as the
- * kernel's store function would. 0, or the kernel's -errno.
+ * The emulated kernel as the store of s: each write is applied to the tree as
+ * the kernel's store function would (sysfs_store_fn).
  */
-int sandbox_store(struct sysfs *s, const char *rel, const void *buf, size_t len);
-void sandbox_unload(struct sysfs *s);
+void sandbox_use_store(struct sysfs *s);
+int sandbox_store(void *ctx, struct sysfs *s, const char *rel, const void *buf, size_t len);
 
 /*
  * A fault waiting in a sandbox (apctl sandbox fault): the countdown-th write
@@ -106,8 +107,5 @@ int sandbox_fault_add(struct sysfs *s, const struct sandbox_fault *f);
 int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, struct diag *d);
 int sandbox_host_change(struct sysfs *s, bool add, const struct ap_matrix *ids,
 			const struct card_type *type, struct diag *d);
-
-/* Writing the tree: the whole state, or the parts that the emulated kernel changes. */
-int sbx_render(struct sysfs *s, const struct ap_state *st);
 
 #endif

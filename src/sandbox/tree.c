@@ -16,8 +16,9 @@
 
 #include "masksyntax.h"
 #include "paths.h"
+#include "journal.h"
 #include "sandbox.h"
-#include "sandbox-tree.h"
+#include "tree.h"
 
 #define RO 0444
 #define RW 0644
@@ -505,11 +506,12 @@ int sbx_render_private(struct sysfs *s, const struct ap_state *st)
 
 	if (!text)
 		return -ENOMEM;
-	len += (size_t)snprintf(text, size,
-				"# mdevs, oldest first: UUID and whether a guest uses it\n");
+	len += (size_t)snprintf(text, size, "# mdevs, oldest first: UUID, whether a guest uses "
+				"it, whether a remove waits for the guest\n");
 	for (size_t i = 0; i < st->nmdevs; i++)
-		len += (size_t)snprintf(text + len, size - len, "%s attached=%d\n",
-					st->mdevs[i].uuid, st->mdevs[i].in_use == 1);
+		len += (size_t)snprintf(text + len, size - len, "%s attached=%d removing=%d\n",
+					st->mdevs[i].uuid, st->mdevs[i].in_use == 1,
+					st->mdevs[i].removing);
 	rc = sysfs_put(s, SANDBOX_MDEVS, RW, text, len);
 	len = (size_t)snprintf(text, size, "# queues with a driver_override: APQN DRIVER\n");
 	for (size_t i = 0; i < st->noverrides; i++)
@@ -525,13 +527,14 @@ int sbx_render_private(struct sysfs *s, const struct ap_state *st)
 int sbx_render(struct sysfs *s, const struct ap_state *st)
 {
 	static const char *const dirs[] = {
-		MDEVCTL_DIR, UDEV_RULES_DIR, RUN_UDEV_RULES_DIR, LOCK_DIR, SANDBOX_DIR,
+		MDEVCTL_DIR, UDEV_RULES_DIR, RUN_UDEV_RULES_DIR, LOCK_DIR, SANDBOX_DIR, JOURNAL_DIR,
 	};
 
 	TRY(write_marker(s, st));
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		TRY(sysfs_mkdirs(s, dirs[i], DIR_MODE));
 	TRY(sysfs_put_str(s, SANDBOX_LOG, RW, ""));
+	TRY(sysfs_put_str(s, SANDBOX_KERNEL_LOCK, RW, ""));
 	TRY(render_bus(s, st));
 	idset_foreach(a, &st->cards)
 		TRY(render_card(s, st, (unsigned)a));
@@ -599,7 +602,8 @@ static bool same_private(const struct ap_state *old, const struct ap_state *st)
 		return false;
 	for (size_t i = 0; i < st->nmdevs; i++)
 		if (strcmp(old->mdevs[i].uuid, st->mdevs[i].uuid) ||
-		    (old->mdevs[i].in_use == 1) != (st->mdevs[i].in_use == 1))
+		    (old->mdevs[i].in_use == 1) != (st->mdevs[i].in_use == 1) ||
+		    old->mdevs[i].removing != st->mdevs[i].removing)
 			return false;
 	return !st->noverrides ||
 	       !memcmp(old->overrides, st->overrides, st->noverrides * sizeof(*st->overrides));

@@ -11,8 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kmodel.h"
 #include "paths.h"
-#include "sandbox-tree.h"
+#include "tree.h"
 
 void sandbox_spec_demo(struct sandbox_spec *sp)
 {
@@ -41,35 +42,6 @@ static uint8_t add_driver(struct ap_state *st, const char *name, enum queue_driv
 	return (uint8_t)st->ndrivers;
 }
 
-void sandbox_add_card(struct ap_state *st, unsigned a, const struct card_type *t)
-{
-	struct ap_card *c = &st->card[a];
-
-	idset_add(&st->cards, a);
-	memset(c, 0, sizeof(*c));
-	card_type_name(t, c->type);
-	c->hwtype = c->raw_hwtype = (int)t->hwtype;
-	c->depth = 7;
-	c->online = 1;
-	c->config = 1;
-	c->functions = card_functions(t);
-}
-
-void sandbox_add_queues(struct ap_state *st, const struct idset *apm, const struct idset *aqm)
-{
-	idset_foreach(a, apm) {
-		if (!idset_has(&st->cards, (unsigned)a) || (unsigned)a > st->max_adapter)
-			continue;
-		idset_foreach(d, aqm) {
-			if ((unsigned)d > st->max_domain ||
-			    apqnset_has(&st->queues, (unsigned)a, (unsigned)d))
-				continue;
-			apqnset_add(&st->queues, (unsigned)a, (unsigned)d);
-			state_bind_queue(st, (unsigned)a, (unsigned)d);
-		}
-	}
-}
-
 int sandbox_spec_state(const struct sandbox_spec *sp, struct ap_state **out)
 {
 	struct ap_state *st = calloc(1, sizeof(*st));
@@ -79,7 +51,7 @@ int sandbox_spec_state(const struct sandbox_spec *sp, struct ap_state **out)
 		return -ENOMEM;
 	st->sandbox = true;
 	st->kernel = sp->kernel;
-	st->kernel_source = KERNEL_FROM_SANDBOX;
+	st->kernel_source = KERNEL_SANDBOX;
 	st->qci = true;
 	st->host.apm = sp->adapters;
 	st->host.aqm = sp->domains;
@@ -96,8 +68,8 @@ int sandbox_spec_state(const struct sandbox_spec *sp, struct ap_state **out)
 	st->available_instances = VFIO_AP_MAX_INSTANCES;
 
 	idset_foreach(a, &sp->adapters)
-		sandbox_add_card(st, (unsigned)a, &sp->types[n++ % sp->ntypes]);
-	sandbox_add_queues(st, &sp->adapters, &sp->domains);
+		kmodel_add_card(st, (unsigned)a, &sp->types[n++ % sp->ntypes]);
+	kmodel_add_queues(st, &sp->adapters, &sp->domains);
 	st->ap_domain = rules_default_domain(&st->queues, &st->aqmask);
 	st->has_features = kgen_has(sp->kernel, KF_BUS_FEATURES);
 	if (st->has_features)
@@ -110,6 +82,13 @@ int sandbox_spec_state(const struct sandbox_spec *sp, struct ap_state **out)
 	return 0;
 }
 
+bool sandbox_is(struct sysfs *s)
+{
+	struct stat st;
+
+	return sysfs_lstat(s, SANDBOX_MARKER, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int sandbox_kernel(struct sysfs *s, struct kgen *g)
 {
 	char buf[1024];
@@ -119,7 +98,7 @@ int sandbox_kernel(struct sysfs *s, struct kgen *g)
 		return (int)n;
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
 		if (!strncmp(line, "kernel=", 7))
-			return kgen_parse(line + 7, g, NULL);
+			return kgen_parse(line + 7, g, NULL) < 0 ? -EINVAL : 0;
 	return -EINVAL;
 }
 
@@ -190,44 +169,113 @@ static int count_entry(const char *name, unsigned char type, void *ctx)
 	return 1;
 }
 
+/*
+ * dir as a path below "/" without leading, repeated or trailing slashes
+ * ("tmp/demo"), for a root opened at "/". 0 or -errno.
+ */
+static int path_below_root(const char *dir, char *out, size_t size)
+{
+	char cwd[PATH_MAX], joined[2 * PATH_MAX];
+	size_t n = 0;
+
+	if (dir[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	snprintf(joined, sizeof(joined), "%s/%s", dir[0] == '/' ? "" : cwd, dir);
+	for (const char *p = joined; *p; p++) {
+		if (*p == '/' && (n == 0 || out[n - 1] == '/'))
+			continue;
+		if (n + 1 >= size)
+			return -ENAMETOOLONG;
+		out[n++] = *p;
+	}
+	while (n && out[n - 1] == '/')
+		n--;
+	out[n] = '\0';
+	return 0;
+}
+
+/* Whether directory rel of top can take a sandbox: missing, or empty. */
+static int check_target(struct sysfs *top, const char *rel, const char *dir, struct diag *d)
+{
+	unsigned entries = 0;
+
+	if (!*rel) {
+		diag_set(d, "a sandbox cannot be made at /");
+		return -EEXIST;
+	}
+	if (!sysfs_exists(top, rel))
+		return 0;
+	if (!sysfs_is_dir(top, rel)) {
+		diag_set(d, "%s exists and is not a directory", dir);
+		return -ENOTDIR;
+	}
+	if (sysfs_list(top, rel, count_entry, &entries) < 0 || entries) {
+		diag_set(d, "%s exists and is not empty; a sandbox needs a new or empty directory",
+			 dir);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* A new directory beside rel ("a/.b.apctl-new-PID-N"), made by this call: 0 or -errno. */
+static int make_beside(struct sysfs *top, const char *rel, char *tmp, size_t size)
+{
+	const char *base = strrchr(rel, '/');
+	int plen = base ? (int)(base - rel + 1) : 0;
+
+	for (unsigned i = 0; i < 1000; i++) {
+		int n = snprintf(tmp, size, "%.*s.%.200s.apctl-new-%ld-%u", plen, rel,
+				 rel + plen, (long)getpid(), i);
+		int rc;
+
+		if (n < 0 || (size_t)n >= size)
+			return -ENAMETOOLONG;
+		rc = sysfs_mkdir(top, tmp, 0755);
+		if (rc != -EEXIST)
+			return rc;
+	}
+	return -EEXIST;
+}
+
+/* Writes the sandbox into the new directory tmp of top. */
+static int fill(const char *tmp, const struct ap_state *st, struct sysfs *from)
+{
+	char rootpath[PATH_MAX + 80];
+	struct sysfs tree;
+	int rc;
+
+	snprintf(rootpath, sizeof(rootpath), "/%s", tmp);
+	rc = sysfs_open(&tree, rootpath);
+	if (rc)
+		return rc;
+	rc = sbx_render(&tree, st);
+	if (!rc && from)
+		rc = copy_configs(from, &tree);
+	sysfs_close(&tree);
+	return rc;
+}
+
 int sandbox_create(const char *dir, const struct ap_state *st, struct sysfs *from,
 		   struct diag *d)
 {
-	char abs[PATH_MAX], tmp[PATH_MAX + 64], *base;
-	struct sysfs top, tree;
-	unsigned entries = 0;
-	int rc;
+	char rel[PATH_MAX], tmp[PATH_MAX + 64], *base;
+	struct sysfs top;
+	int rc = path_below_root(dir, rel, sizeof(rel));
 
-	if (dir[0] == '/') {
-		snprintf(abs, sizeof(abs), "%s", dir + 1);
-	} else {
-		char cwd[PATH_MAX];
-
-		if (!getcwd(cwd, sizeof(cwd)))
-			return -errno;
-		snprintf(abs, sizeof(abs), "%s/%s", cwd + 1, dir);
+	if (rc) {
+		diag_set(d, "cannot make a path of %s: %s", dir, strerror(-rc));
+		return rc;
 	}
-	while (strlen(abs) > 1 && abs[strlen(abs) - 1] == '/')
-		abs[strlen(abs) - 1] = '\0';
 	rc = sysfs_open(&top, "/");
 	if (rc)
 		return rc;
-	if (sysfs_exists(&top, abs)) {
-		if (!sysfs_is_dir(&top, abs)) {
-			diag_set(d, "%s exists and is not a directory", dir);
-			rc = -ENOTDIR;
-		} else if (sysfs_list(&top, abs, count_entry, &entries) < 0 || entries) {
-			diag_set(d, "%s exists and is not empty; a sandbox needs a new or empty "
-				 "directory", dir);
-			rc = -EEXIST;
-		}
-		if (rc)
-			goto out;
-	}
-	base = strrchr(abs, '/');
+	rc = check_target(&top, rel, dir, d);
+	if (rc)
+		goto out;
+	base = strrchr(rel, '/');
 	if (base) {
 		*base = '\0';
-		rc = sysfs_mkdirs(&top, abs, 0755);
+		rc = sysfs_mkdirs(&top, rel, 0755);
 		*base = '/';
 		if (rc) {
 			diag_set(d, "cannot create the parent directories of %s: %s", dir,
@@ -236,34 +284,14 @@ int sandbox_create(const char *dir, const struct ap_state *st, struct sysfs *fro
 		}
 	}
 	/* build beside dir, then rename: a half-written sandbox never appears */
-	for (unsigned i = 0;; i++) {
-		int n = snprintf(tmp, sizeof(tmp), "%.*s.%.200s.apctl-new-%ld-%u",
-				 base ? (int)(base - abs + 1) : 0, abs, base ? base + 1 : abs,
-				 (long)getpid(), i);
-
-		rc = n < 0 || (size_t)n >= sizeof(tmp) ? -ENAMETOOLONG :
-							 sysfs_mkdirs(&top, tmp, 0755);
-		if (!rc && !sysfs_list(&top, tmp, count_entry, &entries) && !entries)
-			break;
-		if (rc) {
-			diag_set(d, "cannot create a directory beside %s: %s", dir, strerror(-rc));
-			goto out;
-		}
+	rc = make_beside(&top, rel, tmp, sizeof(tmp));
+	if (rc) {
+		diag_set(d, "cannot create a directory beside %s: %s", dir, strerror(-rc));
+		goto out;
 	}
-	{
-		char rootpath[sizeof(tmp) + 1];
-
-		snprintf(rootpath, sizeof(rootpath), "/%s", tmp);
-		rc = sysfs_open(&tree, rootpath);
-	}
-	if (!rc) {
-		rc = sbx_render(&tree, st);
-		if (!rc && from)
-			rc = copy_configs(from, &tree);
-		sysfs_close(&tree);
-	}
+	rc = fill(tmp, st, from);
 	if (!rc)
-		rc = sysfs_rename(&top, tmp, abs);
+		rc = sysfs_rename(&top, tmp, rel);
 	if (rc) {
 		diag_set(d, "cannot create the sandbox %s: %s", dir, strerror(-rc));
 		sysfs_remove_tree(&top, tmp);
@@ -271,11 +299,6 @@ int sandbox_create(const char *dir, const struct ap_state *st, struct sysfs *fro
 out:
 	sysfs_close(&top);
 	return rc;
-}
-
-void sandbox_unload(struct sysfs *s)
-{
-	(void)s;
 }
 
 /* Each line of a private file that is not a comment, to cb. */
@@ -305,16 +328,17 @@ static int order_mdev(char *line, void *ctx)
 {
 	struct order *o = ctx;
 	char uuid[UUID_STR_MAX];
-	int attached = 0;
+	int attached = 0, removing = 0;
 
-	if (sscanf(line, "%36s attached=%d", uuid, &attached) < 1)
+	if (sscanf(line, "%36s attached=%d removing=%d", uuid, &attached, &removing) < 1)
 		return -EINVAL;
 	for (size_t i = 0; i < o->st->nmdevs; i++) {
 		if (o->taken[i] || strcmp(o->st->mdevs[i].uuid, uuid))
 			continue;
 		o->taken[i] = true;
 		o->sorted[o->n] = o->st->mdevs[i];
-		o->sorted[o->n++].in_use = attached == 1;
+		o->sorted[o->n].in_use = attached == 1;
+		o->sorted[o->n++].removing = removing == 1;
 		break;
 	}
 	return 0;
@@ -330,7 +354,7 @@ static int add_override(char *line, void *ctx)
 	return state_add_override(ctx, a, d, driver);
 }
 
-int sandbox_private_apply(struct sysfs *s, struct ap_state *st)
+int sandbox_load_private(struct sysfs *s, struct ap_state *st)
 {
 	struct order o = { st, NULL, NULL, 0 };
 	int rc;
@@ -358,5 +382,6 @@ int sandbox_private_apply(struct sysfs *s, struct ap_state *st)
 	free(st->overrides);
 	st->overrides = NULL;
 	st->noverrides = 0;
+	st->overrides_all = true;
 	return rc ? rc : private_lines(s, SANDBOX_OVERRIDES, add_override, st);
 }

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* Help texts, made from the verb tables. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define HELP_COLUMN 31
+
+/* Text whose lines after the first are indented to column col. */
+static void indented(FILE *f, const char *text, int col)
+{
+	for (const char *p = text; *p; p++) {
+		fputc(*p, f);
+		if (*p == '\n' && p[1])
+			fprintf(f, "%*s", col, "");
+	}
+	fputc('\n', f);
+}
+
+/*
+ * "  name params" and the summary beside it, for every verb under v; with
+ * expand, for every verb under those too, by its path.
+ */
+static void list_verbs(FILE *f, const struct verb *v, const char *path, bool expand)
+{
+	for (const struct verb *const *sp = v->subs; sp && *sp; sp++) {
+		const struct verb *s = *sp;
+		char line[128];
+		int n;
+
+		if (s->subs && expand) {
+			char sub[64];
+
+			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? " " : "", s->name);
+			list_verbs(f, s, sub, expand);
+			continue;
+		}
+		n = snprintf(line, sizeof(line), "  %s%s%s%s%s", path, *path ? " " : "", s->name,
+			     s->params && *s->params ? " " : "", s->params ? s->params : "");
+		if (n >= HELP_COLUMN - 1)
+			fprintf(f, "%s\n%*s", line, HELP_COLUMN, "");
+		else
+			fprintf(f, "%-*s", HELP_COLUMN, line);
+		indented(f, s->summary ? s->summary : "", HELP_COLUMN);
+	}
+}
+
+static void option_line(FILE *f, enum opt_id o, const char *help)
+{
+	const struct optdef *d = &cli_optdefs[o];
+	char line[96];
+	int n;
+
+	if (d->shortopt && d->name)
+		n = snprintf(line, sizeof(line), "  -%c, --%s", d->shortopt, d->name);
+	else if (d->name)
+		n = snprintf(line, sizeof(line), "      --%s", d->name);
+	else
+		n = snprintf(line, sizeof(line), "  -%c", d->shortopt);
+	if (d->arg)
+		snprintf(line + n, sizeof(line) - (size_t)n, " %s", d->arg);
+	if (strlen(line) >= HELP_COLUMN - 1)
+		fprintf(f, "%s\n%*s", line, HELP_COLUMN, "");
+	else
+		fprintf(f, "%-*s", HELP_COLUMN, line);
+	indented(f, help ? help : d->help, HELP_COLUMN);
+}
+
+void cli_help(FILE *f, const struct verb *top, const struct verb *v, const char *path)
+{
+	bool leaf = !v->subs;
+
+	if (v == top)
+		fprintf(f, "Usage: apctl [OPTIONS] COMMAND [ARGS]\n");
+	else if (leaf)
+		fprintf(f, "Usage: apctl %s%s%s [OPTIONS]\n", path, v->params && *v->params ? " " : "",
+			v->params ? v->params : "");
+	else
+		fprintf(f, "Usage: apctl %s COMMAND ...\n", path);
+	if (v->text)
+		fprintf(f, "\n%s\n", v->text);
+	if (!leaf) {
+		fprintf(f, "\nCommands:\n");
+		list_verbs(f, v, "", v == top);
+	}
+	if (leaf || v == top) {
+		fprintf(f, "\nOptions:\n");
+		for (const struct verb_opt *vo = v->opts; vo && vo->id != O_COUNT; vo++)
+			option_line(f, vo->id, vo->help);
+		option_line(f, O_HELP, NULL);
+	}
+	if (!leaf)
+		fprintf(f, "\nRun 'apctl %s%sCOMMAND --help' for the options of a command.\n", path,
+			*path ? " " : "");
+	if (v == top)
+		fprintf(f, "APCTL_ROOT, when set, is the root without --root, and APCTL_KERNEL the\n"
+			"kernel generation without --kernel.\n");
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The command line: tables of verbs at every level (apctl, mdev, sandbox,
+ * sandbox host), each with its arguments, its options and its help, from
+ * which the parser checks a command line and the help texts are made. An
+ * option is known everywhere and accepted where its verb says; a word that
+ * is not a verb gets a hint.
+ */
+#ifndef APCTL_CLI_H
+#define APCTL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "idset.h"
+#include "root.h"
+
+enum opt_id {
+	O_ROOT,
+	O_JSON,
+	O_KERNEL,
+	O_HELP,
+	O_VERSION,
+	O_ADAPTERS,
+	O_DOMAINS,
+	O_CDOMS,
+	O_APQNS,
+	O_APMASK,
+	O_AQMASK,
+	O_DRY_RUN,
+	O_FORCE,
+	O_WAIT,
+	O_NO_WAIT,
+	O_LOCK_TIMEOUT,
+	O_TYPE,
+	O_MAX_ADAPTER,
+	O_MAX_DOMAIN,
+	O_FROM,
+	O_CLEAR,
+	O_NO_NEWLINE,
+	O_COUNT
+};
+
+/* An option: --name (or only -shortopt when name is NULL) and its help. */
+struct optdef {
+	const char *name;
+	char shortopt;
+	bool has_arg;
+	const char *arg;
+	const char *help;
+};
+extern const struct optdef cli_optdefs[O_COUNT];
+
+/* What the command line says besides the verb. */
+struct ctx {
+	struct root_opts root;
+	bool json;
+	char path[64];              /* the verb's words: "mdev create" */
+	char **pos;                 /* its arguments */
+	int npos;
+	const char **val[O_COUNT];  /* each option's values, in the order given */
+	size_t nval[O_COUNT];
+};
+
+struct verb_opt {
+	enum opt_id id;
+	const char *help;           /* NULL: the option's own */
+};
+
+struct verb {
+	const char *name;
+	const char *params;         /* the arguments, for the synopsis: "[UUID]" */
+	int min_args, max_args;     /* -1: no limit */
+	bool options_first;         /* arguments after the first one are never options */
+	const char *summary;        /* a line in the help of the level above */
+	const char *text;           /* what it does */
+	const struct verb_opt *opts; /* the options it takes besides --help, { O_COUNT } ends */
+	int (*run)(struct ctx *ctx);
+	const struct verb *const *subs; /* verbs below it, NULL ends */
+};
+
+/* The options every changing command takes. */
+#define CHANGE_VERB_OPTS                                                    \
+	{ O_DRY_RUN, NULL }, { O_FORCE, NULL }, { O_WAIT, NULL }, { O_NO_WAIT, NULL }, \
+	{ O_LOCK_TIMEOUT, NULL }
+
+/* Parses argv against the table top and runs the verb: apctl's exit code. */
+int cli_main(const struct verb *top, int argc, char **argv);
+/* The help of verb v, whose words are path ("" for apctl itself). */
+void cli_help(FILE *f, const struct verb *top, const struct verb *v, const char *path);
+
+bool args_has(const struct ctx *ctx, enum opt_id o);
+/* The last value of an option, or NULL. */
+const char *args_last(const struct ctx *ctx, enum opt_id o);
+/*
+ * Every value of an ID list option, added up ("--adapters 6 --adapters 5"
+ * is 5,6), each at most max: EXIT_OK, or EXIT_USAGE after the message.
+ */
+int args_ids(const struct ctx *ctx, enum opt_id o, unsigned max, const char *what,
+	     struct idset *out);
+/* The change options: EXIT_OK, or EXIT_USAGE after the message. */
+int args_change(const struct ctx *ctx, struct change_opts *o);
+
+/* "apctl: " + message on stderr, with a hint to the verb's --help: EXIT_USAGE. */
+int usage_error(const struct ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "apctl: " + message + newline on stderr */
+void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Flushes stdout: rc, or EXIT_RUNTIME with a message when the output was lost. */
+int finish_output(int rc);
+
+/* Opens ctx's root: EXIT_OK, or the exit code after the message. */
+int open_root(const struct ctx *ctx, struct root *r);
+/* Reads ctx's state: EXIT_OK, or the exit code after the message; root_close() it. */
+int load_state(const struct ctx *ctx, struct root *r, unsigned flags, struct ap_state **st);
+
+#endif

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Carrying a plan out: the journal, each write through the root's store, the
+ * undo of what was written when a write fails, a remove that waits for its
+ * guest, and the wait for the AP bus after mask writes.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "errnames.h"
+#include "exitcodes.h"
+#include "masksyntax.h"
+#include "output.h"
+#include "wait.h"
+
+#define REMOVE_POLL_MS 50
+
+/* For tests only: APCTL_TEST_KILL_AFTER_WRITE=N kills apctl right after its Nth write. */
+static long kill_after_write(void)
+{
+	const char *v = getenv("APCTL_TEST_KILL_AFTER_WRITE");
+
+	return v && *v ? atol(v) : 0;
+}
+
+static int write_one(struct sysfs *s, const struct pwrite *w)
+{
+	return sysfs_write(s, w->je.w.attr, w->je.w.value, strlen(w->je.w.value));
+}
+
+static long elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/*
+ * A remove that the kernel blocks until the guest lets go: made by a child,
+ * waited for up to --wait seconds. On the live system the write goes on
+ * without apctl; a sandbox's emulated write is stopped, and the guest letting
+ * go still removes the mdev, as the kernel would. 0, -ETIMEDOUT or -errno.
+ */
+static int remove_waiting(struct engine *e, const struct pwrite *w)
+{
+	unsigned wait_s = e->o.wait ? e->o.wait_s : 0;
+	struct timespec start;
+	char what[64];
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		/* the write may outlive apctl: it must not hold apctl's output open */
+		close(STDIN_FILENO);
+		close(STDOUT_FILENO);
+		close(STDERR_FILENO);
+		_exit(-write_one(&e->root->s, w) & 0xff);
+	}
+	snprintf(what, sizeof(what), "the guest to let go of mdev %.8s...", w->uuid);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		long left = (long)wait_s * 1000 - elapsed_ms(&start);
+
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			wait_progress(NULL, -1);
+			return WIFEXITED(status) ? -WEXITSTATUS(status) : -EINTR;
+		}
+		if (left <= 0)
+			break;
+		wait_progress(what, left);
+		nanosleep(&(struct timespec){ 0, REMOVE_POLL_MS * 1000000L }, NULL);
+	}
+	wait_progress(NULL, -1);
+	if (e->root->sandbox) {
+		kill(pid, SIGTERM);
+		waitpid(pid, &status, 0);
+	} else {
+		fprintf(stderr, "apctl: the write goes on in process %d; the kernel removes mdev %s "
+			"when its guest lets go\n", (int)pid, w->uuid);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Undoes writes upto-1 .. 0 after write upto failed. */
+static void undo_before(struct engine *e, size_t upto)
+{
+	int failed = 0;
+
+	if (!upto)
+		return;
+	for (size_t j = upto; j-- > 0;)
+		failed |= journal_undo(&e->root->s, &e->p.w[j].je, stderr);
+	if (!failed)
+		fprintf(stderr, "apctl: undid the %zu write%s made before it: the AP configuration is "
+			"as it was\n", upto, upto == 1 ? "" : "s");
+}
+
+static void report_failure(struct engine *e, size_t i, int rc)
+{
+	const struct pwrite *w = &e->p.w[i];
+	char path[PATH_MAX];
+	const char *v = w->je.w.value;
+
+	fflush(stdout);
+	fprintf(stderr, "apctl: writing '%.*s' to %s failed: %s (%s)%s\n", (int)strcspn(v, "\n"),
+		v, sysfs_path(&e->root->s, w->je.w.attr, path, sizeof(path)), errno_name(-rc),
+		strerror(-rc), e->o.force && w->predicted == rc ? ", as predicted" : "");
+	if (rc == -EBUSY && w->kind == W_MASK)
+		fprintf(stderr, "apctl: the kernel's log (dmesg) names each APQN and the mdev that "
+			"holds it\n");
+	if (rc == -EADDRINUSE)
+		fprintf(stderr, "apctl: the kernel's log (dmesg) names the APQNs and the mdev that "
+			"holds them\n");
+}
+
+/* Records the plan before its first write, where there is more than one. */
+static int journal_plan(struct engine *e)
+{
+	struct journal j = { getpid(), (char *)e->command, NULL, e->p.nw, -1 };
+	int rc;
+
+	if (e->p.nw < 2)
+		return 0;
+	j.e = malloc(e->p.nw * sizeof(*j.e));
+	if (!j.e)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->p.nw; i++)
+		j.e[i] = e->p.w[i].je;
+	rc = journal_begin(&e->root->s, &j);
+	free(j.e);
+	return rc;
+}
+
+/* The writes in order; EXIT_OK, or the exit code after the message. */
+static int write_all(struct engine *e)
+{
+	struct sysfs *s = &e->root->s;
+	long kill_n = kill_after_write();
+	bool journaled = e->p.nw > 1;
+	int rc = journal_plan(e);
+
+	if (rc) {
+		fprintf(stderr, "apctl: cannot write the journal %s/%s: %s; nothing was written\n",
+			s->root, JOURNAL_FILE, strerror(-rc));
+		return EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < e->p.nw; i++) {
+		const struct pwrite *w = &e->p.w[i];
+
+		if (journaled && (rc = journal_mark(s, i)) != 0) {
+			fprintf(stderr, "apctl: cannot write the journal %s/%s: %s\n", s->root,
+				JOURNAL_FILE, strerror(-rc));
+			undo_before(e, i);
+			break;
+		}
+		rc = w->predicted == -EINPROGRESS ? remove_waiting(e, w) : write_one(s, w);
+		if (kill_n && (long)i + 1 == kill_n)
+			raise(SIGKILL);
+		if (rc == -ETIMEDOUT) {
+			fprintf(stderr, "apctl: timed out after %u s waiting for the guest to let go "
+				"of mdev %s%s\n", e->o.wait ? e->o.wait_s : 0, w->uuid,
+				i + 1 < e->p.nw ? "; the writes after it were not made" : "");
+			journal_end(s);
+			return EXIT_TIMEOUT;
+		}
+		if (rc) {
+			e->failed = i;
+			e->answer = rc;
+			report_failure(e, i, rc);
+			undo_before(e, i);
+			break;
+		}
+	}
+	if (journaled)
+		journal_end(s);
+	return rc ? EXIT_RUNTIME : EXIT_OK;
+}
+
+/* Reads the masks back and warns where they differ from what was written. */
+static void verify_masks(struct engine *e)
+{
+	static const char *const names[] = { "apmask", "aqmask" };
+	const struct idset *want[] = { &e->p.sim->apmask, &e->p.sim->aqmask };
+
+	for (int i = 0; i < 2; i++) {
+		char rel[32], buf[128], hex[IDSET_HEX_LEN];
+		struct idset got;
+
+		snprintf(rel, sizeof(rel), "sys/bus/ap/%s", names[i]);
+		if (sysfs_read(&e->root->s, rel, buf, sizeof(buf)) >= 0 &&
+		    !kernel_hex2bitmap(buf, &got) && idset_equal(&got, want[i]))
+			continue;
+		idset_to_hex(want[i], hex);
+		fprintf(stderr, "apctl: warning: %s reads '%.*s' after the write, not %s: did another "
+			"tool change it meanwhile?\n", names[i], (int)strcspn(buf, "\n"), buf, hex);
+	}
+}
+
+/* The queues whose driver the writes change: what the AP bus is waited for. */
+static void expected_bindings(const struct engine *e, struct apqnset *vfio, struct apqnset *dflt)
+{
+	const struct ap_state *st = e->st, *sim = e->p.sim;
+
+	apqnset_clear(vfio);
+	apqnset_clear(dflt);
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		idset_foreach(d, &st->queues.dom[a]) {
+			enum queue_driver now = state_queue_driver(st, a, (unsigned)d);
+			enum queue_driver then = state_queue_driver(sim, a, (unsigned)d);
+
+			if (now == then)
+				continue;
+			if (then == QDRV_VFIO)
+				apqnset_add(vfio, a, (unsigned)d);
+			else if (then == QDRV_DEFAULT)
+				apqnset_add(dflt, a, (unsigned)d);
+		}
+	}
+}
+
+static bool has_mask_writes(const struct engine *e)
+{
+	for (size_t i = 0; i < e->p.nw; i++)
+		if (e->p.w[i].kind == W_MASK)
+			return true;
+	return false;
+}
+
+/* After mask writes: until the AP bus has bound what moved (or one look with --no-wait). */
+static int wait_bus(struct engine *e, struct waiter *w, struct apqnset *want)
+{
+	int rc;
+
+	expected_bindings(e, &want[0], &want[1]);
+	rc = waiter_finish(w, &want[0], &want[1], e->o.wait ? e->o.wait_s : 0, e->pending);
+	if (rc != -ETIMEDOUT || !e->o.wait)
+		return EXIT_OK;
+	fprintf(stderr, "apctl: timed out after %u s waiting for the AP bus to bind these "
+		"queues:\n  ", e->o.wait_s);
+	text_apqnset(stderr, e->pending, "  ");
+	return EXIT_TIMEOUT;
+}
+
+int engine_run(struct engine *e)
+{
+	bool masks = has_mask_writes(e);
+	struct waiter *w = NULL;
+	struct apqnset *want = NULL;
+	struct diag d;
+	int rc;
+
+	e->pending = calloc(1, sizeof(*e->pending));
+	want = masks ? calloc(2, sizeof(*want)) : NULL;
+	if (!e->pending || (masks && !want)) {
+		free(want);
+		return EXIT_RUNTIME;
+	}
+	/* listening starts before the writes, so that no event is missed */
+	if (masks)
+		w = waiter_start(&e->root->s, e->o.wait && e->root->live);
+	rc = write_all(e);
+	e->written = rc == EXIT_OK;
+	if (e->written && masks)
+		verify_masks(e);
+	if (w)
+		rc = e->written ? wait_bus(e, w, want) :
+				  (waiter_finish(w, e->pending, e->pending, 0, e->pending), rc);
+	free(want);
+	if (e->written && root_state(e->root, STATE_GUESTS, &e->after, &d))
+		e->after = NULL;
+	return rc;
+}

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* The change engine's frame: opening a change, the operations, the plan's order. */
+#include "engine.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcodes.h"
+#include "lock.h"
+#include "paths.h"
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("apctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int take_lock(struct engine *e)
+{
+	struct sysfs *s = &e->root->s;
+	char path[PATH_MAX];
+	pid_t holder;
+	int rc = aplock_take(s, e->o.lock_timeout_s, &holder);
+
+	sysfs_path(s, AP_LOCK_FILE, path, sizeof(path));
+	if (rc == -EBUSY && holder > 0) {
+		say("%s: the AP configuration lock %s is held by process %d, still after %u s; "
+		    "another tool (chzdev, mdevctl, apctl) is changing the AP configuration: try "
+		    "again, or wait longer with --lock-timeout", e->command, path, (int)holder,
+		    e->o.lock_timeout_s);
+	} else if (rc == -EBUSY) {
+		say("%s: the AP configuration lock %s is held, still after %u s, and names no "
+		    "process; if no tool is changing the AP configuration, remove it", e->command,
+		    path, e->o.lock_timeout_s);
+	} else if (rc) {
+		say("%s: cannot take the AP configuration lock %s: %s", e->command, path,
+		    strerror(-rc));
+	}
+	e->locked = !rc;
+	return rc ? EXIT_RUNTIME : EXIT_OK;
+}
+
+int engine_begin(struct engine *e, struct root *r, const char *command,
+		 const struct change_opts *o, unsigned state_flags)
+{
+	struct diag d = { "" };
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	e->root = r;
+	e->command = command;
+	e->o = *o;
+	if (!o->dry_run) {
+		rc = take_lock(e);
+		if (rc)
+			return rc;
+		/* a change a killed apctl left half made is undone first */
+		journal_recover(&r->s, stderr);
+	}
+	rc = root_state(r, state_flags | STATE_GUESTS, &e->st, &d);
+	if (rc) {
+		say("%s", d.msg);
+		return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+static void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->nw; i++) {
+		struct journal_entry *je = &p->w[i].je;
+
+		free(je->w.attr);
+		free(je->w.value);
+		for (size_t u = 0; u < je->nundo; u++) {
+			free(je->undo[u].attr);
+			free(je->undo[u].value);
+		}
+		free(je->undo);
+	}
+	free(p->w);
+	free(p->c);
+	strlist_free(&p->notes);
+	strlist_free(&p->warnings);
+	free(p->to_vfio);
+	free(p->to_host);
+	state_free(p->sim);
+	memset(p, 0, sizeof(*p));
+}
+
+void engine_end(struct engine *e)
+{
+	plan_free(&e->p);
+	state_free(e->st);
+	state_free(e->after);
+	free(e->pending);
+	free(e->ops);
+	if (e->locked)
+		aplock_release(&e->root->s);
+	e->st = e->after = NULL;
+	e->ops = NULL;
+	e->pending = NULL;
+	e->locked = false;
+}
+
+int engine_add(struct engine *e, const struct change_op *op)
+{
+	if (e->nops == e->capops) {
+		size_t cap = e->capops ? 2 * e->capops : 4;
+		struct change_op *more = realloc(e->ops, cap * sizeof(*more));
+
+		if (!more)
+			return -ENOMEM;
+		e->ops = more;
+		e->capops = cap;
+	}
+	e->ops[e->nops] = *op;
+	e->ops[e->nops].seq = e->nops;
+	e->nops++;
+	return 0;
+}
+
+/*
+ * Free before take: what leaves mdevs first (removals, unassignments), then
+ * mask edits that only give APQNs to vfio_ap (the kernel never refuses those),
+ * then those that give APQNs back to the host, then what takes APQNs for
+ * mdevs. Removals that wait for a guest come last of their kind.
+ */
+static int phase(const struct engine *e, const struct change_op *op)
+{
+	const struct ap_state *st = e->st;
+	int i;
+
+	switch (op->kind) {
+	case OP_REMOVE:
+		i = state_find_mdev(st, op->uuid);
+		return i >= 0 && st->mdevs[i].in_use == 1 ? 1 : 0;
+	case OP_UNASSIGN:
+		return 2;
+	case OP_MASK: {
+		struct idset set = idset_minus(&op->mask, op->is_apmask ? &st->apmask : &st->aqmask);
+
+		return idset_empty(&set) ? 3 : 4;
+	}
+	default:
+		return 5;
+	}
+}
+
+static int by_phase(const void *x, const void *y, void *arg)
+{
+	const struct change_op *a = x, *b = y;
+	int pa = phase(arg, a), pb = phase(arg, b);
+
+	/* the same phase keeps the order given */
+	return pa != pb ? pa - pb : (a->seq < b->seq ? -1 : a->seq > b->seq);
+}
+
+static int conflict_order(const void *x, const void *y)
+{
+	const struct conflict *a = x, *b = y;
+
+	if (a->w != b->w)
+		return a->w < b->w ? -1 : 1;
+	return apqn_cmp(a->a, a->d, b->a, b->d);
+}
+
+int engine_plan(struct engine *e)
+{
+	struct plan *p = &e->p;
+	int rc = 0;
+
+	plan_free(p);
+	qsort_r(e->ops, e->nops, sizeof(*e->ops), by_phase, e);
+	p->sim = state_dup(e->st);
+	if (!p->sim)
+		return -ENOMEM;
+	p->apmask = e->st->apmask;
+	p->aqmask = e->st->aqmask;
+	for (size_t i = 0; i < e->nops; i++)
+		if (e->ops[i].kind == OP_MASK)
+			*(e->ops[i].is_apmask ? &p->apmask : &p->aqmask) = e->ops[i].mask;
+	for (size_t i = 0; !rc && i < e->nops; i++)
+		rc = plan_op(e, i);
+	if (rc)
+		return rc;
+	plan_notes(e);
+	if (p->nc)
+		qsort(p->c, p->nc, sizeof(*p->c), conflict_order);
+	return 0;
+}
+
+const struct ap_mdev *engine_mdev(const struct engine *e, const char *uuid)
+{
+	const struct ap_state *st = e->after ? e->after : e->p.sim;
+	int i = st ? state_find_mdev(st, uuid) : -1;
+
+	return i >= 0 ? &st->mdevs[i] : NULL;
+}
+
+const char *engine_fix(const struct engine *e, char *buf, size_t size, const char *fmt, ...)
+{
+	int n = snprintf(buf, size, "%s ", e->root->prefix);
+	va_list ap;
+
+	if (n < 0 || (size_t)n >= size)
+		return buf;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, size - (size_t)n, fmt, ap);
+	va_end(ap);
+	return buf;
+}

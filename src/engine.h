@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The change engine. A change is any mix of mask edits and mdev operations;
+ * the engine makes it a plan: the attribute writes in an order that frees
+ * before it takes, the kernel's predicted answer to each (kmodel, on a copy
+ * of the state), the conflicts behind every refusal, and the undo of every
+ * write. It then takes the lock, keeps a journal, makes the writes, undoes
+ * them on failure, waits for the AP bus, and leaves the verdict for the
+ * renderer (report.h).
+ */
+#ifndef APCTL_ENGINE_H
+#define APCTL_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "apqn.h"
+#include "diag.h"
+#include "journal.h"
+#include "rules.h"
+#include "root.h"
+#include "state.h"
+#include "strlist.h"
+#include "uuid.h"
+
+enum op_kind {
+	OP_MASK,     /* apmask or aqmask becomes mask */
+	OP_CREATE,   /* a new mdev uuid with the IDs of ids */
+	OP_ASSIGN,   /* the IDs of ids are assigned to mdev uuid */
+	OP_UNASSIGN, /* or unassigned */
+	OP_REMOVE,   /* mdev uuid goes */
+};
+
+struct change_op {
+	enum op_kind kind;
+	char uuid[UUID_STR_MAX];
+	struct ap_matrix ids;
+	bool is_apmask;
+	struct idset mask;
+	size_t seq;               /* the order given (set by engine_add) */
+};
+
+struct change_opts {
+	bool dry_run;
+	bool force;
+	bool wait;
+	unsigned wait_s;
+	unsigned lock_timeout_s;
+};
+
+#define WAIT_DEFAULT 30
+
+enum write_kind {
+	W_MASK,
+	W_CREATE,
+	W_AP_CONFIG,
+	W_ASSIGN,
+	W_REMOVE,
+};
+
+/* One attribute write of a plan. */
+struct pwrite {
+	enum write_kind kind;
+	size_t op;                /* the change_op it serves */
+	struct journal_entry je;  /* the attribute, the bytes written, and the undo */
+	char uuid[UUID_STR_MAX];  /* the mdev written to */
+	bool is_apmask;           /* W_MASK: old and new mask */
+	struct idset old_mask, new_mask;
+	enum assign_kind akind;   /* W_ASSIGN */
+	unsigned id;
+	bool assign;
+	int predicted;            /* 0, the kernel's -errno, -EINPROGRESS: waits for a guest */
+};
+
+/* An APQN or an ID behind a refusal. */
+struct conflict {
+	size_t w;                 /* the write refused */
+	int err;                  /* the kernel's answer, 0 where only apctl refuses */
+	bool has_apqn;
+	unsigned a, d;
+	char holder[UUID_STR_MAX]; /* the mdev that holds it, "" for the host */
+	bool holder_in_use;
+	bool moves;               /* W_MASK: the APQN really goes to the host */
+};
+
+struct plan {
+	struct ap_state *sim;     /* the state once the writes that would succeed are made */
+	struct pwrite *w;
+	size_t nw, capw;
+	struct conflict *c;
+	size_t nc, capc;
+	int err;                  /* the kernel's answer to the first write it would refuse */
+	bool refused;             /* by the kernel or by apctl's own check */
+	struct strlist notes;     /* what is allowed but may surprise */
+	struct strlist warnings;  /* what the host loses */
+	struct idset apmask, aqmask; /* the masks asked for */
+	struct apqnset *to_vfio, *to_host; /* mask changes: APQNs of the scope that move */
+};
+
+struct engine {
+	struct root *root;
+	struct change_opts o;
+	const char *command;      /* "mdev create", for messages and the journal */
+	const struct apqnset *asked; /* the APQNs a reservation was asked for, or NULL */
+	struct ap_state *st;      /* the state before */
+	struct change_op *ops;
+	size_t nops, capops;
+	struct plan p;
+	bool locked;
+	/* after the run */
+	bool written;             /* every write was made */
+	size_t failed;            /* the write that failed, when not written */
+	int answer;               /* its answer */
+	struct apqnset *pending;  /* queues the AP bus had not bound when apctl stopped waiting */
+	struct ap_state *after;   /* the state read after the writes */
+};
+
+/*
+ * Opens the change: the lock unless it is a dry run, an interrupted change
+ * undone, the state read (state_flags). EXIT_OK, or an exit code after the
+ * message: EXIT_NOTFOUND without an AP bus, EXIT_RUNTIME when the lock stays
+ * held or the state cannot be read.
+ */
+int engine_begin(struct engine *e, struct root *r, const char *command,
+		 const struct change_opts *o, unsigned state_flags);
+void engine_end(struct engine *e);
+/* Adds an operation to the change: 0 or -ENOMEM. */
+int engine_add(struct engine *e, const struct change_op *op);
+/* Makes the plan and its verdict: 0 or -ENOMEM. */
+int engine_plan(struct engine *e);
+/*
+ * Carries the plan out: EXIT_OK; EXIT_RUNTIME after a write failed (the
+ * writes before it undone, all said on stderr); EXIT_TIMEOUT when the AP bus
+ * or a guest did not follow in time (said).
+ */
+int engine_run(struct engine *e);
+
+/* For the renderer: the mdev an op is about in the state after (or predicted). */
+const struct ap_mdev *engine_mdev(const struct engine *e, const char *uuid);
+/* A fix to paste: prefix and the command, in buf. */
+const char *engine_fix(const struct engine *e, char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ---- the parts of engine_plan() (engine-plan.c, engine-notes.c) ---- */
+
+/* Plans and predicts the writes of op. */
+int plan_op(struct engine *e, size_t op);
+/* The notes and warnings of the plan. */
+void plan_notes(struct engine *e);
+/* Records the APQNs behind a refusal of write w. */
+void plan_conflicts(struct plan *p, size_t w, int err, const struct khits *hits,
+		    const struct ap_state *st);
+
+#endif

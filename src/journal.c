@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+#include "journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errnames.h"
+
+#define JOURNAL_VERSION 1
+
+static struct json_object *jwrite_json(const struct jwrite *w)
+{
+	struct json_object *a = json_object_new_array();
+
+	json_object_array_add(a, json_object_new_string(w->attr));
+	json_object_array_add(a, json_object_new_string(w->value));
+	return a;
+}
+
+/* Appends one JSON line to text. */
+static int add_line(char **text, size_t *len, struct json_object *o)
+{
+	const char *line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	size_t n = strlen(line);
+	char *more = realloc(*text, *len + n + 2);
+
+	if (!more) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	memcpy(more + *len, line, n);
+	more[*len + n] = '\n';
+	*len += n + 1;
+	more[*len] = '\0';
+	*text = more;
+	json_object_put(o);
+	return 0;
+}
+
+int journal_begin(struct sysfs *s, const struct journal *j)
+{
+	struct json_object *o = json_object_new_object();
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	json_object_object_add(o, "journal", json_object_new_int(JOURNAL_VERSION));
+	json_object_object_add(o, "pid", json_object_new_int((int)j->pid));
+	json_object_object_add(o, "command", json_object_new_string(j->command));
+	rc = add_line(&text, &len, o);
+	for (size_t i = 0; !rc && i < j->n; i++) {
+		struct json_object *undo = json_object_new_array();
+
+		o = json_object_new_object();
+		json_object_object_add(o, "write", jwrite_json(&j->e[i].w));
+		for (size_t u = 0; u < j->e[i].nundo; u++)
+			json_object_array_add(undo, jwrite_json(&j->e[i].undo[u]));
+		json_object_object_add(o, "undo", undo);
+		rc = add_line(&text, &len, o);
+	}
+	if (!rc)
+		rc = sysfs_mkdirs(s, JOURNAL_DIR, 0755);
+	if (!rc)
+		rc = sysfs_put(s, JOURNAL_FILE, 0600, text, len);
+	free(text);
+	return rc;
+}
+
+int journal_mark(struct sysfs *s, size_t i)
+{
+	char line[48];
+
+	snprintf(line, sizeof(line), "{\"begin\":%zu}\n", i);
+	return sysfs_append(s, JOURNAL_FILE, line);
+}
+
+void journal_end(struct sysfs *s)
+{
+	sysfs_remove(s, JOURNAL_FILE);
+}
+
+void journal_free(struct journal *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->n; i++) {
+		free(j->e[i].w.attr);
+		free(j->e[i].w.value);
+		for (size_t u = 0; u < j->e[i].nundo; u++) {
+			free(j->e[i].undo[u].attr);
+			free(j->e[i].undo[u].value);
+		}
+		free(j->e[i].undo);
+	}
+	free(j->e);
+	free(j->command);
+	free(j);
+}
+
+static int jwrite_parse(struct json_object *a, struct jwrite *w)
+{
+	if (!json_object_is_type(a, json_type_array) || json_object_array_length(a) != 2)
+		return -EINVAL;
+	w->attr = strdup(json_object_get_string(json_object_array_get_idx(a, 0)));
+	w->value = strdup(json_object_get_string(json_object_array_get_idx(a, 1)));
+	return w->attr && w->value ? 0 : -ENOMEM;
+}
+
+static int entry_parse(struct json_object *o, struct journal *j)
+{
+	struct json_object *w, *undo;
+	struct journal_entry *e, *more = realloc(j->e, (j->n + 1) * sizeof(*more));
+
+	if (!more)
+		return -ENOMEM;
+	j->e = more;
+	e = memset(&j->e[j->n++], 0, sizeof(*e));
+	if (!json_object_object_get_ex(o, "write", &w) ||
+	    !json_object_object_get_ex(o, "undo", &undo) ||
+	    !json_object_is_type(undo, json_type_array) || jwrite_parse(w, &e->w))
+		return -EINVAL;
+	e->undo = calloc(json_object_array_length(undo) + 1, sizeof(*e->undo));
+	if (!e->undo)
+		return -ENOMEM;
+	for (size_t u = 0; u < json_object_array_length(undo); u++, e->nundo++)
+		if (jwrite_parse(json_object_array_get_idx(undo, u), &e->undo[u]))
+			return -EINVAL;
+	return 0;
+}
+
+/* One line of the journal into j. */
+static int line_parse(const char *line, struct journal *j)
+{
+	struct json_object *o = json_tokener_parse(line), *v;
+	int rc = 0;
+
+	if (!o)
+		return -EINVAL;
+	if (json_object_object_get_ex(o, "begin", &v)) {
+		j->begun = json_object_get_int(v);
+	} else if (json_object_object_get_ex(o, "journal", &v)) {
+		j->command = strdup(json_object_object_get_ex(o, "command", &v) ?
+					    json_object_get_string(v) : "");
+		j->pid = json_object_object_get_ex(o, "pid", &v) ? json_object_get_int(v) : 0;
+		rc = j->command ? 0 : -ENOMEM;
+	} else {
+		rc = entry_parse(o, j);
+	}
+	json_object_put(o);
+	return rc;
+}
+
+int journal_load(struct sysfs *s, struct journal **out)
+{
+	int err = 0, rc = 0;
+	char *text = sysfs_read_alloc(s, JOURNAL_FILE, &err), *save = NULL;
+	struct journal *j;
+
+	if (!text)
+		return err;
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		free(text);
+		return -ENOMEM;
+	}
+	j->begun = -1;
+	for (char *line = strtok_r(text, "\n", &save); line && !rc;
+	     line = strtok_r(NULL, "\n", &save))
+		rc = line_parse(line, j);
+	free(text);
+	if (!rc && (!j->command || j->begun >= (long)j->n))
+		rc = -EINVAL;
+	if (rc) {
+		journal_free(j);
+		return rc;
+	}
+	*out = j;
+	return 0;
+}
+
+int journal_undo(struct sysfs *s, const struct journal_entry *e, FILE *msg)
+{
+	int failed = 0;
+
+	for (size_t u = 0; u < e->nundo; u++) {
+		const struct jwrite *w = &e->undo[u];
+		int rc = sysfs_write(s, w->attr, w->value, strlen(w->value));
+
+		/* what was never done needs no undo: an mdev never made, or made again */
+		if (rc && rc != -ENOENT && rc != -EEXIST) {
+			char path[PATH_MAX];
+
+			fprintf(msg, "apctl: undoing '%.*s' with '%.*s' failed too: %s (%s); it stays "
+				"changed: 'echo %.*s > %s' restores it\n",
+				(int)strcspn(e->w.value, "\n"), e->w.value,
+				(int)strcspn(w->value, "\n"), w->value, errno_name(-rc), strerror(-rc),
+				(int)strcspn(w->value, "\n"), w->value,
+				sysfs_path(s, w->attr, path, sizeof(path)));
+			failed = -EIO;
+		}
+	}
+	return failed;
+}
+
+int journal_recover(struct sysfs *s, FILE *msg)
+{
+	struct journal *j = NULL;
+	int rc = journal_load(s, &j);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc) {
+		fprintf(msg, "apctl: the journal %s/%s of an interrupted change cannot be read; it "
+			"is removed, and the AP configuration is as that change left it\n", s->root,
+			JOURNAL_FILE);
+		journal_end(s);
+		return -EIO;
+	}
+	for (long i = j->begun; i >= 0; i--)
+		rc |= journal_undo(s, &j->e[i], msg);
+	if (j->begun < 0)
+		fprintf(msg, "apctl: process %d was stopped before the first write of '%s'; nothing "
+			"to undo\n", (int)j->pid, j->command);
+	else if (!rc)
+		fprintf(msg, "apctl: process %d was stopped during '%s', after %ld of %zu writes; "
+			"they are undone\n", (int)j->pid, j->command, j->begun + 1, j->n);
+	else
+		fprintf(msg, "apctl: process %d was stopped during '%s'; not all of its writes "
+			"could be undone (see above)\n", (int)j->pid, j->command);
+	journal_end(s);
+	journal_free(j);
+	return rc ? -EIO : 0;
+}

@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The verdict of a change: why each conflict is one, with a command that can
+ * be pasted as it stands to remove its cause; the writes; the masks and APQNs
+ * that move; the mdevs as they are or would be.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errnames.h"
+#include "masksyntax.h"
+#include "output.h"
+#include "reserve.h"
+#include "report.h"
+
+#define REASON_MAX 640
+#define FIX_MAX (2 * IDLIST_MAX + PATH_MAX + 64)
+
+static const struct pwrite *conflict_write(const struct engine *e, const struct conflict *c)
+{
+	return &e->p.w[c->w];
+}
+
+/* "assigning domain 0xab", "writing ap_config", ... */
+static const char *write_what(const struct pwrite *w, char *buf, size_t size)
+{
+	char id[ID_STR_MAX];
+
+	switch (w->kind) {
+	case W_ASSIGN:
+		snprintf(buf, size, "%s %s %s", w->assign ? "assigning" : "unassigning",
+			 assign_kind_name(w->akind), id_format(w->id, id));
+		break;
+	case W_AP_CONFIG:
+		snprintf(buf, size, "writing ap_config");
+		break;
+	case W_CREATE:
+		snprintf(buf, size, "creating the mdev");
+		break;
+	case W_REMOVE:
+		snprintf(buf, size, "removing mdev %s", w->uuid);
+		break;
+	default:
+		snprintf(buf, size, "writing %s", w->is_apmask ? "apmask" : "aqmask");
+		break;
+	}
+	return buf;
+}
+
+/* Why an APQN stops a mask write. */
+static void mask_reason(const struct engine *e, const struct conflict *c, char *buf, size_t size)
+{
+	const struct pwrite *w = conflict_write(e, c);
+	const char *mask = w->is_apmask ? "apmask" : "aqmask";
+	unsigned bit = w->is_apmask ? c->a : c->d;
+	char id[ID_STR_MAX], other[ID_STR_MAX];
+	struct kgen all = kfeature_since(KF_INUSE_ALL_BITS);
+	int n;
+
+	n = snprintf(buf, size, "assigned to mdev %s%s; %s bit %s would give it to the host's "
+		     "default drivers", c->holder, c->holder_in_use ? ", in use by a guest" : "",
+		     mask, id_format(bit, id));
+	if (!c->moves && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, " (it stays with vfio_ap, as %s bit %s is 0, but "
+			 "kernel %u.%u and later refuse the write while an mdev holds any APQN of %s "
+			 "%s)", w->is_apmask ? "aqmask" : "apmask",
+			 id_format(w->is_apmask ? c->d : c->a, other), all.major, all.minor,
+			 w->is_apmask ? "adapter" : "domain", id);
+}
+
+static void apqn_reason(const struct engine *e, const struct conflict *c, char *buf, size_t size)
+{
+	const struct ap_state *st = e->st;
+	char a[ID_STR_MAX], d[ID_STR_MAX];
+
+	if (*c->holder)
+		snprintf(buf, size, "assigned to mdev %s%s, and an APQN belongs to one mdev at most",
+			 c->holder, c->holder_in_use ? " (in use by a guest)" : "");
+	else if (!kgen_has(st->kernel, KF_DYNAMIC))
+		snprintf(buf, size, "%s; kernel %u.%u assigns only queues bound to vfio_ap",
+			 apqnset_has(&st->queues, c->a, c->d) ? "not bound to vfio_ap" :
+								"no queue device",
+			 st->kernel.major, st->kernel.minor);
+	else if (state_find_override(st, c->a, c->d) >= 0)
+		snprintf(buf, size, "bound to a default driver, which its driver_override names");
+	else
+		snprintf(buf, size, "reserved for the host's default drivers (apmask bit %s and "
+			 "aqmask bit %s are set)", id_format(c->a, a), id_format(c->d, d));
+}
+
+/* A refusal of a write that names no APQN. */
+static void write_reason(const struct engine *e, const struct conflict *c, char *buf,
+			 size_t size)
+{
+	const struct ap_state *st = e->st;
+	const struct pwrite *w = conflict_write(e, c);
+	char a[ID_STR_MAX], m[ID_STR_MAX];
+
+	if (w->kind == W_MASK && c->err == -EINVAL && st->noverrides)
+		snprintf(buf, size, "queue %02x.%04x has a driver_override, and while a queue has "
+			 "one the kernel refuses every mask write (EINVAL); clear it first with an "
+			 "empty write to its driver_override", st->overrides[0].adapter,
+			 st->overrides[0].domain);
+	else if (w->kind == W_REMOVE)
+		snprintf(buf, size, "in use by a guest; %s", c->err == -EBUSY ?
+			 "this kernel refuses (EBUSY) until the guest stops" :
+			 "the kernel would wait until the guest lets go of it (hot unplug it, or "
+			 "stop the guest)");
+	else if (c->err == -EADDRNOTAVAIL && w->kind == W_ASSIGN)
+		snprintf(buf, size, "kernel %u.%u assigns %s %s only if one of its queues at least "
+			 "is bound to vfio_ap, and none is", st->kernel.major, st->kernel.minor,
+			 assign_kind_name(w->akind), id_format(w->id, a));
+	else if (c->err == -ENODEV && w->kind == W_ASSIGN)
+		snprintf(buf, size, "%s %s is above the maximum %s ID %s of this system",
+			 assign_kind_name(w->akind), id_format(w->id, a),
+			 w->akind == ASSIGN_ADAPTER ? "adapter" : "domain",
+			 id_format(w->akind == ASSIGN_ADAPTER ? st->max_adapter : st->max_domain, m));
+	else if (c->err == -ENODEV)
+		snprintf(buf, size, "an ID is above the maximum adapter ID %s or domain ID %s of "
+			 "this system", id_format(st->max_adapter, a), id_format(st->max_domain, m));
+	else if (c->err == -EBUSY)
+		snprintf(buf, size, "the mdev is in use by a guest, and kernel %u.%u changes no mdev "
+			 "in use (hot plug came with 6.0): stop the guest first", st->kernel.major,
+			 st->kernel.minor);
+	else if (c->err == -EEXIST)
+		snprintf(buf, size, "an mdev with this UUID exists");
+	else if (c->err == -EUSERS || c->err == -EPERM)
+		snprintf(buf, size, "no mdev instance is left (available_instances is 0)");
+	else
+		snprintf(buf, size, "%s", strerror(-c->err));
+}
+
+static void conflict_reason(const struct engine *e, const struct conflict *c, char *buf,
+			    size_t size)
+{
+	if (!c->has_apqn)
+		write_reason(e, c, buf, size);
+	else if (conflict_write(e, c)->kind == W_MASK)
+		mask_reason(e, c, buf, size);
+	else
+		apqn_reason(e, c, buf, size);
+}
+
+/*
+ * The command that frees what an mdev holds in the way of a mask write: the
+ * IDs unassigned, or the mdev removed where it would be left without any.
+ */
+static void holder_fix(const struct engine *e, const struct pwrite *w, const char *holder,
+		       const struct idset *ids, char *buf, size_t size)
+{
+	int i = state_find_mdev(e->st, holder);
+	const struct idset *have = i < 0 ? ids : w->is_apmask ? &e->st->mdevs[i].matrix.apm :
+								 &e->st->mdevs[i].matrix.aqm;
+	char list[IDLIST_MAX];
+
+	if (idset_subset(have, ids))
+		engine_fix(e, buf, size, "mdev remove %s", holder);
+	else
+		engine_fix(e, buf, size, "mdev unassign %s --%s %s", holder,
+			   w->is_apmask ? "adapters" : "domains", text_ids(ids, "", list, sizeof(list)));
+}
+
+/* The fix of one conflict, or "". */
+static void conflict_fix(const struct engine *e, const struct conflict *c, char *buf,
+			 size_t size)
+{
+	const struct pwrite *w = conflict_write(e, c);
+	struct idset one = { { 0 } };
+	char id[ID_STR_MAX];
+	bool adapter;
+
+	buf[0] = '\0';
+	if (!c->has_apqn || !*c->holder)
+		return;
+	if (w->kind == W_MASK) {
+		idset_add(&one, w->is_apmask ? c->a : c->d);
+		holder_fix(e, w, c->holder, &one, buf, size);
+		return;
+	}
+	adapter = w->kind == W_ASSIGN && w->akind == ASSIGN_ADAPTER;
+	engine_fix(e, buf, size, "mdev unassign %s --%s %s", c->holder,
+		   adapter ? "adapters" : "domains", id_format(adapter ? c->a : c->d, id));
+}
+
+/* For the APQNs the host's drivers have: the smallest reservation that frees them all. */
+static void reserve_fix(const struct engine *e, char *buf, size_t size)
+{
+	const struct ap_state *st = e->st;
+	struct apqnset *owned = calloc(1, sizeof(*owned));
+	struct reserve_plan rp;
+	struct idset sa, sd;
+	char a[IDLIST_MAX], d[IDLIST_MAX];
+
+	buf[0] = '\0';
+	if (!owned)
+		return;
+	for (size_t i = 0; i < e->p.nc; i++) {
+		const struct conflict *c = &e->p.c[i];
+
+		if (c->has_apqn && !*c->holder && conflict_write(e, c)->kind != W_MASK &&
+		    rules_default_owned(&st->apmask, &st->aqmask, c->a, c->d))
+			apqnset_add(owned, c->a, c->d);
+	}
+	if (!apqnset_empty(owned) && kgen_has(st->kernel, KF_DYNAMIC)) {
+		state_mask_scope(st, &sa, &sd);
+		reserve_smallest(&st->apmask, &st->aqmask, &sa, &sd, owned, &rp);
+		idlist_format(&rp.clear_apm, a, sizeof(a));
+		idlist_format(&rp.clear_aqm, d, sizeof(d));
+		engine_fix(e, buf, size, "reserve%s%s%s%s", *a ? " --adapters " : "", a,
+			   *d ? " --domains " : "", d);
+	}
+	free(owned);
+}
+
+static bool mask_plan(const struct engine *e)
+{
+	return e->p.nc && conflict_write(e, &e->p.c[0])->kind == W_MASK;
+}
+
+/* Mask conflicts, one group per write and mdev: its APQNs, the bits, one fix. */
+static void text_mask_conflicts(FILE *f, const struct engine *e)
+{
+	char reason[REASON_MAX], fix[FIX_MAX], apqn[APQN_STR_MAX];
+
+	for (size_t i = 0; i < e->p.nc; i++) {
+		const struct conflict *c = &e->p.c[i];
+		const struct pwrite *w = conflict_write(e, c);
+		struct idset ids = { { 0 } };
+		bool first = true;
+
+		if (!c->has_apqn) {
+			conflict_reason(e, c, reason, sizeof(reason));
+			fprintf(f, "  %s\n", reason);
+			continue;
+		}
+		/* the group of (write, mdev) starts at its first conflict */
+		for (size_t k = 0; k < i && first; k++)
+			first = !(e->p.c[k].w == c->w && !strcmp(e->p.c[k].holder, c->holder));
+		if (!first)
+			continue;
+		fprintf(f, "  mdev %s%s:\n", c->holder, c->holder_in_use ? " (in use by a guest)" : "");
+		for (size_t k = i; k < e->p.nc; k++) {
+			const struct conflict *g = &e->p.c[k];
+
+			if (g->w != c->w || strcmp(g->holder, c->holder))
+				continue;
+			idset_add(&ids, w->is_apmask ? g->a : g->d);
+			mask_reason(e, g, reason, sizeof(reason));
+			fprintf(f, "    %s  %s\n", apqn_format(g->a, g->d, apqn),
+				strchr(reason, ';') + 2);
+		}
+		holder_fix(e, w, c->holder, &ids, fix, sizeof(fix));
+		fprintf(f, "    run '%s'\n", fix);
+	}
+}
+
+static void text_mdev_conflicts(FILE *f, const struct engine *e)
+{
+	char reason[REASON_MAX], fix[FIX_MAX], what[96], apqn[APQN_STR_MAX];
+
+	for (size_t i = 0; i < e->p.nc; i++) {
+		const struct conflict *c = &e->p.c[i];
+
+		conflict_reason(e, c, reason, sizeof(reason));
+		conflict_fix(e, c, fix, sizeof(fix));
+		write_what(conflict_write(e, c), what, sizeof(what));
+		if (c->has_apqn)
+			fprintf(f, "  %s  %s (%s)%s%s%s\n", apqn_format(c->a, c->d, apqn), reason, what,
+				*fix ? "; run '" : "", fix, *fix ? "'" : "");
+		else
+			fprintf(f, "  %s: %s\n", what, reason);
+	}
+	reserve_fix(e, fix, sizeof(fix));
+	if (*fix)
+		fprintf(f, "  To give the host's APQNs to vfio_ap, run '%s'\n", fix);
+}
+
+static bool only_removals(const struct engine *e)
+{
+	for (size_t i = 0; i < e->p.nc; i++)
+		if (conflict_write(e, &e->p.c[i])->kind != W_REMOVE)
+			return false;
+	return e->p.nc > 0;
+}
+
+/* What --force would do, or that the kernel refuses all the same. */
+static void text_force(FILE *f, const struct engine *e)
+{
+	const struct ap_state *st = e->st;
+	const char *done = e->o.dry_run ? "" : "Nothing was written. ";
+
+	if (only_removals(e))
+		fprintf(f, "%s--force removes anyway%s.\n", e->o.dry_run ? "" : "Nothing was removed. ",
+			e->p.err == -EBUSY ? ", and the kernel answers EBUSY" :
+					     ", waiting up to --wait seconds for the guest");
+	else if (!mask_plan(e))
+		fprintf(f, "%s--dry-run shows the writes; --force makes them anyway.\n", done);
+	else if (e->p.err)
+		fprintf(f, "%sThe kernel refuses this write (%s) as long as the above stands.\n",
+			done, errno_name(-e->p.err));
+	else
+		fprintf(f, "%s--force writes anyway: kernel %u.%u does not protect the guests' "
+			"queues.\n", done, st->kernel.major, st->kernel.minor);
+}
+
+void text_refusal(FILE *f, const struct engine *e)
+{
+	const char *lead = e->o.dry_run ? "Refused" : "apctl: refused";
+
+	if (only_removals(e))
+		fprintf(f, "%s: %s:\n", lead, e->command);
+	else if (mask_plan(e) && e->p.err != -EINVAL)
+		fprintf(f, "%s: the %s would take APQNs from mdevs:\n", lead, e->command);
+	else if (e->p.err)
+		fprintf(f, "%s: the kernel would refuse %s with %s:\n", lead, e->command,
+			errno_name(-e->p.err));
+	else
+		fprintf(f, "%s: %s:\n", lead, e->command);
+	text_conflicts(f, e);
+	text_force(f, e);
+}
+
+void text_conflicts(FILE *f, const struct engine *e)
+{
+	if (mask_plan(e))
+		text_mask_conflicts(f, e);
+	else
+		text_mdev_conflicts(f, e);
+}
+
+/* ---- JSON ---- */
+
+static struct json_object *json_mask(const struct idset *old, const struct idset *new_)
+{
+	struct json_object *o = json_object_new_object();
+	char hex[IDSET_HEX_LEN], edit[MASK_EDIT_MAX];
+
+	idset_to_hex(old, hex);
+	json_object_object_add(o, "old", json_object_new_string(hex));
+	idset_to_hex(new_, hex);
+	json_object_object_add(o, "new", json_object_new_string(hex));
+	mask_edit_format(old, new_, MASK_EDIT_ALL, edit, sizeof(edit));
+	json_object_object_add(o, "edit", edit[0] ? json_object_new_string(edit) : NULL);
+	return o;
+}
+
+static struct json_object *json_writes(const struct engine *e)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < e->p.nw; i++) {
+		const struct pwrite *w = &e->p.w[i];
+		const char *v = w->je.w.value;
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "attribute", json_object_new_string(w->je.w.attr));
+		json_object_object_add(o, "value", json_object_new_string_len(v, (int)strcspn(v,
+											    "\n")));
+		json_object_object_add(o, "predicted", !w->predicted ? NULL :
+					   json_object_new_string(w->predicted == -EINPROGRESS ?
+								  "waits for the guest" :
+								  errno_name(-w->predicted)));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static struct json_object *json_conflicts(const struct engine *e)
+{
+	struct json_object *arr = json_object_new_array();
+	char reason[REASON_MAX], fix[FIX_MAX], apqn[APQN_STR_MAX];
+
+	for (size_t i = 0; i < e->p.nc; i++) {
+		const struct conflict *c = &e->p.c[i];
+		struct json_object *o = json_object_new_object();
+
+		conflict_reason(e, c, reason, sizeof(reason));
+		conflict_fix(e, c, fix, sizeof(fix));
+		json_object_object_add(o, "apqn", c->has_apqn ?
+					   json_object_new_string(apqn_format(c->a, c->d, apqn)) : NULL);
+		json_object_object_add(o, "reason", json_object_new_string(reason));
+		json_object_object_add(o, "mdev", *c->holder ? json_object_new_string(c->holder) :
+							       NULL);
+		json_object_object_add(o, "errno", c->err ? json_object_new_string(
+							  errno_name(-c->err)) : NULL);
+		json_object_object_add(o, "fix", *fix ? json_object_new_string(fix) : NULL);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* The mask keys: both masks, the APQNs that move, what the AP bus still owes. */
+static void json_masks(struct json_object *o, const struct engine *e)
+{
+	const struct plan *p = &e->p;
+
+	json_object_object_add(o, "apmask", json_mask(&e->st->apmask, &p->apmask));
+	json_object_object_add(o, "aqmask", json_mask(&e->st->aqmask, &p->aqmask));
+	json_object_object_add(o, "to_vfio", json_apqnset(p->to_vfio));
+	json_object_object_add(o, "to_host", json_apqnset(p->to_host));
+	if (e->asked) {
+		struct apqnset *others = malloc(sizeof(*others));
+
+		if (others) {
+			apqnset_minus(others, p->to_vfio, e->asked);
+			json_object_object_add(o, "also_moved", json_apqnset(others));
+			free(others);
+		}
+	}
+	json_object_object_add(o, "pending", e->pending ? json_apqnset(e->pending) :
+							  json_object_new_array());
+}
+
+/*
+ * The mdev an operation is about: as the kernel has it (or would have it);
+ * for a refused change, as it was asked for.
+ */
+static void target_mdev(const struct engine *e, const struct change_op *o, struct ap_mdev *m)
+{
+	const struct ap_mdev *now = engine_mdev(e, o->uuid);
+	int i = state_find_mdev(e->st, o->uuid);
+	struct ap_matrix changed;
+
+	if (now && (!e->p.refused || e->written)) {
+		*m = *now;
+		return;
+	}
+	memset(m, 0, sizeof(*m));
+	uuid_lower(o->uuid, m->uuid);
+	m->in_use = -1;
+	if (i >= 0 && o->kind != OP_CREATE)
+		m->matrix = e->st->mdevs[i].matrix;
+	matrix_edit(&m->matrix, &o->ids, o->kind != OP_UNASSIGN, &changed);
+}
+
+/* The mdev keys at the top, for a change of one mdev; "removed" for removals. */
+static void json_mdevs(struct json_object *o, const struct engine *e)
+{
+	struct json_object *removed = NULL;
+
+	for (size_t i = 0; i < e->nops; i++) {
+		const struct change_op *op = &e->ops[i];
+		struct ap_mdev m;
+		struct json_object *mo;
+
+		if (op->kind == OP_REMOVE) {
+			if (!removed)
+				removed = json_object_new_array();
+			json_object_array_add(removed, json_object_new_string(op->uuid));
+			continue;
+		}
+		if (op->kind == OP_MASK || e->nops != 1)
+			continue;
+		target_mdev(e, op, &m);
+		mo = json_mdev(NULL, &m);
+		json_object_object_foreach(mo, key, val)
+			json_object_object_add(o, key, json_object_get(val));
+		json_object_put(mo);
+	}
+	if (removed)
+		json_object_object_add(o, "removed", removed);
+}
+
+struct json_object *json_verdict(const struct engine *e)
+{
+	struct json_object *o = json_object_new_object();
+	bool masks = false;
+
+	json_object_object_add(o, "command", json_object_new_string(e->command));
+	json_object_object_add(o, "dry_run", json_object_new_boolean(e->o.dry_run));
+	json_object_object_add(o, "ok", json_object_new_boolean(!e->p.refused));
+	json_object_object_add(o, "errno", e->p.err ? json_object_new_string(
+						errno_name(-e->p.err)) : NULL);
+	json_object_object_add(o, "written", json_object_new_boolean(e->written));
+	json_object_object_add(o, "writes", json_writes(e));
+	json_object_object_add(o, "conflicts", json_conflicts(e));
+	json_object_object_add(o, "notes", json_strlist(&e->p.notes));
+	json_object_object_add(o, "warnings", json_strlist(&e->p.warnings));
+	for (size_t i = 0; i < e->nops; i++)
+		masks |= e->ops[i].kind == OP_MASK;
+	if (masks)
+		json_masks(o, e);
+	json_mdevs(o, e);
+	return o;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What apctl prints about the AP configuration and about changes, for a
+ * person or as JSON: one serializer per object (an mdev, a queue, a verdict),
+ * used wherever that object is printed.
+ */
+#ifndef APCTL_REPORT_H
+#define APCTL_REPORT_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "journal.h"
+#include "state.h"
+
+/* A state with what explaining it needs: the kernel's view, the mdevs' order, who holds what. */
+struct view {
+	const struct ap_state *st;
+	const char *root;            /* as given, for the header */
+	const char *release;         /* the kernel's release, or NULL */
+	struct kview_store *ks;
+	size_t *order;               /* mdev indices by UUID */
+	int16_t (*owner)[IDSET_BITS]; /* index of the mdev that holds an APQN, or -1 */
+	struct idset grid_apm, grid_aqm; /* the APQNs the masks decide */
+	const struct journal *journal; /* an interrupted change, or NULL */
+	bool journal_alive;          /* its process still runs */
+};
+
+/* 0, or -ENOMEM. */
+int view_init(struct view *v, const struct ap_state *st, const char *root);
+void view_free(struct view *v);
+
+/*
+ * Why APQN (a, d) of m's matrix is not in its guest_matrix: a code
+ * ("no_queue", ...) and a sentence in text.
+ */
+const char *view_missing(const struct view *v, const struct ap_mdev *m, unsigned a, unsigned d,
+			 char *text, size_t size);
+/* Whether the host's default drivers have APQN (a, d) (6.19: overrides too). */
+bool view_host_owned(const struct view *v, unsigned a, unsigned d);
+/* The mdev that holds APQN (a, d), or NULL. */
+const struct ap_mdev *view_holder(const struct view *v, unsigned a, unsigned d);
+
+/* ---- the objects (report-json.c) ---- */
+struct json_object *json_mdev(const struct view *v, const struct ap_mdev *m);
+struct json_object *json_queue(const struct view *v, unsigned a, unsigned d);
+/* The whole state, streamed: show --json. */
+void show_json(FILE *f, const struct view *v);
+
+/* ---- show as text (report-text.c) ---- */
+void show_text(FILE *f, const struct view *v);
+/* One mdev; with letter, the letter that stands for it in the grid. */
+void text_mdev(FILE *f, const struct view *v, const struct ap_mdev *m, bool letter);
+/* One line per mdev: mdev list. */
+void text_mdev_table(FILE *f, const struct view *v);
+
+/* ---- verdicts of changes (report-verdict.c) ---- */
+struct json_object *json_verdict(const struct engine *e);
+/*
+ * Why the plan is refused, a line per conflict (by mdev for mask edits),
+ * with what to run, and the last line saying what --force would do.
+ */
+void text_refusal(FILE *f, const struct engine *e);
+/* The conflicts alone, with their fixes. */
+void text_conflicts(FILE *f, const struct engine *e);
+/* Mask edits: the masks old and new and the APQNs that move. */
+void text_mask_change(FILE *f, const struct engine *e);
+/* A dry run of mdev changes: the writes, the verdict, the predicted matrices. */
+void text_mdev_dry_run(FILE *f, const struct engine *e);
+/* An mdev as a change left it: its IDs and its matrix and guest_matrix sizes. */
+void text_mdev_result(FILE *f, const struct ap_mdev *m);
+
+#endif

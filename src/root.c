@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+#include "root.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sandbox.h"
+
+/* The path as a shell word: quoted unless it needs none. */
+static void shell_word(const char *w, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (*w && !w[strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789/._-+:,@%")]) {
+		snprintf(out, size, "%s", w);
+		return;
+	}
+	out[n++] = '\'';
+	for (; *w && n + 5 < size; w++) {
+		if (*w == '\'') {
+			memcpy(out + n, "'\\''", 4);
+			n += 4;
+		} else {
+			out[n++] = *w;
+		}
+	}
+	out[n++] = '\'';
+	out[n] = '\0';
+}
+
+/* The kernel generation a root's rules follow, as far as the opener knows it. */
+static int kernel_hint(struct root *r, struct diag *d)
+{
+	struct diag note = { "" };
+	char buf[sizeof(r->release)];
+	int rc;
+
+	if (r->o->kernel) {
+		rc = kgen_parse(r->o->kernel, &r->hint.gen, d);
+		if (rc < 0)
+			return rc;
+		r->hint.source = KERNEL_GIVEN;
+		if (rc)
+			r->note = *d;
+		return 0;
+	}
+	if (r->sandbox) {
+		r->hint.source = KERNEL_SANDBOX;
+		return sandbox_kernel(&r->s, &r->hint.gen) ? -EINVAL : 0;
+	}
+	/* the release, where the root has one: the live system's, or a copy's */
+	r->hint.source = KERNEL_EVIDENCE;
+	if (sysfs_read(&r->s, OSRELEASE, buf, sizeof(buf)) <= 0)
+		return 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	snprintf(r->release, sizeof(r->release), "%s", buf);
+	rc = kgen_from_release(buf, &r->hint.gen, &note);
+	if (rc >= 0)
+		r->hint.source = KERNEL_RELEASE;
+	if (rc)
+		r->note = note;
+	return 0;
+}
+
+int root_open(struct root *r, const struct root_opts *o, struct diag *d)
+{
+	char word[PATH_MAX + 8];
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	rc = sysfs_open(&r->s, o->path);
+	if (rc) {
+		diag_set(d, "root %s: %s", o->path,
+			 rc == -ENOENT ? "no such directory" :
+			 rc == -ENOTDIR ? "not a directory" : strerror(-rc));
+		return rc;
+	}
+	r->sandbox = sandbox_is(&r->s);
+	if (r->sandbox)
+		sandbox_use_store(&r->s);
+	r->live = !r->sandbox && (!o->given || !strcmp(o->path, "/"));
+	rc = kernel_hint(r, d);
+	if (rc == -EINVAL && r->sandbox && !d->msg[0])
+		diag_set(d, "%s: the sandbox marker %s names no kernel generation", o->path,
+			 SANDBOX_MARKER);
+	if (rc) {
+		sysfs_close(&r->s);
+		return rc;
+	}
+	shell_word(o->path, word, sizeof(word));
+	snprintf(r->prefix, sizeof(r->prefix), "apctl%s%s", o->given ? " --root " : "",
+		 o->given ? word : "");
+	return 0;
+}
+
+void root_close(struct root *r)
+{
+	sysfs_close(&r->s);
+}
+
+int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag *d)
+{
+	int rc = state_read(&r->s, flags, &r->hint, st, d);
+
+	if (rc)
+		return rc;
+	(*st)->sandbox = r->sandbox;
+	if (!r->sandbox)
+		return 0;
+	/* the emulated kernel knows what a live kernel keeps in memory */
+	rc = sandbox_load_private(&r->s, *st);
+	if (rc) {
+		char path[PATH_MAX];
+
+		diag_set(d, "cannot read the sandbox's own state under %s: %s",
+			 sysfs_path(&r->s, SANDBOX_DIR, path, sizeof(path)), strerror(-rc));
+		state_free(*st);
+		*st = NULL;
+	}
+	return rc;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A root that apctl works on: the live system ("/") or a directory given with
+ * --root, which may be a sandbox. Opening it installs what answers its
+ * attribute writes (the kernel, or the sandbox's emulated kernel) and decides
+ * which kernel generation's rules apply: a sandbox's own, the one given with
+ * --kernel (or APCTL_KERNEL), or the kernel's release with what sysfs shows
+ * as a cross-check.
+ */
+#ifndef APCTL_ROOT_H
+#define APCTL_ROOT_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "diag.h"
+#include "state.h"
+#include "sysfs.h"
+
+/* Where the release of the kernel is read, relative to the root. */
+#define OSRELEASE "proc/sys/kernel/osrelease"
+
+/* What the command line says of the root. */
+struct root_opts {
+	const char *path;   /* "/" unless given */
+	bool given;         /* by --root or APCTL_ROOT */
+	const char *kernel; /* --kernel or APCTL_KERNEL, or NULL */
+};
+
+struct root {
+	struct sysfs s;
+	const struct root_opts *o;
+	bool sandbox;          /* the emulated kernel answers */
+	bool live;             /* this system itself: its udev events can be waited for */
+	struct kernel_hint hint;
+	char release[80];      /* the kernel release read, or "" */
+	struct diag note;      /* about the generation, or "" */
+	/* "apctl" or "apctl --root DIR": what a command to paste starts with */
+	char prefix[PATH_MAX + 32];
+};
+
+/*
+ * Opens the root: 0; -ENOENT or -ENOTDIR for a root that is not a
+ * directory; -EINVAL for a kernel generation that does not parse (*d says);
+ * another -errno.
+ */
+int root_open(struct root *r, const struct root_opts *o, struct diag *d);
+void root_close(struct root *r);
+/* Reads the root's state (state_flags), with all the opener knows. */
+int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag *d);
+
+#endif

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* Questions to a state read by state.c, and the kernel's view of it. */
+#include "state.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+uint8_t state_driver_slot(const struct ap_state *st, enum queue_driver kind)
+{
+	for (size_t i = 0; i < st->ndrivers; i++)
+		if (st->drivers[i].kind == kind)
+			return (uint8_t)(i + 1);
+	return 0;
+}
+
+enum queue_driver state_queue_driver(const struct ap_state *st, unsigned a, unsigned d)
+{
+	uint8_t i = st->qdrv[a & 0xff][d & 0xff];
+
+	return i ? st->drivers[i - 1].kind : QDRV_NONE;
+}
+
+const char *state_queue_driver_name(const struct ap_state *st, unsigned a, unsigned d)
+{
+	uint8_t i = st->qdrv[a & 0xff][d & 0xff];
+
+	return i ? st->drivers[i - 1].name : NULL;
+}
+
+int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d)
+{
+	for (size_t i = 0; i < st->nmdevs; i++)
+		if (idset_has(&st->mdevs[i].matrix.apm, a) && idset_has(&st->mdevs[i].matrix.aqm, d))
+			return (int)i;
+	return -1;
+}
+
+void state_vfio_ready(const struct ap_state *st, struct apqnset *out)
+{
+	apqnset_clear(out);
+	for (unsigned a = 0; a < IDSET_BITS; a++)
+		idset_foreach(d, &st->queues.dom[a])
+			if (state_queue_driver(st, a, (unsigned)d) == QDRV_VFIO)
+				apqnset_add(out, a, (unsigned)d);
+}
+
+enum vfio_status state_mdev_vfio_status(const struct ap_state *st, const struct ap_mdev *m,
+					unsigned a, unsigned d)
+{
+	return rules_vfio_status(st->kernel, m != NULL, m && m->in_use == 1,
+				 m && m->has_guest && idset_has(&m->guest.apm, a) &&
+					 idset_has(&m->guest.aqm, d));
+}
+
+enum vfio_status state_vfio_status(const struct ap_state *st, unsigned a, unsigned d)
+{
+	int m = state_apqn_mdev(st, a, d);
+
+	return state_mdev_vfio_status(st, m >= 0 ? &st->mdevs[m] : NULL, a, d);
+}
+
+struct kview_store *state_kview(const struct ap_state *st)
+{
+	struct kview_store *ks = calloc(1, sizeof(*ks));
+
+	if (!ks)
+		return NULL;
+	ks->matrix = calloc(st->nmdevs + 1, sizeof(*ks->matrix));
+	ks->attached = calloc(st->nmdevs + 1, sizeof(*ks->attached));
+	if (!ks->matrix || !ks->attached) {
+		state_kview_free(ks);
+		return NULL;
+	}
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		idset_foreach(d, &st->queues.dom[a]) {
+			enum queue_driver drv = state_queue_driver(st, a, (unsigned)d);
+
+			if (drv == QDRV_VFIO)
+				apqnset_add(&ks->vfio, a, (unsigned)d);
+			else if (drv == QDRV_DEFAULT)
+				apqnset_add(&ks->dflt, a, (unsigned)d);
+		}
+	}
+	for (size_t i = 0; i < st->noverrides; i++)
+		apqnset_add(&ks->over, st->overrides[i].adapter, st->overrides[i].domain);
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		ks->matrix[i] = &st->mdevs[i].matrix;
+		ks->attached[i] = st->mdevs[i].in_use == 1;
+	}
+	ks->k = (struct kview){
+		.g = st->kernel,
+		.apmask = st->apmask,
+		.aqmask = st->aqmask,
+		.max_adapter = st->max_adapter,
+		.max_domain = st->max_domain,
+		.host = st->host,
+		.queues = &st->queues,
+		.vfio = &ks->vfio,
+		.dflt = &ks->dflt,
+		.overridden = st->noverrides ? &ks->over : NULL,
+		.vfio_loaded = st->vfio_loaded,
+		.nmdevs = st->nmdevs,
+		.matrix = ks->matrix,
+		.attached = ks->attached,
+	};
+	return ks;
+}
+
+void state_kview_free(struct kview_store *ks)
+{
+	if (!ks)
+		return;
+	free(ks->matrix);
+	free(ks->attached);
+	free(ks);
+}
+
+static int by_uuid(const void *a, const void *b, void *arg)
+{
+	const struct ap_state *st = arg;
+
+	return strcmp(st->mdevs[*(const size_t *)a].uuid, st->mdevs[*(const size_t *)b].uuid);
+}
+
+size_t *state_mdevs_by_uuid(const struct ap_state *st)
+{
+	size_t *order = calloc(st->nmdevs + 1, sizeof(*order));
+
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < st->nmdevs; i++)
+		order[i] = i;
+	qsort_r(order, st->nmdevs, sizeof(*order), by_uuid, (void *)st);
+	return order;
+}
+
+int state_find_mdev(const struct ap_state *st, const char *uuid)
+{
+	for (size_t i = 0; i < st->nmdevs; i++)
+		if (!strcasecmp(st->mdevs[i].uuid, uuid))
+			return (int)i;
+	return -1;
+}
+
+int state_find_override(const struct ap_state *st, unsigned a, unsigned d)
+{
+	for (size_t i = 0; i < st->noverrides; i++)
+		if (st->overrides[i].adapter == a && st->overrides[i].domain == d)
+			return (int)i;
+	return -1;
+}
+
+void state_mask_scope(const struct ap_state *st, struct idset *apm, struct idset *aqm)
+{
+	struct idset upa = idset_upto(st->max_adapter), upd = idset_upto(st->max_domain);
+
+	if (st->qci) {
+		*apm = idset_and(&st->host.apm, &upa);
+		*aqm = idset_and(&st->host.aqm, &upd);
+		return;
+	}
+	*apm = apqnset_adapters(&st->queues);
+	idset_clear(aqm);
+	for (unsigned a = 0; a < IDSET_BITS; a++)
+		*aqm = idset_or(aqm, &st->queues.dom[a]);
+}
