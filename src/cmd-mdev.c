@@ -114,7 +114,7 @@ static int change_matrix(struct ctx *ctx, enum op_kind kind)
 	if (given)
 		uuid_lower(given, op.uuid);
 	else if (new_uuid(op.uuid))
-		return errmsg("cannot make a random UUID: %s", strerror(errno)), EXIT_RUNTIME;
+		return usage_error(ctx, "cannot make a random UUID: %s; give one", strerror(errno));
 	/* a UUID made up here is not named before the mdev exists */
 	snprintf(cmd, sizeof(cmd), "%s%s%s", ctx->path, given ? " " : "", given ? op.uuid : "");
 	rc = begin(ctx, &r, &e, cmd, &o, op.uuid, &i);
@@ -132,19 +132,13 @@ static int change_matrix(struct ctx *ctx, enum op_kind kind)
 	return rc;
 }
 
-static int run_create(struct ctx *ctx)
+/* mdev create, assign, unassign: the verb says which */
+static int run_matrix(struct ctx *ctx)
 {
-	return change_matrix(ctx, OP_CREATE);
-}
+	const char *verb = strrchr(ctx->path, ' ') + 1;
 
-static int run_assign(struct ctx *ctx)
-{
-	return change_matrix(ctx, OP_ASSIGN);
-}
-
-static int run_unassign(struct ctx *ctx)
-{
-	return change_matrix(ctx, OP_UNASSIGN);
+	return change_matrix(ctx, !strcmp(verb, "create") ? OP_CREATE :
+				  !strcmp(verb, "assign") ? OP_ASSIGN : OP_UNASSIGN);
 }
 
 /* ---- remove ---- */
@@ -252,8 +246,7 @@ static int run_list(struct ctx *ctx)
 /* ---- the verbs ---- */
 
 #define ROOT_OPTS { O_JSON, NULL }, { O_ROOT, NULL }, { O_KERNEL, NULL }
-#define ID_OPTS                                                                  \
-	{ O_ADAPTERS, NULL }, { O_DOMAINS, NULL }, { O_CDOMS, NULL }
+#define ID_OPTS { O_ADAPTERS, NULL }, { O_DOMAINS, NULL }, { O_CDOMS, NULL }
 
 static const struct verb_opt matrix_opts[] = {
 	ID_OPTS, CHANGE_VERB_OPTS, ROOT_OPTS, { O_COUNT, NULL },
@@ -266,20 +259,19 @@ static const struct verb_opt list_opts[] = { ROOT_OPTS, { O_COUNT, NULL } };
 static const struct verb create_verb = {
 	"create", "[UUID]", 0, 1, false, "create a vfio_ap mediated device and give it a\nmatrix",
 	"Create a vfio_ap mediated device with the UUID given (or a random one), give\n"
-	"it the adapters, domains and control domains, and print its UUID. The change\n"
-	"is checked first against the kernel's rules; when the kernel would refuse,\n"
-	"apctl says which APQN conflicts with what and what to run, and writes nothing.",
-	matrix_opts, run_create, NULL,
+	"it its matrix, and print its UUID. When the kernel would refuse, apctl says\n"
+	"which APQN conflicts with what and what to run, and writes nothing.",
+	matrix_opts, run_matrix, NULL,
 };
 static const struct verb assign_verb = {
 	"assign", "UUID", 1, 1, false, "assign adapters, domains, control domains to it",
 	"Assign adapters, domains and control domains to an mdev, as one change.",
-	matrix_opts, run_assign, NULL,
+	matrix_opts, run_matrix, NULL,
 };
 static const struct verb unassign_verb = {
 	"unassign", "UUID", 1, 1, false, "take them away again",
 	"Take adapters, domains and control domains away from an mdev, as one change.",
-	matrix_opts, run_unassign, NULL,
+	matrix_opts, run_matrix, NULL,
 };
 static const struct verb remove_verb = {
 	"remove", "UUID...", 1, -1, false, "remove mdevs",

@@ -5,6 +5,7 @@
  * guest, and the wait for the AP bus after mask writes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,9 +64,10 @@ static int remove_waiting(struct engine *e, const struct pwrite *w)
 		return -errno;
 	if (pid == 0) {
 		/* the write may outlive apctl: it must not hold apctl's output open */
-		close(STDIN_FILENO);
-		close(STDOUT_FILENO);
-		close(STDERR_FILENO);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		for (int fd = 0; null >= 0 && fd < 3; fd++)
+			dup2(null, fd);
 		_exit(-write_one(&e->root->s, w) & 0xff);
 	}
 	snprintf(what, sizeof(what), "the guest to let go of mdev %.8s...", w->uuid);

@@ -23,6 +23,9 @@ struct walk {
 	int dirfd;
 	char *stack[PATH_MAX / 2];
 	int depth;
+	char *pending;  /* what is left to resolve */
+	char *p;        /* where it starts in pending */
+	int hops;       /* symlinks expanded */
 };
 
 static int walk_reopen(struct walk *w)
@@ -43,108 +46,118 @@ static int walk_reopen(struct walk *w)
 	return 0;
 }
 
+/* Symlink name in the current directory: what it says goes before the rest. */
+static int expand(struct walk *w, const char *name)
+{
+	char target[PATH_MAX], *joined;
+	ssize_t n;
+
+	if (++w->hops > MAX_SYMLINK_HOPS)
+		return -ELOOP;
+	n = readlinkat(w->dirfd, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	if (asprintf(&joined, "%s/%s", target, w->p) < 0)
+		return -ENOMEM;
+	free(w->pending);
+	w->pending = w->p = joined;
+	if (target[0] != '/')
+		return 0;
+	/* an absolute target starts from the root */
+	while (w->depth > 0)
+		free(w->stack[--w->depth]);
+	return walk_reopen(w);
+}
+
+/* Into directory name. */
+static int descend(struct walk *w, const char *name)
+{
+	int next;
+
+	if ((size_t)w->depth >= sizeof(w->stack) / sizeof(w->stack[0]))
+		return -ENAMETOOLONG;
+	w->stack[w->depth] = strdup(name);
+	if (!w->stack[w->depth])
+		return -ENOMEM;
+	w->depth++;
+	next = openat(w->dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (next < 0)
+		return -errno;
+	close(w->dirfd);
+	w->dirfd = next;
+	return 0;
+}
+
+/* The next component of the path into name: 0, 1 when none is left, or -errno. */
+static int next_name(struct walk *w, char name[NAME_MAX + 1], bool *last)
+{
+	size_t len;
+
+	while (*w->p == '/')
+		w->p++;
+	if (!*w->p)
+		return 1;
+	len = strcspn(w->p, "/");
+	if (len > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(name, w->p, len);
+	name[len] = '\0';
+	w->p += len;
+	*last = !w->p[strspn(w->p, "/")];
+	return 0;
+}
+
+/* The last step: the file itself. 1 with *fd, or -errno. */
+static int open_last(int dirfd, const char *name, int flags, mode_t mode, int *fd)
+{
+	*fd = openat(dirfd, name, flags, mode);
+	return *fd < 0 ? -errno : 1;
+}
+
+/* One step of the walk: 0 to go on, 1 with *fd when the path is opened, or -errno. */
+static int step(struct walk *w, int flags, mode_t mode, int *fd)
+{
+	char name[NAME_MAX + 1];
+	struct stat st;
+	bool last = false;
+	int rc = next_name(w, name, &last);
+
+	if (rc < 0)
+		return rc;
+	/* the path named a directory reached so far */
+	if (rc)
+		return open_last(w->dirfd, ".", flags & ~(O_CREAT | O_EXCL), mode, fd);
+	if (!strcmp(name, "."))
+		return 0;
+	if (!strcmp(name, "..")) {
+		if (w->depth > 0)
+			free(w->stack[--w->depth]);
+		return walk_reopen(w);
+	}
+	if (fstatat(w->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+	    (!last || !(flags & O_NOFOLLOW)))
+		return expand(w, name);
+	if (!last)
+		return descend(w, name);
+	return open_last(w->dirfd, name, flags | O_NOFOLLOW, mode, fd);
+}
+
 int sysfs_resolve_fallback(int rootfd, const char *rel, int flags, mode_t mode)
 {
-	struct walk w = { .rootfd = rootfd, .dirfd = -1 };
-	char *pending = strdup(rel), *p;
-	int hops = 0, rc;
+	struct walk w = { .rootfd = rootfd, .dirfd = -1, .pending = strdup(rel) };
+	int rc, fd = -1;
 
-	if (!pending)
+	if (!w.pending)
 		return -ENOMEM;
+	w.p = w.pending;
 	rc = walk_reopen(&w);
-	p = pending;
-	while (rc == 0) {
-		char *slash, name[NAME_MAX + 1], target[PATH_MAX];
-		struct stat st;
-		bool last;
-		ssize_t n;
-		size_t len;
-
-		while (*p == '/')
-			p++;
-		if (!*p) {
-			/* the path named a directory reached so far */
-			rc = openat(w.dirfd, ".", flags & ~(O_CREAT | O_EXCL), mode);
-			rc = rc < 0 ? -errno : rc;
-			break;
-		}
-		slash = strchr(p, '/');
-		len = slash ? (size_t)(slash - p) : strlen(p);
-		if (len > NAME_MAX) {
-			rc = -ENAMETOOLONG;
-			break;
-		}
-		memcpy(name, p, len);
-		name[len] = '\0';
-		p += len;
-		last = !strchr(p, '/') || !p[strspn(p, "/")];
-		if (!strcmp(name, "."))
-			continue;
-		if (!strcmp(name, "..")) {
-			if (w.depth > 0)
-				free(w.stack[--w.depth]);
-			rc = walk_reopen(&w);
-			continue;
-		}
-		if (fstatat(w.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
-		    (!last || !(flags & O_NOFOLLOW))) {
-			char *joined;
-
-			if (++hops > MAX_SYMLINK_HOPS) {
-				rc = -ELOOP;
-				break;
-			}
-			n = readlinkat(w.dirfd, name, target, sizeof(target) - 1);
-			if (n < 0) {
-				rc = -errno;
-				break;
-			}
-			target[n] = '\0';
-			if (asprintf(&joined, "%s/%s", target, p) < 0) {
-				rc = -ENOMEM;
-				break;
-			}
-			free(pending);
-			pending = p = joined;
-			if (target[0] == '/') {
-				while (w.depth > 0)
-					free(w.stack[--w.depth]);
-				rc = walk_reopen(&w);
-			}
-			continue;
-		}
-		if (last) {
-			rc = openat(w.dirfd, name, flags | O_NOFOLLOW, mode);
-			rc = rc < 0 ? -errno : rc;
-			break;
-		}
-		if ((size_t)w.depth >= sizeof(w.stack) / sizeof(w.stack[0])) {
-			rc = -ENAMETOOLONG;
-			break;
-		}
-		w.stack[w.depth] = strdup(name);
-		if (!w.stack[w.depth]) {
-			rc = -ENOMEM;
-			break;
-		}
-		w.depth++;
-		{
-			int next = openat(w.dirfd, name,
-					  O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (next < 0) {
-				rc = -errno;
-				break;
-			}
-			close(w.dirfd);
-			w.dirfd = next;
-		}
-	}
+	while (rc == 0)
+		rc = step(&w, flags, mode, &fd);
 	while (w.depth > 0)
 		free(w.stack[--w.depth]);
 	if (w.dirfd >= 0)
 		close(w.dirfd);
-	free(pending);
-	return rc;
+	free(w.pending);
+	return rc < 0 ? rc : fd;
 }
-

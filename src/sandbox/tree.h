@@ -9,6 +9,17 @@
 #include "state.h"
 #include "sysfs.h"
 
+/* the longest path built here, an mdev's, is well under this */
+#define REL_MAX 192
+
+/* Returns from the function with the -errno of expr, if it fails. */
+#define TRY(expr)                   \
+	do {                        \
+		int rc_ = (expr);   \
+		if (rc_ < 0)        \
+			return rc_; \
+	} while (0)
+
 /* Writes the whole tree of st: marker, sysfs, private files. */
 int sbx_render(struct sysfs *s, const struct ap_state *st);
 /* A symlink at link_rel to target_rel, relative as sysfs makes it; replaces one that exists. */
@@ -23,6 +34,12 @@ int sbx_render_mdev_matrix(struct sysfs *s, const struct ap_state *st, const str
 int sbx_render_override(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d);
 /* What the emulated kernel keeps that sysfs does not show: mdev order, guests, overrides. */
 int sbx_render_private(struct sysfs *s, const struct ap_state *st);
+int sbx_render_host(struct sysfs *s, const struct ap_state *st);
+int sbx_render_card(struct sysfs *s, const struct ap_state *st, unsigned a);
+int sbx_render_queue(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d);
+/* The directory of queue (a, d), relative to the root. */
+void sbx_queue_rel(unsigned a, unsigned d, char *buf, size_t size);
+bool sbx_has_driver(const struct ap_state *st, const char *name);
 /* Rewrites what differs between two states of the same sandbox. */
 int sbx_sync(struct sysfs *s, const struct ap_state *old, const struct ap_state *st);
 

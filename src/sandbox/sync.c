@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * After the emulated kernel changed its state: what differs from before is
+ * written to the tree, and nothing else, so that a write touches the files a
+ * real one would change.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "paths.h"
+#include "sandbox.h"
+#include "tree.h"
+
+
+static int unlink_quiet(struct sysfs *s, const char *rel)
+{
+	int rc = sysfs_remove(s, rel);
+
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* Undoes sbx_render_queue_driver() for the driver named drv. */
+int sbx_unrender_queue_driver(struct sysfs *s, unsigned a, unsigned d, const char *drv)
+{
+	static const char *const extras[] = { "online", "load", "status", "driver" };
+	char rel[REL_MAX], path[PATH_MAX];
+
+	sbx_queue_rel(a, d, rel, sizeof(rel));
+	for (size_t i = 0; i < sizeof(extras) / sizeof(extras[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", rel, extras[i]);
+		TRY(unlink_quiet(s, path));
+	}
+	snprintf(path, sizeof(path), AP_BUS_DRIVERS "/%s/%02x.%04x", drv, a, d);
+	return unlink_quiet(s, path);
+}
+
+/* Removes an AP device: its directory, its bus link and its driver's link to it. */
+static int unrender_ap_device(struct sysfs *s, const char *rel, const char *drv)
+{
+	char link[PATH_MAX];
+	const char *name = strrchr(rel, '/') + 1;
+
+	if (drv) {
+		snprintf(link, sizeof(link), AP_BUS_DRIVERS "/%s/%s", drv, name);
+		TRY(unlink_quiet(s, link));
+	}
+	snprintf(link, sizeof(link), AP_BUS_DEVICES "/%s", name);
+	TRY(unlink_quiet(s, link));
+	return sysfs_remove_tree(s, rel);
+}
+
+static int unrender_mdev(struct sysfs *s, const char *uuid)
+{
+	static const char *const dirs[] = {
+		MDEV_TYPE "/devices",
+		MDEV_BUS "/devices",
+		MDEV_BUS "/drivers/" MDEV_DRV,
+	};
+	char rel[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(rel, sizeof(rel), "%s/%s", dirs[i], uuid);
+		TRY(unlink_quiet(s, rel));
+	}
+	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s", uuid);
+	return sysfs_remove_tree(s, rel);
+}
+
+static const struct ap_mdev *find_mdev(const struct ap_state *st, const char *uuid)
+{
+	for (size_t i = 0; i < st->nmdevs; i++)
+		if (!strcmp(st->mdevs[i].uuid, uuid))
+			return &st->mdevs[i];
+	return NULL;
+}
+
+static bool same_matrix(const struct ap_matrix *a, const struct ap_matrix *b)
+{
+	return idset_equal(&a->apm, &b->apm) && idset_equal(&a->aqm, &b->aqm) &&
+	       idset_equal(&a->adm, &b->adm);
+}
+
+static bool same_private(const struct ap_state *old, const struct ap_state *st)
+{
+	if (old->nmdevs != st->nmdevs || old->noverrides != st->noverrides)
+		return false;
+	for (size_t i = 0; i < st->nmdevs; i++)
+		if (strcmp(old->mdevs[i].uuid, st->mdevs[i].uuid) ||
+		    (old->mdevs[i].in_use == 1) != (st->mdevs[i].in_use == 1) ||
+		    old->mdevs[i].removing != st->mdevs[i].removing)
+			return false;
+	return !st->noverrides ||
+	       !memcmp(old->overrides, st->overrides, st->noverrides * sizeof(*st->overrides));
+}
+
+static bool queue_shows_same(const struct ap_state *old, const struct ap_state *st, unsigned a,
+			     unsigned d)
+{
+	const char *o = state_queue_driver_name(old, a, d), *n = state_queue_driver_name(st, a, d);
+
+	if (!o != !n || (o && strcmp(o, n)))
+		return false;
+	return state_queue_driver(st, a, d) != QDRV_VFIO ||
+	       state_vfio_status(old, a, d) == state_vfio_status(st, a, d);
+}
+
+int sbx_sync(struct sysfs *s, const struct ap_state *old, const struct ap_state *st)
+{
+	bool rebound = false;
+	char rel[REL_MAX];
+
+	if (!same_matrix(&old->host, &st->host))
+		TRY(sbx_render_host(s, st));
+	if (!idset_equal(&old->apmask, &st->apmask) || !idset_equal(&old->aqmask, &st->aqmask) ||
+	    old->ap_domain != st->ap_domain)
+		TRY(sbx_render_masks(s, st));
+	/* devices that went away, queues before their cards */
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		idset_foreach(d, &old->queues.dom[a]) {
+			if (apqnset_has(&st->queues, a, (unsigned)d))
+				continue;
+			sbx_queue_rel(a, (unsigned)d, rel, sizeof(rel));
+			TRY(unrender_ap_device(s, rel, state_queue_driver_name(old, a, (unsigned)d)));
+			rebound = true;
+		}
+	}
+	idset_foreach(a, &old->cards) {
+		if (idset_has(&st->cards, (unsigned)a))
+			continue;
+		snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x", a);
+		TRY(unrender_ap_device(s, rel, sbx_has_driver(old, AP_DRV_CARD) ? AP_DRV_CARD : NULL));
+	}
+	idset_foreach(a, &st->cards)
+		if (!idset_has(&old->cards, (unsigned)a))
+			TRY(sbx_render_card(s, st, (unsigned)a));
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		idset_foreach(d, &st->queues.dom[a]) {
+			const char *o = state_queue_driver_name(old, a, (unsigned)d);
+
+			if (!apqnset_has(&old->queues, a, (unsigned)d)) {
+				TRY(sbx_render_queue(s, st, a, (unsigned)d));
+				rebound = true;
+				continue;
+			}
+			if (queue_shows_same(old, st, a, (unsigned)d))
+				continue;
+			if (o)
+				TRY(sbx_unrender_queue_driver(s, a, (unsigned)d, o));
+			TRY(sbx_render_queue_driver(s, st, a, (unsigned)d));
+			rebound = true;
+		}
+	}
+	if (rebound)
+		TRY(sbx_render_bindings(s, st));
+	for (size_t i = 0; i < old->nmdevs; i++)
+		if (!find_mdev(st, old->mdevs[i].uuid))
+			TRY(unrender_mdev(s, old->mdevs[i].uuid));
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		const struct ap_mdev *m = &st->mdevs[i], *was = find_mdev(old, m->uuid);
+
+		if (!was)
+			TRY(sbx_render_mdev(s, st, m));
+		else if (!same_matrix(&was->matrix, &m->matrix) ||
+			 !same_matrix(&was->guest, &m->guest))
+			TRY(sbx_render_mdev_matrix(s, st, m));
+	}
+	if (old->available_instances != st->available_instances)
+		TRY(sbx_render_available(s, st));
+	for (size_t i = 0; i < old->noverrides; i++)
+		TRY(sbx_render_override(s, st, old->overrides[i].adapter, old->overrides[i].domain));
+	for (size_t i = 0; i < st->noverrides; i++)
+		TRY(sbx_render_override(s, st, st->overrides[i].adapter, st->overrides[i].domain));
+	return same_private(old, st) ? 0 : sbx_render_private(s, st);
+}
