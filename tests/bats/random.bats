@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # What apctl predicts (--dry-run) and what the emulated kernel answers (--force)
-# agree on a few hundred random changes. Seeded, so a failure can be replayed.
+# agree on random changes of a kernel before 6.0, whose rules (queues bound to
+# vfio_ap, a guest freezing its mdev) oracle.bats does not model. Seeded, so a
+# failure can be replayed.
 
 load helpers
 
@@ -74,18 +76,6 @@ play() {
 	echo "# $agreed changes agreed:$kinds" >&3
 	# the mix must hold acceptances and several kinds of refusal to mean something
 	[ "${seen[ok]:-0}" -ge 20 ] && [ "${#seen[@]}" -ge 4 ]
-}
-
-@test "6.19: predictions and the kernel agree on 250 random changes" {
-	make_sandbox --adapters 4-7 --domains 1-3,0x10 --max-adapter-id 0x3f --max-domain-id 0x3f
-	RANDOM=20261124
-	play 250
-}
-
-@test "6.9 (assign_* writes): predictions and the kernel agree on 150 random changes" {
-	make_sandbox --kernel 6.9 --adapters 4-7 --domains 1-3,0x10 --max-adapter-id 0x3f --max-domain-id 0x3f
-	RANDOM=7
-	play 150
 }
 
 @test "5.15 (bindings, no hot plug): predictions and the kernel agree on 150 random changes" {
