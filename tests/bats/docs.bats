@@ -20,6 +20,10 @@ all_help() {
 	command -v mandoc >/dev/null || skip "mandoc is not installed"
 	run -0 mandoc -Tlint "$MAN"
 	assert_output ""
+	# a quoted status of two words stays one
+	run -0 bash -c "mandoc -Tascii '$MAN' | col -b"
+	assert_output --partial '"in use"'
+	refute_output --partial '"inuse"'
 }
 
 @test "every long option of every --help is in the man page and both completions" {
@@ -62,6 +66,20 @@ complete_bash() {
 	echo "${COMPREPLY[*]}"
 }
 
+# The same with the cursor on word N (1 is the first after apctl).
+complete_bash_at() {
+	local at=$1
+	shift
+	COMP_WORDS=(apctl "$@")
+	COMP_CWORD=$at
+	COMPREPLY=()
+	PATH=$(dirname "$APCTL"):$PATH
+	# shellcheck source=/dev/null
+	source "$BASH_COMPLETION"
+	_apctl
+	echo "${COMPREPLY[*]}"
+}
+
 @test "bash completes commands and options" {
 	run -0 complete_bash ''
 	assert_output "show reserve release mdev ids sandbox"
@@ -78,7 +96,7 @@ complete_bash() {
 	run -0 complete_bash sandbox create /tmp/x --kernel 6.1
 	assert_output "6.1 6.10 6.12 6.15 6.18 6.19"
 	run -0 complete_bash sandbox host ''
-	assert_output "add remove"
+	assert_output "add remove --help"
 }
 
 @test "bash completes mdev UUIDs and host IDs of the root on the command line" {
@@ -93,7 +111,7 @@ complete_bash() {
 	run -0 complete_bash --root "$SBX" mdev assign 11111111-1111-4111-8111-111111111111 --domains ''
 	assert_output "3 0x10"
 	run -0 complete_bash --root="$SBX" reserve --adapters 1,
-	assert_output "1,1 1,2"
+	assert_output "1,2"
 	run -0 complete_bash --root "$SBX" show ''
 	assert_output "11111111-1111-4111-8111-111111111111 22222222-2222-4222-8222-222222222222"
 	# another root, other mdevs: none
@@ -107,4 +125,87 @@ complete_bash() {
 	run -0 zsh -n "$ZSH_COMPLETION"
 	run -0 zsh -fc "fpath=('${ZSH_COMPLETION%/*}' \$fpath); autoload -Uz compinit; compinit -u -D; autoload -Uz +X _apctl && whence -w _apctl"
 	assert_output "_apctl: function"
+}
+
+@test "bash: --root=DIR anywhere, no ID twice, IDs in numeric order" {
+	make_sandbox --adapters 5,0x10,0x0a --domains 3,0x10
+	apctl --root "$SBX" reserve --adapters 5 >/dev/null 2>&1
+	apctl --root "$SBX" mdev create 11111111-1111-4111-8111-111111111111 >/dev/null
+	run -0 complete_bash --root="$SBX" mdev assign 11111111-1111-4111-8111-111111111111 --adapters ''
+	assert_output "5 0x0a 0x10"
+	# the word completed before a --root given after it
+	run -0 complete_bash_at 5 mdev assign 11111111-1111-4111-8111-111111111111 --adapters 0x10,5, --root "$SBX"
+	assert_output "0x10,5,0x0a"
+	run -0 complete_bash_at 3 mdev assign '' --root="$SBX"
+	assert_output "11111111-1111-4111-8111-111111111111"
+	run -0 complete_bash sandbox host a
+	assert_output "add"
+	run -0 complete_bash sandbox host add --t
+	assert_output "--type"
+	run -0 complete_bash show --k
+	assert_output "--kernel"
+}
+
+@test "zsh finds --root DIR and --root=DIR anywhere on the line" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	local src
+	src=$(sed '$d' "$ZSH_COMPLETION")
+	run -0 zsh -fc "$src"'
+		words=(apctl --root /a mdev assign ""); CURRENT=5; _apctl_find_root; _apctl_root; print -r -- "$reply"
+		words=(apctl mdev assign "" --root=/b); CURRENT=4; _apctl_find_root; _apctl_root; print -r -- "$reply"
+		words=(apctl mdev -r /c assign ""); CURRENT=5; _apctl_find_root; _apctl_root; print -r -- "$reply"
+		words=(apctl mdev assign ""); CURRENT=4; _apctl_find_root; _apctl_root; print -r -- "[$reply]"'
+	assert_line --index 0 -- "--root /a"
+	assert_line --index 1 -- "--root /b"
+	assert_line --index 2 -- "--root /c"
+	assert_line --index 3 "[]"
+}
+
+# Every key of every JSON document apctl prints, one per line.
+program_keys() {
+	local u=11111111-1111-4111-8111-111111111111
+	make_sandbox
+	apctl --root "$SBX" reserve --adapters 5,0x10 >/dev/null 2>&1
+	apctl --root "$SBX" mdev create $u --adapters 5,0x10 --domains 4 >/dev/null 2>&1
+	APCTL_TEST_KILL_AFTER_WRITE=1 apctl --root "$SBX" reserve --adapters 6 --domains 0x47 \
+		>/dev/null 2>&1 || true
+	{
+		apctl --root "$SBX" show --json
+		apctl --root "$SBX" mdev list --json
+		apctl --root "$SBX" --json reserve --apqns 06.0004 --dry-run
+		apctl --root "$SBX" --json release --adapters 5 --dry-run || true
+		apctl --root "$SBX" --json mdev assign $u --domains 0xab --dry-run
+		apctl --root "$SBX" --json mdev remove $u --dry-run
+		apctl --root "$SBX" sandbox fault sys/bus/ap/apmask EIO
+		apctl --root "$SBX" --json sandbox fault
+		apctl --json sandbox create "$BATS_TEST_TMPDIR/other"
+		apctl --json --version
+	} 2>/dev/null | jq -r '[paths | .[] | strings] | .[]' | sort -u
+}
+
+# The keys the man page names in its JSON section: bold words of key form.
+man_keys() {
+	sed -n '/^\.SH JSON OUTPUT/,/^\.SH EXIT STATUS/p' "$MAN" | grep -E '^\.(B|BR|BI|TP)' |
+		sed 's/\\(dq.*\\(dq//g' | grep -oE '\b[a-z][a-z_]*[a-z]\b' | sort -u
+}
+
+@test "the man page names every JSON key apctl prints, and no key it does not" {
+	local keys man missing= extra= k
+	keys=$(program_keys)
+	[ "$(wc -l <<<"$keys")" -gt 60 ]
+	man=$(man_keys)
+	for k in $keys; do grep -qx "$k" <<<"$man" || missing+=" $k"; done
+	assert_equal "$missing" ""
+	# what the man page names in bold is a key, or a word of its sentences
+	for k in $man; do
+		grep -qx "$k" <<<"$keys" && continue
+		case $k in
+		apctl | show | json | mdev | list | ids | uuid | sandbox | create | fault | version | \
+			to | or | and | host | vfio_ap | null | apqns | dry | run | no | wait | \
+			adapter_not_in_host | domain_not_in_host | no_queue | host_owned | not_bound | \
+			adapter_filtered | history) ;;
+		*) extra+=" $k" ;;
+		esac
+	done
+	assert_equal "$extra" ""
 }

@@ -247,3 +247,56 @@ setup() {
 	run -1 apctl --root "$SBX" mdev remove $U1 --lock-timeout 0
 	let_go_lock
 }
+
+@test "repeated ID options add up" {
+	run -0 apctl --root "$SBX" mdev create $U1 --adapters 6 --adapters 5 --domains 4 --domains 0xab
+	assert_equal "$(mattr $U1 matrix)" "05.0004 05.00ab 06.0004 06.00ab"
+	run -0 apctl --root "$SBX" mdev unassign $U1 --domains 4 --domains 0xab --adapters 6
+	assert_equal "$(mattr $U1 matrix)" "05."
+}
+
+@test "remove names each mdev once, and a UUID twice is removed once" {
+	apctl --root "$SBX" mdev create $U1 >/dev/null
+	run -0 apctl --root "$SBX" mdev remove $U1 "${U1^^}"
+	assert_output "Removed mdev $U1."
+	run -3 apctl --root "$SBX" mdev remove $U1
+}
+
+@test "a new mdev's refusal says first what is not in the host, and names no UUID made up" {
+	run -4 --separate-stderr apctl --root "$SBX" mdev create --adapters 7 --domains 4
+	use_stderr
+	assert_line --index 0 "apctl: note: adapter 7 is not in the host's AP configuration: it reaches the guest only when it appears"
+	assert_line --index 1 "apctl: refused: the kernel would refuse mdev create with EADDRNOTAVAIL:"
+	refute_output --regexp '[0-9a-f]{8}-[0-9a-f]{4}-'
+	run -4 apctl --root "$SBX" --json mdev create --adapters 7 --domains 4 --dry-run
+	assert_equal "$(json .command)" "mdev create"
+}
+
+@test "a remove that times out in a sandbox leaves no apctl process, and the guest letting go ends it" {
+	apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 4 >/dev/null
+	apctl --root "$SBX" sandbox attach $U1
+	run -5 --separate-stderr apctl --root "$SBX" mdev remove $U1 --force --wait 1
+	assert_equal "$output" ""
+	use_stderr
+	assert_output --partial "timed out after 1 s waiting for the guest to let go of mdev $U1"
+	sleep 0.2
+	run pgrep -f "apctl --root $SBX"
+	assert_failure
+	[ -d "$SBX/$MATRIX/$U1" ]
+	assert_equal "$(cat "$SBX/apctl-sandbox.d/mdevs" | grep $U1)" "$U1 attached=1 removing=1"
+	apctl --root "$SBX" sandbox detach $U1
+	[ ! -e "$SBX/$MATRIX/$U1" ]
+}
+
+@test "waits show progress on stderr when it is a terminal" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 4 >/dev/null
+	apctl --root "$SBX" sandbox attach $U1
+	run script -qec "$APCTL --root $SBX mdev remove $U1 --force --wait 2" /dev/null
+	assert_equal "$status" 5
+	assert_output --partial "waiting for the guest to let go of mdev ${U1:0:8}...: 2 s left"
+	# not on a pipe
+	run -5 --separate-stderr apctl --root "$SBX" mdev remove $U1 --force --wait 1
+	use_stderr
+	refute_output --partial "s left"
+}

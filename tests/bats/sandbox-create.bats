@@ -208,3 +208,23 @@ refused() {
 		assert_equal "$(json .kernel)" "$k"
 	done
 }
+
+@test "a directory left by an earlier create is passed over, not looped on" {
+	local d=$BATS_TEST_TMPDIR/left
+	mkdir -p "$d"
+	# the same PID as the create that follows, by exec
+	run -0 bash -c "mkdir -p '$d/.sbx.apctl-new-\$\$-0/junk' '$d/.sbx.apctl-new-\$\$-1' && exec '$APCTL' sandbox create '$d/sbx'"
+	[ -f "$d/sbx/apctl-sandbox" ]
+	# the leftovers are someone else's: left as they were
+	assert_equal "$(ls -A "$d" | grep -c apctl-new)" 2
+}
+
+@test "create works from / as the working directory" {
+	local rel=${BATS_TEST_TMPDIR#/}/from-root
+	run -0 bash -c "cd / && exec '$APCTL' sandbox create '$rel'"
+	[ -f "$BATS_TEST_TMPDIR/from-root/apctl-sandbox" ]
+	run -0 bash -c "cd / && exec '$APCTL' sandbox create '$BATS_TEST_TMPDIR//abs//'"
+	[ -f "$BATS_TEST_TMPDIR/abs/apctl-sandbox" ]
+	run -2 bash -c "cd / && exec '$APCTL' sandbox create /"
+	assert_output --partial "a sandbox cannot be made at /"
+}

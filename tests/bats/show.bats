@@ -218,3 +218,38 @@ example_state() {
 	assert_line "         0010 0011 0012 0013 0014"
 	assert_line "  01     H    H    H    H    H"
 }
+
+# A copy of a sandbox without its marker: apctl takes it for a live system.
+fake_live() {
+	rm "$SBX/apctl-sandbox"
+	mkdir -p "$SBX/proc/sys/kernel"
+}
+
+@test "a live root's kernel generation comes from its release, sysfs as a cross-check" {
+	make_sandbox --kernel 6.2
+	fake_live
+	# 6.0 to 6.3 without mdevs shows nothing sysfs could tell a 5.x kernel by
+	echo 6.2.0-37-generic >"$SBX/proc/sys/kernel/osrelease"
+	run -0 apctl --root "$SBX" show --json
+	assert_equal "$(json .kernel)" 6.2
+	run -0 apctl --root "$SBX" show
+	assert_line --index 0 "AP configuration of $SBX (live system, kernel 6.2 by its release 6.2.0-37-generic)"
+	# a distribution kernel with a backport: the evidence wins
+	make_sandbox --kernel 6.19
+	fake_live
+	echo 5.14.0-362.el9.s390x >"$SBX/proc/sys/kernel/osrelease"
+	run -0 apctl --root "$SBX" show
+	assert_line --index 0 --partial "kernel generation 6.19 by what sysfs offers, newer than its release 5.14.0-362.el9.s390x"
+	# a release after the newest known
+	echo 7.1.0 >"$SBX/proc/sys/kernel/osrelease"
+	run -0 --separate-stderr apctl --root "$SBX" show --json
+	assert_equal "$(json .kernel)" 6.19
+	assert_equal "$stderr" "apctl: note: kernel release 7.1 is newer than the newest generation apctl knows; it is taken as 6.19, since 7.0 to 7.2 changed nothing in vfio_ap"
+	# no release: what sysfs offers, at least
+	rm "$SBX/proc/sys/kernel/osrelease"
+	run -0 apctl --root "$SBX" show
+	assert_line --index 0 --partial "kernel generation 6.19 by what sysfs offers, at least"
+	# --kernel decides for any root
+	run -0 apctl --root "$SBX" --kernel 6.4 show --json
+	assert_equal "$(json .kernel)" 6.4
+}
