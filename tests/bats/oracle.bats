@@ -13,11 +13,12 @@ UUIDS=(11111111-1111-4111-8111-111111111111 22222222-2222-4222-8222-222222222222
 ADAPTERS=(4 5 6 7 16 64)
 DOMAINS=(1 2 3 16 32 64)
 
-# MIN to 3 IDs from the arguments, as a JSON array
+# MIN to 3 IDs from the arguments, as a JSON array, in PICKED. (Not printed:
+# a subshell would draw from a RANDOM seeded anew, and the run would not replay.)
 pick() {
 	local ids=("$@") n=$((${MIN:-0} + RANDOM % (4 - ${MIN:-0}))) out= i
 	for ((i = 0; i < n; i++)); do out+=${out:+,}${ids[RANDOM % $#]}; done
-	echo "[$out]"
+	PICKED="[$out]"
 }
 
 # A random change: OP (JSON for the oracle) and ARGS (for apctl).
@@ -32,10 +33,15 @@ random_op() {
 	*) kind=release ;;
 	esac
 	# mdevs mostly with adapters and domains, so that they meet
-	MIN=$([ $kind = create ] && echo 1 || echo 0)
-	a=$(pick "${ADAPTERS[@]}")
-	d=$(pick "${DOMAINS[@]}")
-	c=$(MIN=0 pick "${DOMAINS[@]}")
+	MIN=0
+	[ $kind = create ] && MIN=1
+	pick "${ADAPTERS[@]}"
+	a=$PICKED
+	pick "${DOMAINS[@]}"
+	d=$PICKED
+	MIN=0
+	pick "${DOMAINS[@]}"
+	c=$PICKED
 	case $kind in reserve | release) c='[]' ;; esac
 	case $kind in
 	reserve | release) [ "$a$d" = "[][]" ] && a='[5]'; ARGS=($kind) ;;

@@ -11,20 +11,23 @@ UUIDS=(11111111-1111-4111-8111-111111111111 22222222-2222-4222-8222-222222222222
 ADAPTERS=(4 5 6 7 0x10 0x40)
 DOMAINS=(1 2 3 0x10 0x20 0x40)
 
-# A comma list of 1 to 3 IDs from the arguments.
+# A comma list of 1 to 3 IDs from the arguments, in PICKED. (Not printed: a
+# subshell would draw from a RANDOM seeded anew, and the run would not replay.)
 pick() {
 	local ids=("$@") n=$((1 + RANDOM % 3)) out= i
 	for ((i = 0; i < n; i++)); do
 		out+=${out:+,}${ids[RANDOM % $#]}
 	done
-	echo "$out"
+	PICKED=$out
 }
 
 # A random change, as apctl's arguments, in OP.
 random_change() {
 	local u=${UUIDS[RANDOM % 4]} a d
-	a=$(pick "${ADAPTERS[@]}")
-	d=$(pick "${DOMAINS[@]}")
+	pick "${ADAPTERS[@]}"
+	a=$PICKED
+	pick "${DOMAINS[@]}"
+	d=$PICKED
 	case $((RANDOM % 10)) in
 	0 | 1) OP=(mdev create "$u" --adapters "$a" --domains "$d") ;;
 	2) OP=(mdev create "$u" --adapters "$a") ;;
