@@ -11,6 +11,7 @@
 #include "config.h"
 #include "exitcodes.h"
 #include "masksyntax.h"
+#include "output.h"
 
 const struct optdef cli_optdefs[O_COUNT] = {
 	[O_ROOT] = { "root", 'r', true, "DIR", "work on the sysfs tree under DIR (default /)" },
@@ -46,28 +47,14 @@ const struct optdef cli_optdefs[O_COUNT] = {
 	[O_NO_NEWLINE] = { NULL, 'n', false, NULL, "no newline after VALUE (as echo -n)" },
 };
 
-void errmsg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("apctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 int usage_error(const struct ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("apctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verrmsg(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'apctl %s%s--help'.\n", ctx->path, *ctx->path ? " " : "");
+	fprintf(stderr, "Try 'apctl %s%s--help'.\n", ctx->path, *ctx->path ? " " : "");
 	return EXIT_USAGE;
 }
 

@@ -15,6 +15,7 @@
 
 #include "engine.h"
 #include "idset.h"
+#include "output.h"
 #include "root.h"
 
 enum opt_id {
@@ -105,8 +106,6 @@ int args_change(const struct ctx *ctx, struct change_opts *o);
 
 /* "apctl: " + message on stderr, with a hint to the verb's --help: EXIT_USAGE. */
 int usage_error(const struct ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* "apctl: " + message + newline on stderr */
-void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Flushes stdout: rc, or EXIT_RUNTIME with a message when the output was lost. */
 int finish_output(int rc);
 

@@ -89,8 +89,8 @@ static int remove_waiting(struct engine *e, const struct pwrite *w)
 		kill(pid, SIGTERM);
 		waitpid(pid, &status, 0);
 	} else {
-		fprintf(stderr, "apctl: the write goes on in process %d; the kernel removes mdev %s "
-			"when its guest lets go\n", (int)pid, w->uuid);
+		errmsg("the write goes on in process %d; the kernel removes mdev %s "
+			"when its guest lets go", (int)pid, w->uuid);
 	}
 	return -ETIMEDOUT;
 }
@@ -105,8 +105,8 @@ static void undo_before(struct engine *e, size_t upto)
 	for (size_t j = upto; j-- > 0;)
 		failed |= journal_undo(&e->root->s, &e->p.w[j].je, stderr);
 	if (!failed)
-		fprintf(stderr, "apctl: undid the %zu write%s made before it: the AP configuration is "
-			"as it was\n", upto, upto == 1 ? "" : "s");
+		errmsg("undid the %zu write%s made before it: the AP configuration is "
+			"as it was", upto, upto == 1 ? "" : "s");
 }
 
 static void report_failure(struct engine *e, size_t i, int rc)
@@ -116,15 +116,15 @@ static void report_failure(struct engine *e, size_t i, int rc)
 	const char *v = w->je.w.value;
 
 	fflush(stdout);
-	fprintf(stderr, "apctl: writing '%.*s' to %s failed: %s (%s)%s\n", (int)strcspn(v, "\n"),
+	errmsg("writing '%.*s' to %s failed: %s (%s)%s", (int)strcspn(v, "\n"),
 		v, sysfs_path(&e->root->s, w->je.w.attr, path, sizeof(path)), errno_name(-rc),
 		strerror(-rc), e->o.force && w->predicted == rc ? ", as predicted" : "");
 	if (rc == -EBUSY && w->kind == W_MASK)
-		fprintf(stderr, "apctl: the kernel's log (dmesg) names each APQN and the mdev that "
-			"holds it\n");
+		errmsg("the kernel's log (dmesg) names each APQN and the mdev that "
+			"holds it");
 	if (rc == -EADDRINUSE)
-		fprintf(stderr, "apctl: the kernel's log (dmesg) names the APQNs and the mdev that "
-			"holds them\n");
+		errmsg("the kernel's log (dmesg) names the APQNs and the mdev that "
+			"holds them");
 }
 
 /* Records the plan before its first write, where there is more than one. */
@@ -154,7 +154,7 @@ static int write_all(struct engine *e)
 	int rc = journal_plan(e);
 
 	if (rc) {
-		fprintf(stderr, "apctl: cannot write the journal %s/%s: %s; nothing was written\n",
+		errmsg("cannot write the journal %s/%s: %s; nothing was written",
 			s->root, JOURNAL_FILE, strerror(-rc));
 		return EXIT_RUNTIME;
 	}
@@ -162,7 +162,7 @@ static int write_all(struct engine *e)
 		const struct pwrite *w = &e->p.w[i];
 
 		if (journaled && (rc = journal_mark(s, i)) != 0) {
-			fprintf(stderr, "apctl: cannot write the journal %s/%s: %s\n", s->root,
+			errmsg("cannot write the journal %s/%s: %s", s->root,
 				JOURNAL_FILE, strerror(-rc));
 			undo_before(e, i);
 			break;
@@ -171,8 +171,8 @@ static int write_all(struct engine *e)
 		if (kill_n && (long)i + 1 == kill_n)
 			raise(SIGKILL);
 		if (rc == -ETIMEDOUT) {
-			fprintf(stderr, "apctl: timed out after %u s waiting for the guest to let go "
-				"of mdev %s%s\n", e->o.wait ? e->o.wait_s : 0, w->uuid,
+			errmsg("timed out after %u s waiting for the guest to let go "
+				"of mdev %s%s", e->o.wait ? e->o.wait_s : 0, w->uuid,
 				i + 1 < e->p.nw ? "; the writes after it were not made" : "");
 			journal_end(s);
 			return EXIT_TIMEOUT;
@@ -205,8 +205,8 @@ static void verify_masks(struct engine *e)
 		    !kernel_hex2bitmap(buf, &got) && idset_equal(&got, want[i]))
 			continue;
 		idset_to_hex(want[i], hex);
-		fprintf(stderr, "apctl: warning: %s reads '%.*s' after the write, not %s: did another "
-			"tool change it meanwhile?\n", names[i], (int)strcspn(buf, "\n"), buf, hex);
+		errmsg("warning: %s reads '%.*s' after the write, not %s: did another "
+			"tool change it meanwhile?", names[i], (int)strcspn(buf, "\n"), buf, hex);
 	}
 }
 
@@ -249,8 +249,8 @@ static int wait_bus(struct engine *e, struct waiter *w, struct apqnset *want)
 	rc = waiter_finish(w, &want[0], &want[1], e->o.wait ? e->o.wait_s : 0, e->pending);
 	if (rc != -ETIMEDOUT || !e->o.wait)
 		return EXIT_OK;
-	fprintf(stderr, "apctl: timed out after %u s waiting for the AP bus to bind these "
-		"queues:\n  ", e->o.wait_s);
+	errmsg("timed out after %u s waiting for the AP bus to bind these queues:", e->o.wait_s);
+	fputs("  ", stderr);
 	text_apqnset(stderr, e->pending, "  ");
 	return EXIT_TIMEOUT;
 }

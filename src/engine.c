@@ -10,21 +10,8 @@
 
 #include "exitcodes.h"
 #include "lock.h"
+#include "output.h"
 #include "paths.h"
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("apctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static int take_lock(struct engine *e)
 {
@@ -35,16 +22,16 @@ static int take_lock(struct engine *e)
 
 	sysfs_path(s, AP_LOCK_FILE, path, sizeof(path));
 	if (rc == -EBUSY && holder > 0) {
-		say("%s: the AP configuration lock %s is held by process %d, still after %u s; "
+		errmsg("%s: the AP configuration lock %s is held by process %d, still after %u s; "
 		    "another tool (chzdev, mdevctl, apctl) is changing the AP configuration: try "
 		    "again, or wait longer with --lock-timeout", e->command, path, (int)holder,
 		    e->o.lock_timeout_s);
 	} else if (rc == -EBUSY) {
-		say("%s: the AP configuration lock %s is held, still after %u s, and names no "
+		errmsg("%s: the AP configuration lock %s is held, still after %u s, and names no "
 		    "process; if no tool is changing the AP configuration, remove it", e->command,
 		    path, e->o.lock_timeout_s);
 	} else if (rc) {
-		say("%s: cannot take the AP configuration lock %s: %s", e->command, path,
+		errmsg("%s: cannot take the AP configuration lock %s: %s", e->command, path,
 		    strerror(-rc));
 	}
 	e->locked = !rc;
@@ -70,7 +57,7 @@ int engine_begin(struct engine *e, struct root *r, const char *command,
 	}
 	rc = root_state(r, state_flags | STATE_GUESTS, &e->st, &d);
 	if (rc) {
-		say("%s", d.msg);
+		errmsg("%s", d.msg);
 		return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
 	}
 	return EXIT_OK;

@@ -87,6 +87,23 @@ void js_end(struct jstream *js)
 	fputs("\n}\n", js->f);
 }
 
+void verrmsg(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs("apctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void errmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrmsg(fmt, ap);
+	va_end(ap);
+}
+
 void json_print(FILE *f, struct json_object *val)
 {
 	fprintf(f, "%s\n", json_object_to_json_string_ext(val, JSON_FLAGS));

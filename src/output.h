@@ -8,6 +8,7 @@
 #define APCTL_OUTPUT_H
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -31,6 +32,10 @@ void js_begin_array(struct jstream *js, const char *key);
 void js_element(struct jstream *js, struct json_object *val);
 void js_end_array(struct jstream *js);
 void js_end(struct jstream *js);
+
+/* "apctl: " + message + newline on stderr, after what stdout holds so far. */
+void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void verrmsg(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Prints one json-c value as a whole document (pretty, with a newline); val is consumed. */
 void json_print(FILE *f, struct json_object *val);
