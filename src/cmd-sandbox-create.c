@@ -43,11 +43,15 @@ static int parse_max(const struct ctx *ctx, enum opt_id o, const char *what, uns
 	return EXIT_OK;
 }
 
-/* The generation of --kernel: EXIT_OK (a note said where it is taken as another) or a usage error. */
+/*
+ * The generation of --kernel (not APCTL_KERNEL, which is for the roots apctl
+ * works on): EXIT_OK, a note said where it is taken as another, or a usage error.
+ */
 static int parse_kernel(const struct ctx *ctx, struct kgen *g)
 {
+	const char *v = args_last(ctx, O_KERNEL);
 	struct diag d;
-	int rc = ctx->root.kernel ? kgen_parse(ctx->root.kernel, g, &d) : 0;
+	int rc = v ? kgen_parse(v, g, &d) : 0;
 
 	if (rc < 0)
 		return usage_error(ctx, "%s", d.msg);
@@ -104,7 +108,7 @@ static int read_from(const struct ctx *ctx, struct root *from, struct ap_state *
 	if (rc)
 		return rc;
 	(*st)->sandbox = true;
-	if (ctx->root.kernel)
+	if (args_has(ctx, O_KERNEL))
 		(*st)->kernel = g;
 	return EXIT_OK;
 }

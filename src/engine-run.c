@@ -194,7 +194,7 @@ static int write_all(struct engine *e)
 static void verify_masks(struct engine *e)
 {
 	static const char *const names[] = { "apmask", "aqmask" };
-	const struct idset *want[] = { &e->p.sim->apmask, &e->p.sim->aqmask };
+	const struct idset *want[] = { &e->p.apmask, &e->p.aqmask };
 
 	for (int i = 0; i < 2; i++) {
 		char rel[32], buf[128], hex[IDSET_HEX_LEN];
