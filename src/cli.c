@@ -378,6 +378,8 @@ static int parse(struct ctx *ctx, const struct verb *top, int argc, char **argv,
 		}
 	}
 	/* what follows "--", or a verb's arguments that are never options */
+	if (!rc && optind < argc && !strcmp(argv[optind], "--") && v->options_first)
+		optind++;
 	while (!rc && optind < argc)
 		rc = take_word(ctx, top, &v, argv[optind++]);
 	*leaf = v;

@@ -271,7 +271,7 @@ static const struct verb host_verb = {
 };
 static const struct verb *const sandbox_verbs[] = {
 	&sandbox_create_verb, &write_verb, &fault_verb, &attach_verb, &detach_verb, &host_verb,
-	NULL,
+	&sandbox_mount_verb, &sandbox_umount_verb, &sandbox_run_verb, NULL,
 };
 
 const struct verb sandbox_verb = {

@@ -108,4 +108,36 @@ int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, struct diag *
 int sandbox_host_change(struct sysfs *s, bool add, const struct ap_matrix *ids,
 			const struct card_type *type, struct diag *d);
 
+/* ---- the sandbox as a file system for any program (fuse.c, run.c) ---- */
+
+struct sandbox_fs;
+/*
+ * Mounts the sandbox dir with FUSE at mountpoint: its whole tree (base ""),
+ * or only its sysfs (base "sys"). 0 or -errno (*d says).
+ */
+int sandbox_fs_open(struct sandbox_fs **out, const char *dir, const char *base,
+		    const char *mountpoint, struct diag *d);
+/* Serves requests until it is unmounted: the loop's result. */
+int sandbox_fs_serve(struct sandbox_fs *fs);
+/* SIGINT, SIGTERM and SIGHUP end the serving. */
+int sandbox_fs_signals(struct sandbox_fs *fs);
+/* Ends the serving from another thread: the loop returns. */
+void sandbox_fs_unmount(struct sandbox_fs *fs);
+void sandbox_fs_close(struct sandbox_fs *fs);
+
+/*
+ * apctl sandbox mount: mounts the sandbox dir at mountpoint and serves it in
+ * the background until it is unmounted. 0 once mounted, or -errno (*d says).
+ */
+int sandbox_mount(const char *dir, const char *mountpoint, struct diag *d);
+
+/*
+ * Runs argv in a private mount namespace where the sandbox dir's emulated
+ * sysfs is at /sys and its etc/mdevctl.d, etc/udev/rules.d, run/udev/rules.d,
+ * run/lock and run/apctl are over the system's, and its kernel release over
+ * /proc/sys/kernel/osrelease: argv's exit status (128 + the signal that
+ * ended it), or -errno with *d saying what is missing.
+ */
+int sandbox_run(const char *dir, char **argv, struct diag *d);
+
 #endif

@@ -496,7 +496,9 @@ int sbx_render_private(struct sysfs *s, const struct ap_state *st)
 int sbx_render(struct sysfs *s, const struct ap_state *st)
 {
 	static const char *const dirs[] = {
-		MDEVCTL_DIR, UDEV_RULES_DIR, RUN_UDEV_RULES_DIR, LOCK_DIR, SANDBOX_DIR, JOURNAL_DIR,
+		/* mdevctl runs only where its callouts and notifiers directories are */
+		MDEVCTL_DIR "/scripts.d/callouts", MDEVCTL_DIR "/scripts.d/notifiers",
+		UDEV_RULES_DIR, RUN_UDEV_RULES_DIR, LOCK_DIR, SANDBOX_DIR, JOURNAL_DIR,
 	};
 
 	TRY(write_marker(s, st));

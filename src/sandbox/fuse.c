@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sandbox as a file system (libfuse3): directory listings, links and
+ * reads show the sandbox's tree as it is; a write(2) to an attribute under
+ * sys/ goes to the emulated kernel and answers with its errno, in one piece,
+ * as sysfs does. Nothing is cached, so what a write changes is seen at once.
+ * Files outside sys/ (mdevctl's definitions, udev rules, locks) are plain
+ * files of the sandbox directory.
+ */
+#define FUSE_USE_VERSION 31
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+/* What sysfs reports as the size of every attribute. */
+#define SYSFS_ATTR_SIZE 4096
+
+struct sandbox_fs {
+	struct sysfs s;          /* the sandbox, its emulated kernel as the store */
+	const char *base;        /* what the mount shows: "" (all) or "sys" */
+	struct fuse *fuse;
+	char *mountpoint;
+	bool signals;            /* its signal handlers are set */
+};
+
+static struct sandbox_fs *fs_of(void)
+{
+	return fuse_get_context()->private_data;
+}
+
+/* The path relative to the sandbox for a path of the mount ("/bus/ap"). */
+static void rel_of(const char *path, char *rel, size_t size)
+{
+	const char *base = fs_of()->base;
+
+	while (*path == '/')
+		path++;
+	if (!*base)
+		snprintf(rel, size, "%s", *path ? path : ".");
+	else
+		snprintf(rel, size, "%s%s%s", base, *path ? "/" : "", path);
+}
+
+/* Whether rel is an attribute of the emulated sysfs. */
+static bool in_sysfs(const char *rel)
+{
+	return !strcmp(rel, "sys") || !strncmp(rel, "sys/", 4);
+}
+
+#define REL(path)                                 \
+	char rel[PATH_MAX];                       \
+	rel_of(path, rel, sizeof(rel))
+
+static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	REL(path);
+	(void)fi;
+	if (fstatat(fs_of()->s.rootfd, rel, st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (in_sysfs(rel) && S_ISREG(st->st_mode))
+		st->st_size = SYSFS_ATTR_SIZE;
+	return 0;
+}
+
+static int fs_readlink(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+
+	REL(path);
+	n = readlinkat(fs_of()->s.rootfd, rel, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
+		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+	struct dirent *de;
+	DIR *dir;
+	int fd;
+
+	REL(path);
+	(void)off;
+	(void)fi;
+	(void)flags;
+	fd = openat(fs_of()->s.rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(dir)))
+		if (fill(buf, de->d_name, NULL, 0, 0))
+			break;
+	closedir(dir);
+	return 0;
+}
+
+/*
+ * kernfs opens an attribute for reading only if it can be read, for writing
+ * only if it can be written, whoever asks; so does this, by its mode.
+ */
+static int fs_open(const char *path, struct fuse_file_info *fi)
+{
+	int acc = fi->flags & O_ACCMODE, fd;
+	struct stat st;
+
+	REL(path);
+	if (!in_sysfs(rel)) {
+		fd = openat(fs_of()->s.rootfd, rel, (fi->flags & ~O_CREAT) | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		fi->fh = (uint64_t)fd;
+		return 0;
+	}
+	if (fstatat(fs_of()->s.rootfd, rel, &st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if ((acc != O_RDONLY && !(st.st_mode & 0222)) || (acc != O_WRONLY && !(st.st_mode & 0444)))
+		return -EACCES;
+	fd = openat(fs_of()->s.rootfd, rel, (acc == O_WRONLY ? O_PATH : O_RDONLY) | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	fi->fh = (uint64_t)fd;
+	/* every read goes to the file as it is now */
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	return 0;
+}
+
+static int fs_read(const char *path, char *buf, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	ssize_t n;
+
+	(void)path;
+	n = pread((int)fi->fh, buf, size, off);
+	return n < 0 ? -errno : (int)n;
+}
+
+/* One write() to an attribute is one store of the emulated kernel, wherever it says it starts. */
+static int fs_write(const char *path, const char *buf, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	ssize_t n;
+	int rc;
+
+	REL(path);
+	if (in_sysfs(rel)) {
+		rc = sysfs_write(&fs_of()->s, rel, buf, size);
+		return rc ? rc : (int)size;
+	}
+	n = pwrite((int)fi->fh, buf, size, off);
+	return n < 0 ? -errno : (int)n;
+}
+
+static int fs_release(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	close((int)fi->fh);
+	return 0;
+}
+
+/* sysfs ignores O_TRUNC; a plain file is cut. */
+static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	int fd, rc;
+
+	REL(path);
+	(void)fi;
+	if (in_sysfs(rel))
+		return 0;
+	fd = openat(fs_of()->s.rootfd, rel, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = ftruncate(fd, size) ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	int fd;
+
+	REL(path);
+	if (in_sysfs(rel))
+		return -EACCES;
+	fd = openat(fs_of()->s.rootfd, rel, fi->flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	fi->fh = (uint64_t)fd;
+	return 0;
+}
+
+static int fs_mkdir(const char *path, mode_t mode)
+{
+	REL(path);
+	if (in_sysfs(rel))
+		return -EACCES;
+	return mkdirat(fs_of()->s.rootfd, rel, mode) ? -errno : 0;
+}
+
+static int fs_unlink(const char *path)
+{
+	REL(path);
+	if (in_sysfs(rel))
+		return -EACCES;
+	return unlinkat(fs_of()->s.rootfd, rel, 0) ? -errno : 0;
+}
+
+static int fs_rmdir(const char *path)
+{
+	REL(path);
+	if (in_sysfs(rel))
+		return -EACCES;
+	return unlinkat(fs_of()->s.rootfd, rel, AT_REMOVEDIR) ? -errno : 0;
+}
+
+static int fs_symlink(const char *target, const char *path)
+{
+	REL(path);
+	if (in_sysfs(rel))
+		return -EACCES;
+	return symlinkat(target, fs_of()->s.rootfd, rel) ? -errno : 0;
+}
+
+static int fs_rename(const char *from, const char *to, unsigned int flags)
+{
+	char rfrom[PATH_MAX], rto[PATH_MAX];
+
+	rel_of(from, rfrom, sizeof(rfrom));
+	rel_of(to, rto, sizeof(rto));
+	if (flags || in_sysfs(rfrom) || in_sysfs(rto))
+		return flags ? -EINVAL : -EACCES;
+	return renameat(fs_of()->s.rootfd, rfrom, fs_of()->s.rootfd, rto) ? -errno : 0;
+}
+
+static int fs_link(const char *from, const char *to)
+{
+	char rfrom[PATH_MAX], rto[PATH_MAX];
+
+	rel_of(from, rfrom, sizeof(rfrom));
+	rel_of(to, rto, sizeof(rto));
+	if (in_sysfs(rfrom) || in_sysfs(rto))
+		return -EACCES;
+	return linkat(fs_of()->s.rootfd, rfrom, fs_of()->s.rootfd, rto, 0) ? -errno : 0;
+}
+
+static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	REL(path);
+	(void)fi;
+	return fchmodat(fs_of()->s.rootfd, rel, mode, 0) ? -errno : 0;
+}
+
+static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+	REL(path);
+	(void)fi;
+	return fchownat(fs_of()->s.rootfd, rel, uid, gid, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+}
+
+static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+{
+	REL(path);
+	(void)fi;
+	return utimensat(fs_of()->s.rootfd, rel, tv, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+}
+
+static int fs_statfs(const char *path, struct statvfs *st)
+{
+	(void)path;
+	return fstatvfs(fs_of()->s.rootfd, st) ? -errno : 0;
+}
+
+static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	(void)conn;
+	/* nothing is cached: the next read sees what a write changed */
+	cfg->entry_timeout = 0;
+	cfg->attr_timeout = 0;
+	cfg->negative_timeout = 0;
+	cfg->kernel_cache = 0;
+	cfg->direct_io = 1;
+	cfg->nullpath_ok = 0;
+	return fuse_get_context()->private_data;
+}
+
+static const struct fuse_operations ops = {
+	.init = fs_init,
+	.getattr = fs_getattr,
+	.readlink = fs_readlink,
+	.readdir = fs_readdir,
+	.open = fs_open,
+	.read = fs_read,
+	.write = fs_write,
+	.release = fs_release,
+	.truncate = fs_truncate,
+	.create = fs_create,
+	.mkdir = fs_mkdir,
+	.unlink = fs_unlink,
+	.rmdir = fs_rmdir,
+	.symlink = fs_symlink,
+	.rename = fs_rename,
+	.link = fs_link,
+	.chmod = fs_chmod,
+	.chown = fs_chown,
+	.utimens = fs_utimens,
+	.statfs = fs_statfs,
+};
+
+int sandbox_fs_open(struct sandbox_fs **out, const char *dir, const char *base,
+		    const char *mountpoint, struct diag *d)
+{
+	/* no default_permissions, which lets root do anything: the modes are checked in open */
+	char name[] = "apctl", o[] = "-o", opts[] = "allow_other,fsname=apctl-sandbox,subtype=apctl";
+	char *argv[] = { name, o, opts, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	struct sandbox_fs *fs = calloc(1, sizeof(*fs));
+	int rc = fs ? sysfs_open(&fs->s, dir) : -ENOMEM;
+
+	if (rc) {
+		diag_set(d, "cannot open the sandbox %s: %s", dir, strerror(-rc));
+		free(fs);
+		return rc;
+	}
+	sandbox_use_store(&fs->s);
+	fs->base = base;
+	fs->mountpoint = strdup(mountpoint);
+	fs->fuse = fs->mountpoint ? fuse_new(&args, &ops, sizeof(ops), fs) : NULL;
+	if (!fs->fuse || fuse_mount(fs->fuse, mountpoint)) {
+		diag_set(d, "cannot mount the sandbox %s at %s with FUSE (is /dev/fuse there, and "
+			 "are you root?)", dir, mountpoint);
+		if (fs->fuse)
+			fuse_destroy(fs->fuse);
+		sysfs_close(&fs->s);
+		free(fs->mountpoint);
+		free(fs);
+		return -EIO;
+	}
+	*out = fs;
+	return 0;
+}
+
+int sandbox_fs_serve(struct sandbox_fs *fs)
+{
+	return fuse_loop_mt(fs->fuse, 0);
+}
+
+int sandbox_fs_signals(struct sandbox_fs *fs)
+{
+	int rc = fuse_set_signal_handlers(fuse_get_session(fs->fuse));
+
+	fs->signals = !rc;
+	return rc;
+}
+
+void sandbox_fs_unmount(struct sandbox_fs *fs)
+{
+	fuse_exit(fs->fuse);
+	fuse_unmount(fs->fuse);
+}
+
+void sandbox_fs_close(struct sandbox_fs *fs)
+{
+	if (!fs)
+		return;
+	if (fs->signals)
+		fuse_remove_signal_handlers(fuse_get_session(fs->fuse));
+	fuse_unmount(fs->fuse);
+	fuse_destroy(fs->fuse);
+	sysfs_close(&fs->s);
+	free(fs->mountpoint);
+	free(fs);
+}
+
+int sandbox_mount(const char *dir, const char *mountpoint, struct diag *d)
+{
+	struct sandbox_fs *fs;
+	int rc = sandbox_fs_open(&fs, dir, "", mountpoint, d);
+
+	if (rc)
+		return rc;
+	/* the mount is there before the command returns; the server goes on alone */
+	if (fuse_daemonize(0) || sandbox_fs_signals(fs)) {
+		diag_set(d, "cannot serve the mount at %s", mountpoint);
+		sandbox_fs_close(fs);
+		return -EIO;
+	}
+	rc = sandbox_fs_serve(fs);
+	sandbox_fs_close(fs);
+	return rc ? -EIO : 0;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * apctl sandbox run: a program sees the sandbox where a host keeps what it
+ * reads, so that tools with fixed paths (mdevctl, chzdev, echo into /sys)
+ * run unchanged: a private mount namespace with the sandbox's sysfs served
+ * over /sys by the emulated kernel, and the sandbox's directories over the
+ * system's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "paths.h"
+#include "sandbox.h"
+
+/* The sandbox's directories and the system's paths they go over. */
+static const struct {
+	const char *rel;
+	const char *path;
+} binds[] = {
+	{ MDEVCTL_DIR, "/etc/mdevctl.d" },
+	{ UDEV_RULES_DIR, "/etc/udev/rules.d" },
+	{ RUN_UDEV_RULES_DIR, "/run/udev/rules.d" },
+	{ LOCK_DIR, "/run/lock" },
+	{ JOURNAL_DIR, "/run/apctl" },
+};
+
+#define SANDBOX_OSRELEASE SANDBOX_DIR "/osrelease"
+
+/* What the program needs of the system: root and /dev/fuse. */
+static int check_needs(struct diag *d)
+{
+	if (geteuid() != 0) {
+		diag_set(d, "sandbox run needs root: it makes a mount namespace and mounts the "
+			 "sandbox over /sys");
+		return -EPERM;
+	}
+	if (access("/dev/fuse", R_OK | W_OK)) {
+		diag_set(d, "sandbox run needs /dev/fuse (%s): load the fuse module, or give the "
+			 "container the device", strerror(errno));
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/* The sandbox's directories, made where missing, and its kernel release. */
+static int prepare(struct sysfs *s, struct diag *d)
+{
+	char gen[KGEN_STR_MAX], rel[64];
+	struct kgen g;
+	int rc = sandbox_kernel(s, &g);
+
+	for (size_t i = 0; !rc && i < sizeof(binds) / sizeof(binds[0]); i++)
+		rc = sysfs_mkdirs(s, binds[i].rel, 0755);
+	if (!rc) {
+		snprintf(rel, sizeof(rel), "%s.0-apctl-sandbox\n", kgen_format(g, gen));
+		rc = sysfs_put_str(s, SANDBOX_OSRELEASE, 0444, rel);
+	}
+	if (rc)
+		diag_set(d, "cannot prepare the sandbox %s: %s", s->root, strerror(-rc));
+	return rc;
+}
+
+/* Makes directory path and its parents on the system, for a mount over it. */
+static int make_path(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+/* The namespace and the mounts over the system's paths, but /sys. */
+static int mounts(const char *dir, struct diag *d)
+{
+	char src[PATH_MAX + 64];
+
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		diag_set(d, "cannot make a private mount namespace: %s", strerror(errno));
+		return -errno;
+	}
+	for (size_t i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
+		snprintf(src, sizeof(src), "%s/%s", dir, binds[i].rel);
+		if (make_path(binds[i].path) || mount(src, binds[i].path, NULL, MS_BIND, NULL)) {
+			diag_set(d, "cannot mount %s over %s: %s", src, binds[i].path,
+				 strerror(errno));
+			return -errno;
+		}
+	}
+	/* apctl on the live path reads the generation from the release */
+	snprintf(src, sizeof(src), "%s/%s", dir, SANDBOX_OSRELEASE);
+	mount(src, "/proc/sys/kernel/osrelease", NULL, MS_BIND, NULL);
+	return 0;
+}
+
+static void *serve(void *fs)
+{
+	sandbox_fs_serve(fs);
+	return NULL;
+}
+
+/* Runs argv to its end: its exit status, or 128 and the signal. */
+static int run_program(char **argv)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "apctl: sandbox run: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int sandbox_run(const char *dir, char **argv, struct diag *d)
+{
+	struct sandbox_fs *fs = NULL;
+	char abs[PATH_MAX];
+	pthread_t thread;
+	struct sysfs s;
+	int rc = check_needs(d);
+
+	if (rc)
+		return rc;
+	if (!realpath(dir, abs) || sysfs_open(&s, abs)) {
+		diag_set(d, "%s: %s", dir, strerror(errno));
+		return -ENOENT;
+	}
+	rc = sandbox_is(&s) ? prepare(&s, d) : -ENOENT;
+	if (rc == -ENOENT)
+		diag_set(d, "%s is not a sandbox (it has no %s file)", dir, SANDBOX_MARKER);
+	sysfs_close(&s);
+	if (!rc)
+		rc = mounts(abs, d);
+	if (!rc)
+		rc = sandbox_fs_open(&fs, abs, "sys", "/sys", d);
+	if (rc)
+		return rc;
+	rc = pthread_create(&thread, NULL, serve, fs);
+	if (rc) {
+		sandbox_fs_close(fs);
+		diag_set(d, "cannot start serving the sandbox: %s", strerror(rc));
+		return -rc;
+	}
+	rc = run_program(argv);
+	sandbox_fs_unmount(fs);
+	pthread_join(thread, NULL);
+	sandbox_fs_close(fs);
+	return rc;
+}
