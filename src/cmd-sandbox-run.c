@@ -68,15 +68,15 @@ static int run_umount(struct ctx *ctx)
 static int run_run(struct ctx *ctx)
 {
 	struct diag d = { "" };
-	int rc = check_sandbox(ctx, ctx->pos[0]);
+	int rc;
 
-	if (rc)
-		return rc;
 	fflush(stdout);
 	rc = sandbox_run(ctx->pos[0], ctx->pos + 1, &d);
+	if (rc == -EINVAL)
+		return usage_error(ctx, "%s", d.msg);
 	if (rc < 0) {
-		errmsg("%s", d.msg);
-		return EXIT_RUNTIME;
+		errmsg("%s: %s", ctx->path, d.msg);
+		return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
 	}
 	return rc;
 }

@@ -41,12 +41,12 @@ static const struct {
 static int check_needs(struct diag *d)
 {
 	if (geteuid() != 0) {
-		diag_set(d, "sandbox run needs root: it makes a mount namespace and mounts the "
+		diag_set(d, "needs root: it makes a mount namespace and mounts the "
 			 "sandbox over /sys");
 		return -EPERM;
 	}
 	if (access("/dev/fuse", R_OK | W_OK)) {
-		diag_set(d, "sandbox run needs /dev/fuse (%s): load the fuse module, or give the "
+		diag_set(d, "needs /dev/fuse (%s): load the fuse module, or give the "
 			 "container the device", strerror(errno));
 		return -ENODEV;
 	}
@@ -152,8 +152,8 @@ int sandbox_run(const char *dir, char **argv, struct diag *d)
 		diag_set(d, "%s: %s", dir, strerror(errno));
 		return -ENOENT;
 	}
-	rc = sandbox_is(&s) ? prepare(&s, d) : -ENOENT;
-	if (rc == -ENOENT)
+	rc = sandbox_is(&s) ? prepare(&s, d) : -EINVAL;
+	if (rc == -EINVAL)
 		diag_set(d, "%s is not a sandbox (it has no %s file)", dir, SANDBOX_MARKER);
 	sysfs_close(&s);
 	if (!rc)

@@ -136,7 +136,8 @@ int sandbox_mount(const char *dir, const char *mountpoint, struct diag *d);
  * sysfs is at /sys and its etc/mdevctl.d, etc/udev/rules.d, run/udev/rules.d,
  * run/lock and run/apctl are over the system's, and its kernel release over
  * /proc/sys/kernel/osrelease: argv's exit status (128 + the signal that
- * ended it), or -errno with *d saying what is missing.
+ * ended it), or -errno with *d saying what is missing: -EINVAL when dir is
+ * no sandbox, -ENOENT when it does not exist.
  */
 int sandbox_run(const char *dir, char **argv, struct diag *d);
 

@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# The sandbox for every program: apctl sandbox run (a mount namespace with the
+# sandbox's sysfs over /sys) and apctl sandbox mount (FUSE). These need root
+# and /dev/fuse, which CI has; they fail rather than skip without them.
+
+load helpers
+
+U1=62177883-f1bb-47f0-914d-32a22e3a8804
+U2=cef03c3c-903d-4ecc-9a83-40694cb8aee4
+U3=1b5a14fa-cc3e-4b3a-a1d5-8e6b8c9e5d5b
+
+# COMMAND run by bash inside the sandbox.
+inside() {
+	"$APCTL" sandbox run "$SBX" -- bash -c "$1"
+}
+
+@test "the kernel document's example as its own shell commands" {
+	make_sandbox
+	run -0 inside "
+		set -e
+		echo -5,-6 > /sys/bus/ap/apmask
+		cd /sys/devices/vfio_ap/matrix
+		for u in $U1 $U2 $U3; do echo \$u > mdev_supported_types/vfio_ap-passthrough/create; done
+		echo 5 > $U1/assign_adapter; echo 6 > $U1/assign_adapter
+		echo 4 > $U1/assign_domain; echo 0xab > $U1/assign_domain
+		echo 5 > $U2/assign_adapter; echo 0x47 > $U2/assign_domain; echo 0xff > $U2/assign_domain
+		echo 6 > $U3/assign_adapter; echo 0x47 > $U3/assign_domain; echo 0xff > $U3/assign_domain
+		cat $U1/matrix"
+	assert_output "05.0004
+05.00ab
+06.0004
+06.00ab"
+	run -0 apctl --root "$SBX" show --json
+	assert_equal "$(json '[.mdevs[] | .uuid + "=" + (.matrix | join(","))] | join(" ")')" \
+		"$U3=06.0047,06.00ff $U1=05.0004,05.00ab,06.0004,06.00ab $U2=05.0047,05.00ff"
+	assert_equal "$(json '[.queues[] | select(.owner == "vfio_ap")] | length')" 8
+	# a conflicting echo fails with the kernel's message; remove takes an mdev away
+	run -1 inside "echo 4 > /sys/devices/vfio_ap/matrix/$U2/assign_domain"
+	assert_output --partial "write error: Address already in use"
+	run -1 inside "echo +5 > /sys/bus/ap/apmask"
+	assert_output --partial "write error: Device or resource busy"
+	run -0 inside "echo 1 > /sys/devices/vfio_ap/matrix/$U3/remove; ls /sys/bus/mdev/devices"
+	refute_output --partial $U3
+	[ ! -e "$SBX/$MATRIX/$U3" ]
+}
+
+@test "mdevctl 1.2.0 defines, starts, lists and stops a vfio_ap mdev" {
+	command -v mdevctl >/dev/null || fail "mdevctl is not installed (Debian: mdevctl)"
+	make_sandbox
+	apctl --root "$SBX" reserve --adapters 5,6 >/dev/null 2>&1
+	run -0 inside "
+		set -e
+		mdevctl define -u $U1 -p matrix -t vfio_ap-passthrough --auto
+		mdevctl modify -u $U1 --addattr=assign_adapter --value=5
+		mdevctl modify -u $U1 --addattr=assign_domain --value=4
+		mdevctl start -u $U1
+		mdevctl list"
+	assert_output "$U1 matrix vfio_ap-passthrough auto (defined)"
+	assert_equal "$(mattr $U1 matrix)" "05.0004"
+	assert_equal "$(jq -c .attrs "$SBX/etc/mdevctl.d/matrix/$U1")" '[{"assign_adapter":"5"},{"assign_domain":"4"}]'
+	# a start that conflicts fails, and leaves no mdev behind
+	run -1 inside "
+		mdevctl define -u $U2 -p matrix -t vfio_ap-passthrough
+		mdevctl modify -u $U2 --addattr=assign_adapter --value=5
+		mdevctl modify -u $U2 --addattr=assign_domain --value=4
+		mdevctl start -u $U2"
+	assert_output --partial "Address already in use"
+	[ ! -e "$SBX/$MATRIX/$U2" ]
+	run -0 inside "mdevctl stop -u $U1 && mdevctl list"
+	assert_output ""
+	[ ! -e "$SBX/$MATRIX/$U1" ]
+}
+
+@test "apctl without --root inside: the live path on the emulated sysfs" {
+	make_sandbox --kernel 6.12
+	run -0 inside "unset APCTL_ROOT; '$APCTL' show --json"
+	assert_equal "$(json '.sandbox, .root, .kernel' | xargs)" "false / 6.12"
+	run -0 inside "'$APCTL' reserve --adapters 5,6 --wait 5 && '$APCTL' mdev create $U1 --adapters 5 --domains 4"
+	assert_line "Done: 8 APQNs to vfio_ap, 0 to the host."
+	assert_line "$U1"
+	assert_equal "$(mattr $U1 matrix)" "05.0004"
+	# its lock and its journal are the sandbox's
+	[ -d "$SBX/run/apctl" ]
+	run -0 inside "APCTL_TEST_KILL_AFTER_WRITE=1 '$APCTL' reserve --adapters 7 --domains 0x47; ls /run/apctl"
+	assert_output --partial journal
+	[ -e "$SBX/run/apctl/journal" ]
+	run -0 apctl --root "$SBX" release --adapters 0x30
+	[ ! -e "$SBX/run/apctl/journal" ]
+}
+
+@test "the exit status is the command's; a command that is not there is 127" {
+	make_sandbox
+	run -3 inside "exit 3"
+	run -127 "$APCTL" sandbox run "$SBX" no-such-command-anywhere
+	assert_output --partial "cannot run no-such-command-anywhere"
+	run -2 apctl sandbox run "$BATS_TEST_TMPDIR" true
+	assert_output --partial "is not a sandbox"
+}
+
+@test "without root or /dev/fuse: a clear error and exit 1" {
+	make_sandbox
+	run -1 setpriv --reuid=65534 --regid=65534 --clear-groups "$APCTL" sandbox run "$SBX" true
+	assert_output --partial "sandbox run: needs root"
+	run -1 unshare -m sh -c "mount -t tmpfs none /dev && '$APCTL' sandbox run '$SBX' true"
+	assert_output --partial "sandbox run: needs /dev/fuse"
+}
+
+@test "a mount serves the tree; writes go to the emulated kernel, as sysfs answers them" {
+	make_sandbox
+	local mp=$BATS_TEST_TMPDIR/mnt
+	mkdir -p "$mp"
+	run -0 apctl sandbox mount "$SBX" "$mp"
+	assert_equal "$(cat "$mp/sys/bus/ap/apmask")" "$ALL_ONES"
+	assert_equal "$(readlink "$mp/sys/bus/ap/devices/05.0004")" "../../../devices/ap/card05/05.0004"
+	run -0 bash -c "echo -5 > '$mp/sys/bus/ap/apmask'"
+	# seen at once, through the mount and in the directory
+	assert_equal "$(basename "$(readlink "$mp/sys/bus/ap/devices/05.0004/driver")")" vfio_ap
+	assert_equal "$(cat "$SBX/sys/bus/ap/apmask")" 0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+	# read-only and write-only, for root too
+	run -1 bash -c "echo 3 > '$mp/sys/bus/ap/ap_max_domain_id'"
+	assert_output --partial "Permission denied"
+	run -1 cat "$mp/$TYPE_DIR/create"
+	assert_output --partial "Permission denied"
+	# errno as the kernel answers; an empty write does nothing
+	run -1 bash -c "echo 0xzz > '$mp/sys/bus/ap/aqmask'"
+	assert_output --partial "Invalid argument"
+	run -0 bash -c "printf '' > '$mp/sys/bus/ap/aqmask'"
+	assert_equal "$(stat -c %s "$mp/sys/bus/ap/aqmask")" 4096
+	# plain files outside sys/
+	run -0 bash -c "mkdir -p '$mp/etc/mdevctl.d/matrix' && echo '{}' > '$mp/etc/mdevctl.d/matrix/x'"
+	assert_equal "$(cat "$SBX/etc/mdevctl.d/matrix/x")" "{}"
+	run -0 apctl sandbox umount "$mp"
+	[ -z "$(ls -A "$mp")" ]
+	run -3 apctl sandbox umount "$mp"
+}
