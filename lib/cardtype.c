@@ -65,7 +65,20 @@ uint32_t card_functions(const struct card_type *t)
 	case 'C':
 		return FUNC_APSC | FUNC_COPRO | FUNC_APXA | FUNC_FULL;
 	default:
-		return FUNC_APSC | FUNC_EP11 | FUNC_APXA | FUNC_FULL;
+		/* EP11 coprocessors have no APSC: a CEX8P reads -----XN-F- in lszcrypt -V */
+		return FUNC_EP11 | FUNC_APXA | FUNC_FULL;
+	}
+}
+
+const char *card_mode_word(char mode)
+{
+	switch (mode) {
+	case 'A':
+		return "accel";
+	case 'C':
+		return "cca";
+	default:
+		return "ep11";
 	}
 }
 

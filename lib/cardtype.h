@@ -25,6 +25,8 @@ int card_type_parse(const char *s, struct card_type *t, struct diag *d);
 const char *card_type_name(const struct card_type *t, char buf[CARD_TYPE_STR_MAX]);
 /* "Accelerator", "CCA-Coproc", "EP11-Coproc" or "Unknown", as lszcrypt says. */
 const char *card_mode_name(char mode);
+/* MODE= of the card's and its queues' uevent: "accel", "cca" or "ep11". */
+const char *card_mode_word(char mode);
 /* A plausible ap_functions value for a card of this type. */
 uint32_t card_functions(const struct card_type *t);
 /* lszcrypt's reading of ap_functions: 'C', 'A', 'P' or '?'. */

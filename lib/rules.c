@@ -127,7 +127,16 @@ struct kgen kfeature_since(enum kfeature f)
 		return (struct kgen){ 6, 15 };
 	case KF_INUSE_ALL_BITS:
 	case KF_DRIVER_OVERRIDE:
+	case KF_DEPTH_PLUS_ONE:
 		return (struct kgen){ 6, 19 };
+	case KF_VFIO_STATUS:
+		return (struct kgen){ 5, 17 };
+	case KF_CHKSTOP:
+		return (struct kgen){ 5, 18 };
+	case KF_UEVENT_MODE:
+		return (struct kgen){ 5, 14 };
+	case KF_QUEUE_FUNCTIONS:
+		return (struct kgen){ 6, 4 };
 	}
 	return KGEN_NEWEST;
 }

@@ -51,6 +51,11 @@ enum kfeature {
 	KF_NEW_LOG_TEXT,       /* 6.15: new kernel log texts for sharing and in-use */
 	KF_INUSE_ALL_BITS,     /* 6.19: mask in-use check against all IDs */
 	KF_DRIVER_OVERRIDE,    /* 6.19: queue driver_override, bindings_complete_count */
+	KF_DEPTH_PLUS_ONE,     /* 6.19: card depth is TAPQ's queue depth field plus one */
+	KF_VFIO_STATUS,        /* 5.17: vfio_ap queue attribute status */
+	KF_CHKSTOP,            /* 5.18: card and queue chkstop */
+	KF_UEVENT_MODE,        /* 5.14: MODE= in uevents, card max_msg_size */
+	KF_QUEUE_FUNCTIONS,    /* 6.4: queue ap_functions */
 };
 bool kgen_has(struct kgen g, enum kfeature f);
 /* The first generation with f. */

@@ -27,6 +27,9 @@ extern const struct verb reserve_verb, release_verb; /* cmd-reserve.c */
 extern const struct verb mdev_verb;                  /* cmd-mdev.c */
 extern const struct verb sandbox_verb;               /* cmd-sandbox.c */
 extern const struct verb sandbox_create_verb;        /* cmd-sandbox-create.c */
+extern const struct verb sandbox_host_verb;          /* cmd-sandbox-host.c */
+/* The sandbox at ctx's root, opened: EXIT_OK, or the exit code with a message. */
+int open_sandbox(const struct ctx *ctx, struct root *r);
 extern const struct verb sandbox_mount_verb, sandbox_umount_verb, sandbox_run_verb; /* -run.c */
 
 #endif

@@ -92,6 +92,40 @@ int args_ids(const struct ctx *ctx, enum opt_id o, unsigned max, const char *wha
 	return EXIT_OK;
 }
 
+int args_apqns(const struct ctx *ctx, unsigned max_a, unsigned max_d, struct apqnset *out)
+{
+	apqnset_clear(out);
+	for (size_t i = 0; i < ctx->nval[O_APQNS]; i++) {
+		const char *list = ctx->val[O_APQNS][i];
+		size_t len = strlen(list);
+		char *copy = strdup(list), *save = NULL;
+		int rc = copy ? EXIT_OK : EXIT_RUNTIME;
+
+		if (!len || strstr(list, ",,") || list[0] == ',' || list[len - 1] == ',')
+			rc = usage_error(ctx, "APQN list '%s' has an empty term", list);
+		for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+			char m[ID_STR_MAX];
+			unsigned a, q;
+			struct diag d;
+
+			if (apqn_parse(t, &a, &q, &d))
+				rc = usage_error(ctx, "%s", d.msg);
+			else if (a > max_a)
+				rc = usage_error(ctx, "APQN %s: adapter 0x%02x is above the maximum "
+						 "adapter ID %s", t, a, id_format(max_a, m));
+			else if (q > max_d)
+				rc = usage_error(ctx, "APQN %s: domain 0x%02x is above the maximum "
+						 "domain ID %s", t, q, id_format(max_d, m));
+			else
+				apqnset_add(out, a, q);
+		}
+		free(copy);
+		if (rc)
+			return rc;
+	}
+	return EXIT_OK;
+}
+
 /* A number of seconds for option o: EXIT_OK or EXIT_USAGE. */
 static int seconds(const struct ctx *ctx, enum opt_id o, unsigned *out)
 {

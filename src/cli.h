@@ -101,6 +101,8 @@ const char *args_last(const struct ctx *ctx, enum opt_id o);
  */
 int args_ids(const struct ctx *ctx, enum opt_id o, unsigned max, const char *what,
 	     struct idset *out);
+/* Every --apqns list, added up, each APQN within the maxima: EXIT_OK or EXIT_USAGE. */
+int args_apqns(const struct ctx *ctx, unsigned max_a, unsigned max_d, struct apqnset *out);
 /* The change options: EXIT_OK, or EXIT_USAGE after the message. */
 int args_change(const struct ctx *ctx, struct change_opts *o);
 

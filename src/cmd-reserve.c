@@ -15,41 +15,6 @@
 #include "report.h"
 #include "reserve.h"
 
-/* Every --apqns list, added up, each APQN within the maxima. */
-static int parse_apqns(const struct ctx *ctx, const struct ap_state *st, struct apqnset *out)
-{
-	apqnset_clear(out);
-	for (size_t i = 0; i < ctx->nval[O_APQNS]; i++) {
-		const char *list = ctx->val[O_APQNS][i];
-		size_t len = strlen(list);
-		char *copy = strdup(list), *save = NULL;
-		int rc = copy ? EXIT_OK : EXIT_RUNTIME;
-
-		if (!len || strstr(list, ",,") || list[0] == ',' || list[len - 1] == ',')
-			rc = usage_error(ctx, "APQN list '%s' has an empty term", list);
-		for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
-			char m[ID_STR_MAX];
-			unsigned a, q;
-			struct diag d;
-
-			if (apqn_parse(t, &a, &q, &d))
-				rc = usage_error(ctx, "%s", d.msg);
-			else if (a > st->max_adapter)
-				rc = usage_error(ctx, "APQN %s: adapter 0x%02x is above the maximum "
-						 "adapter ID %s", t, a, id_format(st->max_adapter, m));
-			else if (q > st->max_domain)
-				rc = usage_error(ctx, "APQN %s: domain 0x%02x is above the maximum "
-						 "domain ID %s", t, q, id_format(st->max_domain, m));
-			else
-				apqnset_add(out, a, q);
-		}
-		free(copy);
-		if (rc)
-			return rc;
-	}
-	return EXIT_OK;
-}
-
 /* Each --apmask (or --aqmask) edit in turn, on the mask as the ones before leave it. */
 static int mask_edits(const struct ctx *ctx, enum opt_id o, struct idset *mask)
 {
@@ -93,7 +58,7 @@ static int new_masks(const struct ctx *ctx, const struct ap_state *st, bool rele
 		rc = mask_edits(ctx, O_AQMASK, aqmask);
 	if (rc || !args_has(ctx, O_APQNS))
 		return rc;
-	rc = parse_apqns(ctx, st, asked);
+	rc = args_apqns(ctx, st->max_adapter, st->max_domain, asked);
 	if (rc)
 		return rc;
 	state_mask_scope(st, &sa, &sd);

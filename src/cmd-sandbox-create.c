@@ -104,7 +104,8 @@ static int read_from(const struct ctx *ctx, struct root *from, struct ap_state *
 					   "--type or --max-*-id", fctx.root.path);
 	if (parse_kernel(ctx, &g))
 		return EXIT_USAGE;
-	rc = load_state(&fctx, from, STATE_DETAILS | STATE_GUESTS | STATE_OVERRIDES_ALL, st);
+	rc = load_state(&fctx, from, STATE_DETAILS | STATE_QUEUE_STATES | STATE_GUESTS |
+			STATE_OVERRIDES_ALL, st);
 	if (rc)
 		return rc;
 	(*st)->sandbox = true;

@@ -12,8 +12,7 @@
 #include "output.h"
 #include "sandbox.h"
 
-/* The sandbox at ctx's root, opened: EXIT_OK, or the exit code with a message. */
-static int open_sandbox(const struct ctx *ctx, struct root *r)
+int open_sandbox(const struct ctx *ctx, struct root *r)
 {
 	int rc = open_root(ctx, r);
 
@@ -158,47 +157,6 @@ static int run_detach(struct ctx *ctx)
 	return attach(ctx, false);
 }
 
-static int host_change(struct ctx *ctx, bool add)
-{
-	static const enum opt_id opts[3] = { O_ADAPTERS, O_DOMAINS, O_CDOMS };
-	const char *type = args_has(ctx, O_TYPE) ? args_last(ctx, O_TYPE) : "CEX8C";
-	struct ap_matrix ids = { { { 0 } }, { { 0 } }, { { 0 } } };
-	struct ap_state *st = NULL;
-	struct diag d = { "" };
-	struct card_type t;
-	struct root r;
-	int rc;
-
-	if (!args_has(ctx, O_ADAPTERS) && !args_has(ctx, O_DOMAINS) && !args_has(ctx, O_CDOMS))
-		return usage_error(ctx, "give --adapters, --domains or --control-domains");
-	if (card_type_parse(type, &t, &d))
-		return usage_error(ctx, "%s", d.msg);
-	rc = open_sandbox(ctx, &r);
-	if (rc)
-		return rc;
-	rc = root_state(&r, 0, &st, &d) ? EXIT_RUNTIME : EXIT_OK;
-	for (int k = 0; !rc && k < 3; k++)
-		rc = args_ids(ctx, opts[k], k ? st->max_domain : st->max_adapter,
-			      assign_kind_name((enum assign_kind)k), matrix_ids(&ids, (enum assign_kind)k));
-	state_free(st);
-	if (!rc && sandbox_host_change(&r.s, add, &ids, &t, &d)) {
-		errmsg("%s: %s", ctx->path, d.msg);
-		rc = EXIT_RUNTIME;
-	}
-	root_close(&r);
-	return rc;
-}
-
-static int run_host_add(struct ctx *ctx)
-{
-	return host_change(ctx, true);
-}
-
-static int run_host_remove(struct ctx *ctx)
-{
-	return host_change(ctx, false);
-}
-
 static const struct verb_opt root_only[] = { { O_ROOT, "the sandbox" }, { O_COUNT, NULL } };
 static const struct verb_opt write_opts[] = {
 	{ O_NO_NEWLINE, NULL }, { O_ROOT, "the sandbox" }, { O_COUNT, NULL },
@@ -207,16 +165,6 @@ static const struct verb_opt fault_opts[] = {
 	{ O_CLEAR, NULL }, { O_ROOT, "the sandbox" }, { O_JSON, "list the faults waiting as JSON" },
 	{ O_COUNT, NULL },
 };
-static const struct verb_opt host_add_opts[] = {
-	{ O_ADAPTERS, NULL }, { O_DOMAINS, NULL }, { O_CDOMS, NULL },
-	{ O_TYPE, "card type of the adapters added (default CEX8C)" },
-	{ O_ROOT, "the sandbox" }, { O_COUNT, NULL },
-};
-static const struct verb_opt host_remove_opts[] = {
-	{ O_ADAPTERS, NULL }, { O_DOMAINS, NULL }, { O_CDOMS, NULL },
-	{ O_ROOT, "the sandbox" }, { O_COUNT, NULL },
-};
-
 static const struct verb write_verb = {
 	"write", "ATTRIBUTE VALUE", 2, 2, true, "write to an attribute as a process would",
 	"Write VALUE to ATTRIBUTE of the sandbox the way a process writing to sysfs\n"
@@ -248,29 +196,8 @@ static const struct verb detach_verb = {
 	"remove of the mdev that waited for the guest is then made.",
 	root_only, run_detach, NULL,
 };
-static const struct verb host_add_verb = {
-	"add", "", 0, 0, false, "the host's AP configuration gains IDs",
-	"The host's AP configuration of the sandbox gains adapters, domains or control\n"
-	"domains, as when they are configured on for the LPAR: queue devices appear,\n"
-	"are bound by the masks, and the IDs assigned to mdevs are plugged into their\n"
-	"guests when all their queues are bound to vfio_ap.",
-	host_add_opts, run_host_add, NULL,
-};
-static const struct verb host_remove_verb = {
-	"remove", "", 0, 0, false, "the host's AP configuration loses IDs",
-	"The host's AP configuration of the sandbox loses adapters, domains or control\n"
-	"domains: their queue devices go, and they leave every guest.",
-	host_remove_opts, run_host_remove, NULL,
-};
-static const struct verb *const host_verbs[] = { &host_add_verb, &host_remove_verb, NULL };
-static const struct verb host_verb = {
-	.name = "host",
-	.summary = "the host's AP configuration changes (add, remove)",
-	.text = "Rehearse a change of the host's AP configuration.",
-	.subs = host_verbs,
-};
 static const struct verb *const sandbox_verbs[] = {
-	&sandbox_create_verb, &write_verb, &fault_verb, &attach_verb, &detach_verb, &host_verb,
+	&sandbox_create_verb, &write_verb, &fault_verb, &attach_verb, &detach_verb, &sandbox_host_verb,
 	&sandbox_mount_verb, &sandbox_umount_verb, &sandbox_run_verb, NULL,
 };
 

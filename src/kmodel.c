@@ -39,6 +39,9 @@ enum queue_driver kmodel_bind_queue(struct ap_state *st, unsigned a, unsigned d)
 	drv = rules_queue_binding(owned, (unsigned)st->card[a].hwtype, slot_default != 0,
 				  slot_vfio != 0);
 	st->qdrv[a][d] = drv == QDRV_DEFAULT ? slot_default : drv == QDRV_VFIO ? slot_vfio : 0;
+	/* zcrypt's queue, and whether it was set offline, goes with the default driver */
+	if (drv != QDRV_DEFAULT)
+		apqnset_del(&st->qoffline, a, d);
 	return drv;
 }
 
@@ -222,6 +225,12 @@ int kmodel_ap_domain(struct ap_state *st, long domain)
 	return 0;
 }
 
+/* What a card's online reads: configured, not checkstopped, and online in zcrypt. */
+static void card_settle(struct ap_card *c)
+{
+	c->online = c->config == 1 && c->chkstop != 1 && !c->zoffline;
+}
+
 void kmodel_add_card(struct ap_state *st, unsigned a, const struct card_type *t)
 {
 	struct ap_card *c = &st->card[a];
@@ -231,9 +240,73 @@ void kmodel_add_card(struct ap_state *st, unsigned a, const struct card_type *t)
 	card_type_name(t, c->type);
 	c->hwtype = c->raw_hwtype = (int)t->hwtype;
 	c->depth = 7;
-	c->online = 1;
 	c->config = 1;
 	c->functions = card_functions(t);
+	/* a serial number of its own for every CCA and EP11 card */
+	if (t->mode == 'C')
+		snprintf(c->serialnr, sizeof(c->serialnr), "93A%05X", a);
+	else if (t->mode == 'P')
+		snprintf(c->serialnr, sizeof(c->serialnr), "93AB00000000%04X", a);
+	card_settle(c);
+}
+
+int kmodel_card_config(struct ap_state *st, unsigned a, bool on)
+{
+	struct ap_matrix ids = { { { 0 } }, { { 0 } }, { { 0 } } };
+	struct ap_card *c = &st->card[a];
+
+	if (!idset_has(&st->cards, a))
+		return -ENODEV;
+	if ((c->config == 1) == on)
+		return 0;
+	/* configured on or off, the adapter joins or leaves the host's configuration (4.4) */
+	idset_add(&ids.apm, a);
+	c->config = on;
+	card_settle(c);
+	kmodel_host_change(st, on, &ids, NULL);
+	return 0;
+}
+
+void kmodel_card_chkstop(struct ap_state *st, unsigned a, bool on)
+{
+	/* a checkstopped queue stays "passable": the guests keep it (4.1) */
+	st->card[a].chkstop = on;
+	card_settle(&st->card[a]);
+}
+
+int kmodel_card_online(struct ap_state *st, unsigned a, bool on)
+{
+	struct ap_card *c = &st->card[a];
+
+	if (on && (c->config != 1 || c->chkstop == 1))
+		return -ENODEV;
+	c->zoffline = !on;
+	card_settle(c);
+	/* zcrypt sets every queue of the card so too */
+	idset_foreach(d, &st->queues.dom[a]) {
+		if (state_queue_driver(st, a, (unsigned)d) != QDRV_DEFAULT)
+			continue;
+		if (on)
+			apqnset_del(&st->qoffline, a, (unsigned)d);
+		else
+			apqnset_add(&st->qoffline, a, (unsigned)d);
+	}
+	return 0;
+}
+
+int kmodel_queue_online(struct ap_state *st, unsigned a, unsigned d, bool on)
+{
+	const struct ap_card *c = &st->card[a];
+
+	if (on && (c->config != 1 || c->chkstop == 1))
+		return -ENODEV;
+	if (on && c->zoffline)
+		return -EINVAL;
+	if (on)
+		apqnset_del(&st->qoffline, a, d);
+	else
+		apqnset_add(&st->qoffline, a, d);
+	return 0;
 }
 
 void kmodel_add_queues(struct ap_state *st, const struct idset *apm, const struct idset *aqm)
@@ -258,7 +331,7 @@ static void host_added(struct ap_state *st, const struct ap_matrix *delta,
 	struct apqnset *ready = malloc(sizeof(*ready));
 
 	idset_foreach(a, &delta->apm)
-		if ((unsigned)a <= st->max_adapter)
+		if ((unsigned)a <= st->max_adapter && !idset_has(&st->cards, (unsigned)a) && t)
 			kmodel_add_card(st, (unsigned)a, t);
 	kmodel_add_queues(st, &st->host.apm, &st->host.aqm);
 	if (!ready || !kgen_has(st->kernel, KF_DYNAMIC)) {
@@ -278,7 +351,10 @@ static void host_added(struct ap_state *st, const struct ap_matrix *delta,
 	free(ready);
 }
 
-/* IDs leave the host configuration: vfio_ap unplugs them, then the scan removes devices. */
+/*
+ * IDs leave the host configuration: vfio_ap unplugs them, then the scan
+ * removes the devices, but those of a card that is only configured off.
+ */
 static void host_removed(struct ap_state *st, const struct ap_matrix *delta)
 {
 	bool dynamic = kgen_has(st->kernel, KF_DYNAMIC);
@@ -292,7 +368,8 @@ static void host_removed(struct ap_state *st, const struct ap_matrix *delta)
 		idset_foreach(d, &st->queues.dom[a]) {
 			int holder;
 
-			if (!idset_has(&delta->apm, a) && !idset_has(&delta->aqm, (unsigned)d))
+			if ((!idset_has(&delta->apm, a) && !idset_has(&delta->aqm, (unsigned)d)) ||
+			    st->card[a].config == 0)
 				continue;
 			holder = state_apqn_mdev(st, a, (unsigned)d);
 			if (holder >= 0 && dynamic &&
@@ -303,7 +380,8 @@ static void host_removed(struct ap_state *st, const struct ap_matrix *delta)
 		}
 	}
 	idset_foreach(a, &delta->apm)
-		idset_del(&st->cards, (unsigned)a);
+		if (st->card[a].config != 0)
+			idset_del(&st->cards, (unsigned)a);
 }
 
 void kmodel_host_change(struct ap_state *st, bool add, const struct ap_matrix *ids,

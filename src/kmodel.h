@@ -74,6 +74,25 @@ void kmodel_add_queues(struct ap_state *st, const struct idset *apm, const struc
 void kmodel_host_change(struct ap_state *st, bool add, const struct ap_matrix *ids,
 			const struct card_type *t);
 /*
+ * Card a is configured on or off (its config attribute, SCLP): off, it leaves
+ * the host's configuration as hot unplug, but its devices stay, with config
+ * 0; on, it comes back and is plugged again. 0 or -ENODEV (no such card).
+ */
+int kmodel_card_config(struct ap_state *st, unsigned a, bool on);
+/* Card a is checkstopped, or not any more: its queues stay with the guests. */
+void kmodel_card_chkstop(struct ap_state *st, unsigned a, bool on);
+/*
+ * zcrypt sets card a online or offline, and its queues bound to a default
+ * driver with it: 0, or -ENODEV to set online a card that cannot be used.
+ */
+int kmodel_card_online(struct ap_state *st, unsigned a, bool on);
+/*
+ * zcrypt sets queue (a, d) online or offline: 0, -ENODEV when its card cannot
+ * be used, -EINVAL when its card is offline.
+ */
+int kmodel_queue_online(struct ap_state *st, unsigned a, unsigned d, bool on);
+
+/*
  * A guest starts (attach) or stops using mdev i; stopping ends a remove that
  * waited for it. -EALREADY when it already is so.
  */

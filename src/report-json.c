@@ -176,6 +176,12 @@ static struct json_object *json_bus(const struct ap_state *st)
 	return bus;
 }
 
+/* Why a card or queue cannot be used, or null. */
+static struct json_object *json_reason(const char *why)
+{
+	return why ? json_object_new_string(why) : NULL;
+}
+
 static struct json_object *json_adapter(const struct ap_state *st, unsigned a)
 {
 	const struct ap_card *c = &st->card[a];
@@ -188,6 +194,11 @@ static struct json_object *json_adapter(const struct ap_state *st, unsigned a)
 	json_object_object_add(o, "hwtype", c->hwtype < 0 ? NULL : json_object_new_int(c->hwtype));
 	json_object_object_add(o, "online",
 			       c->online < 0 ? NULL : json_object_new_boolean(c->online == 1));
+	json_object_object_add(o, "config",
+			       c->config < 0 ? NULL : json_object_new_boolean(c->config == 1));
+	json_object_object_add(o, "chkstop",
+			       c->chkstop < 0 ? NULL : json_object_new_boolean(c->chkstop == 1));
+	json_object_object_add(o, "unusable", json_reason(state_card_unusable(st, a)));
 	return o;
 }
 
@@ -211,6 +222,7 @@ struct json_object *json_queue(const struct view *v, unsigned a, unsigned d)
 					       state_mdev_vfio_status(st, m, a, d))) :
 				       NULL);
 	json_object_object_add(o, "mdev", m ? json_object_new_string(m->uuid) : NULL);
+	json_object_object_add(o, "unusable", json_reason(state_queue_unusable(st, a, d)));
 	return o;
 }
 

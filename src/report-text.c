@@ -136,13 +136,14 @@ static void text_adapters(FILE *f, const struct ap_state *st)
 		fprintf(f, "  none\n");
 		return;
 	}
-	fprintf(f, "  CARD  TYPE   MODE         HWTYPE  ONLINE\n");
+	fprintf(f, "  CARD  TYPE   MODE         HWTYPE  STATE\n");
 	idset_foreach(a, &st->cards) {
 		const struct ap_card *c = &st->card[a];
+		const char *why = state_card_unusable(st, (unsigned)a);
 
 		fprintf(f, "  %02x    %-6s %-12s %-7d %s\n", a, c->type[0] ? c->type : "-",
 		       card_mode_name(card_mode_from_functions(c->functions)), c->hwtype,
-		       c->online < 0 ? "-" : c->online ? "yes" : "no");
+		       why ? why : c->online < 0 ? "-" : "usable");
 	}
 }
 
@@ -155,17 +156,18 @@ static void text_queues(FILE *f, const struct view *v)
 		fprintf(f, "  none\n");
 		return;
 	}
-	fprintf(f, "  APQN     OWNER    DRIVER      STATUS      MDEV\n");
+	fprintf(f, "  APQN     OWNER    DRIVER      STATUS      STATE           MDEV\n");
 	for (unsigned a = 0; a < IDSET_BITS; a++) {
 		idset_foreach(d, &st->queues.dom[a]) {
 			const char *drv = state_queue_driver_name(st, a, (unsigned)d);
 			const struct ap_mdev *m = view_holder(v, a, (unsigned)d);
 			bool vfio = state_queue_driver(st, a, (unsigned)d) == QDRV_VFIO;
+			const char *why = state_queue_unusable(st, a, (unsigned)d);
 
-			fprintf(f, "  %02x.%04x  %-8s %-11s %-11s %s\n", a, d,
+			fprintf(f, "  %02x.%04x  %-8s %-11s %-11s %-15s %s\n", a, d,
 			       view_host_owned(v, a, (unsigned)d) ? "host" : "vfio_ap", drv ? drv : "-",
 			       vfio ? vfio_status_name(queue_status(v, a, (unsigned)d)) : "-",
-			       m ? m->uuid : "-");
+			       why ? why : "usable", m ? m->uuid : "-");
 		}
 	}
 }

@@ -165,3 +165,26 @@ void state_mask_scope(const struct ap_state *st, struct idset *apm, struct idset
 	for (unsigned a = 0; a < IDSET_BITS; a++)
 		*aqm = idset_or(aqm, &st->queues.dom[a]);
 }
+
+const char *state_card_unusable(const struct ap_state *st, unsigned a)
+{
+	const struct ap_card *c = &st->card[a];
+
+	if (c->config == 0)
+		return "configured off";
+	if (c->chkstop == 1)
+		return "checkstopped";
+	return c->zoffline || c->online == 0 ? "offline" : NULL;
+}
+
+const char *state_queue_unusable(const struct ap_state *st, unsigned a, unsigned d)
+{
+	const char *card = state_card_unusable(st, a);
+
+	if (card && strcmp(card, "offline"))
+		return card;
+	/* zcrypt's online is of queues bound to it; vfio_ap's queues have none */
+	if (state_queue_driver(st, a, d) != QDRV_DEFAULT)
+		return NULL;
+	return card || apqnset_has(&st->qoffline, a, d) ? "offline" : NULL;
+}

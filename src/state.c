@@ -158,6 +158,19 @@ int state_read_bindings(struct sysfs *s, struct ap_state *st)
 	return 0;
 }
 
+/* One attribute of card a. */
+static long card_long(struct sysfs *s, unsigned a, const char *attr, long fallback)
+{
+	char rel[PATH_MAX];
+
+	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/%s", a, attr);
+	return read_long_or(s, rel, fallback);
+}
+
+/*
+ * A card: type, what it can do, and whether it can be used (configured, not
+ * checkstopped, online); with STATE_DETAILS all that a copy needs besides.
+ */
 static void read_card(struct sysfs *s, unsigned a, unsigned flags, struct ap_card *c)
 {
 	char rel[PATH_MAX], buf[64];
@@ -165,27 +178,43 @@ static void read_card(struct sysfs *s, unsigned a, unsigned flags, struct ap_car
 
 	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/type", a);
 	read_line(s, rel, c->type, sizeof(c->type), &present);
-	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/hwtype", a);
-	c->hwtype = (int)read_long_or(s, rel, -1);
-	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/online", a);
-	c->online = (int)read_long_or(s, rel, -1);
+	c->hwtype = (int)card_long(s, a, "hwtype", -1);
+	c->online = (int)card_long(s, a, "online", -1);
+	c->config = (int)card_long(s, a, "config", -1);
+	c->chkstop = (int)card_long(s, a, "chkstop", -1);
+	/* online reads 0 for a card that cannot be used: set offline only if it could */
+	c->zoffline = c->online == 0 && c->config != 0 && c->chkstop != 1;
 	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/ap_functions", a);
 	read_line(s, rel, buf, sizeof(buf), &present);
 	c->functions = present ? (uint32_t)strtoul(buf, NULL, 16) : 0;
-	c->config = 1;
-	c->chkstop = 0;
 	c->raw_hwtype = c->hwtype;
 	c->depth = -1;
 	if (!(flags & STATE_DETAILS))
 		return;
-	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/raw_hwtype", a);
-	c->raw_hwtype = (int)read_long_or(s, rel, c->hwtype);
-	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/depth", a);
-	c->depth = (int)read_long_or(s, rel, -1);
-	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/config", a);
-	c->config = (int)read_long_or(s, rel, 1);
-	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/chkstop", a);
-	c->chkstop = (int)read_long_or(s, rel, 0);
+	c->raw_hwtype = (int)card_long(s, a, "raw_hwtype", c->hwtype);
+	c->depth = (int)card_long(s, a, "depth", -1);
+	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/serialnr", a);
+	read_line(s, rel, c->serialnr, sizeof(c->serialnr), &present);
+}
+
+/* Queues bound to a default driver that zcrypt has set offline (STATE_QUEUE_STATES). */
+static void read_queue_states(struct sysfs *s, struct ap_state *st)
+{
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		const struct ap_card *c = &st->card[a];
+
+		if (c->config == 0 || c->chkstop == 1)
+			continue;
+		idset_foreach(d, &st->queues.dom[a]) {
+			char rel[PATH_MAX];
+
+			if (state_queue_driver(st, a, (unsigned)d) != QDRV_DEFAULT)
+				continue;
+			snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/%02x.%04x/online", a, a, d);
+			if (read_long_or(s, rel, 1) == 0)
+				apqnset_add(&st->qoffline, a, (unsigned)d);
+		}
+	}
 }
 
 struct mdev_list {
@@ -495,6 +524,14 @@ int state_read(struct sysfs *s, unsigned flags, const struct kernel_hint *hint,
 	}
 	st->evidence = kernel_evidence(s, st, ap_config, guest);
 	decide_kernel(st, hint);
+	if (flags & STATE_QUEUE_STATES)
+		read_queue_states(s, st);
+	if (flags & STATE_DETAILS) {
+		/* depth shows TAPQ's field plus one from 6.19 (section 2.2) */
+		idset_foreach(a, &st->cards)
+			if (kgen_has(st->kernel, KF_DEPTH_PLUS_ONE) && st->card[a].depth > 0)
+				st->card[a].depth--;
+	}
 	if (flags & (STATE_OVERRIDES | STATE_OVERRIDES_ALL)) {
 		rc = read_overrides(s, st, flags & STATE_OVERRIDES_ALL);
 		if (rc) {

@@ -22,15 +22,19 @@
 #include "sysfs.h"
 #include "uuid.h"
 
+#define SERIALNR_MAX 24
+
 struct ap_card {
 	char type[CARD_TYPE_STR_MAX]; /* "CEX5C"; "" without the zcrypt card driver */
 	int hwtype;
 	int raw_hwtype;   /* only with STATE_DETAILS */
-	int depth;        /* only with STATE_DETAILS */
-	int online;       /* -1 when unknown */
-	int config;       /* only with STATE_DETAILS; else 1 */
-	int chkstop;      /* only with STATE_DETAILS; else 0 */
+	int depth;        /* TAPQ's queue depth field (0-7); only with STATE_DETAILS */
+	int online;       /* what online reads: -1 when unknown */
+	int config;       /* 1 configured, 0 not (SCLP); -1 when unknown */
+	int chkstop;      /* 1 checkstopped, 0 not; -1 when unknown */
+	bool zoffline;    /* set offline in zcrypt, whatever config and chkstop say */
 	uint32_t functions;
+	char serialnr[SERIALNR_MAX]; /* CCA and EP11 cards; "" when unknown */
 };
 
 struct ap_mdev {
@@ -92,6 +96,7 @@ struct ap_state {
 	struct idset cards;                  /* card devices */
 	struct ap_card card[IDSET_BITS];
 	struct apqnset queues;               /* queue devices */
+	struct apqnset qoffline;             /* queues set offline in zcrypt */
 	/* the drivers registered on the AP bus, and which one each queue has */
 	struct ap_driver_info drivers[STATE_MAX_DRIVERS];
 	size_t ndrivers;
@@ -115,6 +120,7 @@ enum state_flags {
 	STATE_OVERRIDES = 1 << 1,     /* driver_overrides where they decide ownership */
 	STATE_OVERRIDES_ALL = 1 << 2, /* every queue's driver_override (they block mask writes) */
 	STATE_GUESTS = 1 << 3,        /* guest_matrix and whether a guest uses each mdev */
+	STATE_QUEUE_STATES = 1 << 4,  /* each queue's online, to copy a system */
 };
 
 /*
@@ -131,6 +137,14 @@ struct ap_state *state_dup(const struct ap_state *st);
 int state_read_bindings(struct sysfs *s, struct ap_state *st);
 
 /* ---- questions to a state (state-query.c) ---- */
+
+/*
+ * Why card a, or queue (a, d), cannot be used: "configured off",
+ * "checkstopped", "offline" (in zcrypt), or NULL when it can. A queue shares
+ * its card's config and chkstop.
+ */
+const char *state_card_unusable(const struct ap_state *st, unsigned a);
+const char *state_queue_unusable(const struct ap_state *st, unsigned a, unsigned d);
 
 /* 1 + the index of the first driver of this kind, or 0 (unbound). */
 uint8_t state_driver_slot(const struct ap_state *st, enum queue_driver kind);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kernel.h"
 #include "kmodel.h"
 #include "masksyntax.h"
 #include "paths.h"
@@ -28,265 +29,8 @@
 
 /* Sysfs attributes take at most one page per write (section 1.1). */
 #define SYSFS_PAGE_SIZE 4096
-/* An mdev's directory name */
-#define UUID_GLOB "*-*-*-*-*"
 /* How often a remove that waits for the guest looks again */
 #define REMOVE_POLL_MS 50
-
-struct kwrite {
-	struct sysfs *s;
-	const char *attr;    /* canonical path, relative to the root */
-	const char *val;     /* what the store sees: the bytes written, NUL-terminated */
-	size_t len;          /* how many bytes were written */
-	struct ap_state *st; /* the kernel's state, changed by the store */
-	char *log;           /* kernel log lines of this write */
-	size_t loglen;
-};
-
-static void klog(struct kwrite *k, const char *line)
-{
-	size_t n = strlen(line);
-	char *more = realloc(k->log, k->loglen + n + 2);
-
-	if (!more)
-		return;
-	k->log = more;
-	memcpy(k->log + k->loglen, line, n);
-	k->loglen += n;
-	k->log[k->loglen++] = '\n';
-	k->log[k->loglen] = '\0';
-}
-
-/* Writes the attribute's own new value, for attributes that are just a number. */
-static int show_value(struct kwrite *k, long long v)
-{
-	char text[64];
-
-	snprintf(text, sizeof(text), "%lld\n", v);
-	return sysfs_put_str(k->s, k->attr, 0644, text);
-}
-
-/* apmask_store / aqmask_store (section 3.1), and the kernel's log of the in-use check */
-static int store_mask(struct kwrite *k, bool is_apmask)
-{
-	struct khits hits = { 0 };
-	int rc = kmodel_mask_write(k->st, is_apmask, k->val, &hits, false);
-
-	for (size_t h = 0; h < hits.n; h++) {
-		char line[LOG_LINE_MAX];
-
-		rules_log_inuse(k->st->kernel, k->st->mdevs[hits.v[h].mdev].uuid, hits.v[h].a,
-				hits.v[h].d, line);
-		klog(k, line);
-	}
-	khits_free(&hits);
-	return rc;
-}
-
-static int store_apmask(struct kwrite *k)
-{
-	return store_mask(k, true);
-}
-
-static int store_aqmask(struct kwrite *k)
-{
-	return store_mask(k, false);
-}
-
-/* ap_domain_store: sscanf "%i" */
-static int store_ap_domain(struct kwrite *k)
-{
-	long domain;
-
-	if (sscanf(k->val, "%li", &domain) != 1)
-		return -EINVAL;
-	return kmodel_ap_domain(k->st, domain);
-}
-
-static int store_config_time(struct kwrite *k)
-{
-	int t;
-
-	if (sscanf(k->val, "%d", &t) != 1 || t < 5 || t > 120)
-		return -EINVAL;
-	return show_value(k, t);
-}
-
-static int store_poll_thread(struct kwrite *k)
-{
-	int flag;
-
-	if (sscanf(k->val, "%d", &flag) != 1)
-		return -EINVAL;
-	return show_value(k, flag != 0);
-}
-
-static int store_poll_timeout(struct kwrite *k)
-{
-	uint64_t t;
-
-	if (kernel_kstrtoul(k->val, &t) || t > UINT64_C(120000000000))
-		return -EINVAL;
-	return show_value(k, (long long)t);
-}
-
-/* Any write rescans the bus; nothing changes in a sandbox but the count. */
-static int store_scans(struct kwrite *k)
-{
-	long n = 0;
-
-	sysfs_read_long(k->s, k->attr, &n);
-	return show_value(k, n + 1);
-}
-
-/* driver_override of a queue (6.19, section 3.8): a trailing newline is stripped */
-static int store_driver_override(struct kwrite *k)
-{
-	const char *dev = strrchr(k->attr, '/');
-	size_t len = strlen(k->val);
-	char name[DRIVER_NAME_MAX];
-	unsigned a, d;
-
-	while (dev > k->attr && dev[-1] != '/')
-		dev--;
-	if (sscanf(dev, "%x.%x", &a, &d) != 2 || a > IDSET_MAX_ID || d > IDSET_MAX_ID)
-		return -EINVAL;
-	if (len && k->val[len - 1] == '\n')
-		len--;
-	if (len >= sizeof(name))
-		return -EINVAL;
-	memcpy(name, k->val, len);
-	name[len] = '\0';
-	return kmodel_driver_override(k->st, a, d, name);
-}
-
-/* ---- mdevs (sections 2.4 to 4) ---- */
-
-/* The mdev whose attribute k writes: its index in k->st. */
-static int attr_mdev(struct kwrite *k)
-{
-	char uuid[UUID_STR_MAX];
-	const char *p = k->attr + strlen(MATRIX_DEV "/");
-
-	snprintf(uuid, sizeof(uuid), "%.36s", p);
-	return state_find_mdev(k->st, uuid);
-}
-
-/* The kernel's log lines for an assignment that shares APQNs with another mdev. */
-static void log_sharing(struct kwrite *k, size_t i, const struct khits *hits)
-{
-	for (size_t h = 0; h < hits->n; h++) {
-		char line[LOG_LINE_MAX];
-
-		rules_log_sharing(k->st->kernel, k->st->mdevs[i].uuid,
-				  k->st->mdevs[hits->v[h].mdev].uuid, hits->v[h].a, hits->v[h].d,
-				  line);
-		klog(k, line);
-	}
-}
-
-/* create_store() of the mdev core (section 2.4) */
-static int store_create(struct kwrite *k)
-{
-	char uuid[UUID_STR_MAX];
-
-	if (k->len < 36 || k->len > 37)
-		return -EINVAL;
-	snprintf(uuid, sizeof(uuid), "%.36s", k->val);
-	return kmodel_create(k->st, uuid);
-}
-
-/* remove_store(): -EINPROGRESS while the write waits for the guest to let go */
-static int store_remove(struct kwrite *k)
-{
-	int i = attr_mdev(k), rc;
-	uint64_t v;
-
-	rc = kernel_kstrtoul(k->val, &v);
-	if (rc)
-		return rc;
-	if (!v || i < 0)
-		return 0;
-	return kmodel_remove(k->st, (size_t)i);
-}
-
-/* assign_* and unassign_* (sections 3.2 to 3.5, 3.10) */
-static int store_assignment(struct kwrite *k, enum assign_kind kind, bool assign)
-{
-	struct kview_store *ks;
-	struct khits hits = { 0 };
-	int i = attr_mdev(k), rc;
-	uint64_t id;
-
-	if (i < 0)
-		return -ENODEV;
-	/* before 6.0 a guest using the mdev is EBUSY even before the value is read */
-	ks = state_kview(k->st);
-	if (!ks)
-		return -ENOMEM;
-	rc = rules_mdev_busy(&ks->k, (size_t)i);
-	state_kview_free(ks);
-	if (!rc)
-		rc = kernel_kstrtoul(k->val, &id);
-	if (!rc)
-		rc = kmodel_assign(k->st, (size_t)i, kind, id, assign, &hits, false);
-	if (rc == -EADDRINUSE)
-		log_sharing(k, (size_t)i, &hits);
-	khits_free(&hits);
-	return rc;
-}
-
-/* The six assign_* and unassign_* attributes, told apart by their names */
-static int store_assign(struct kwrite *k)
-{
-	const char *name = strrchr(k->attr, '/') + 1;
-
-	for (int kind = ASSIGN_ADAPTER; kind <= ASSIGN_CONTROL_DOMAIN; kind++)
-		for (int assign = 0; assign < 2; assign++)
-			if (!strcmp(name, assign_attr_name(kind, assign)))
-				return store_assignment(k, kind, assign);
-	return -EOPNOTSUPP;
-}
-
-/* ap_config_store() (section 3.6): all three masks at once, all or nothing */
-static int store_ap_config(struct kwrite *k)
-{
-	struct khits hits = { 0 };
-	struct ap_matrix m;
-	int i = attr_mdev(k), rc;
-
-	if (i < 0)
-		return -ENODEV;
-	if (kernel_ap_config_parse(k->val, strlen(k->val), &m))
-		return -EINVAL;
-	rc = kmodel_ap_config(k->st, (size_t)i, &m, &hits, false);
-	if (rc == -EADDRINUSE)
-		log_sharing(k, (size_t)i, &hits);
-	khits_free(&hits);
-	return rc;
-}
-
-struct store {
-	const char *pattern; /* fnmatch() of the canonical path */
-	int (*fn)(struct kwrite *k);
-};
-
-static const struct store stores[] = {
-	{ AP_BUS "/apmask", store_apmask },
-	{ AP_BUS "/aqmask", store_aqmask },
-	{ AP_BUS "/ap_domain", store_ap_domain },
-	{ AP_BUS "/config_time", store_config_time },
-	{ AP_BUS "/poll_thread", store_poll_thread },
-	{ AP_BUS "/poll_timeout", store_poll_timeout },
-	{ AP_BUS "/scans", store_scans },
-	{ AP_DEVICES "/card[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f].[0-9a-f][0-9a-f][0-9a-f][0-9a-f]"
-		     "/driver_override", store_driver_override },
-	{ MDEV_TYPE "/create", store_create },
-	{ MATRIX_DEV "/" UUID_GLOB "/remove", store_remove },
-	{ MATRIX_DEV "/" UUID_GLOB "/assign_*", store_assign },
-	{ MATRIX_DEV "/" UUID_GLOB "/unassign_*", store_assign },
-	{ MATRIX_DEV "/" UUID_GLOB "/ap_config", store_ap_config },
-};
 
 int sandbox_fault_parse(const char *line, struct sandbox_fault *f)
 {
@@ -421,13 +165,7 @@ static int store_change(struct ap_state *st, void *ctx)
 	if (i)
 		return i;
 	k->st = st;
-	for (i = 0; i < (int)(sizeof(stores) / sizeof(stores[0])); i++)
-		if (!fnmatch(stores[i].pattern, k->attr, FNM_PATHNAME))
-			break;
-	/* a writable attribute the emulation does not cover */
-	if (i == (int)(sizeof(stores) / sizeof(stores[0])))
-		return -EOPNOTSUPP;
-	i = stores[i].fn(k);
+	i = kernel_dispatch(k);
 	k->st = NULL;
 	return i;
 }
@@ -580,4 +318,68 @@ int sandbox_host_change(struct sysfs *s, bool add, const struct ap_matrix *ids,
 	struct host_ctx c = { add, ids, type };
 
 	return apply(s, do_host_change, &c, d);
+}
+
+struct devices_ctx {
+	enum device_event what;
+	bool on;
+	const struct idset *adapters;
+	const struct apqnset *apqns;
+	struct diag *d;
+};
+
+/* One card's change; -ENODEV with the reason when it cannot be made. */
+static int card_event(struct ap_state *st, unsigned a, struct devices_ctx *c)
+{
+	int rc = 0;
+
+	if (!idset_has(&st->cards, a)) {
+		diag_set(c->d, "there is no card %02x", a);
+		return -ENODEV;
+	}
+	if (c->what == DEVICE_CONFIG)
+		rc = kmodel_card_config(st, a, c->on);
+	else if (c->what == DEVICE_CHKSTOP)
+		kmodel_card_chkstop(st, a, c->on);
+	else
+		rc = kmodel_card_online(st, a, c->on);
+	if (rc)
+		diag_set(c->d, "card %02x cannot be set online: it is configured off or checkstopped",
+			 a);
+	return rc;
+}
+
+static int do_devices(struct ap_state *st, void *arg)
+{
+	struct devices_ctx *c = arg;
+	int rc = 0;
+
+	idset_foreach(a, c->adapters)
+		if (!rc)
+			rc = card_event(st, (unsigned)a, c);
+	for (unsigned a = 0; !rc && a < IDSET_BITS; a++) {
+		idset_foreach(d, &c->apqns->dom[a]) {
+			if (rc)
+				break;
+			if (state_queue_driver(st, a, (unsigned)d) != QDRV_DEFAULT) {
+				diag_set(c->d, "queue %02x.%04x is not bound to a default driver, which "
+					 "alone sets queues online or offline", a, d);
+				return -ENODEV;
+			}
+			rc = kmodel_queue_online(st, a, (unsigned)d, c->on);
+			if (rc)
+				diag_set(c->d, "queue %02x.%04x cannot be set online: %s", a, d,
+					 rc == -EINVAL ? "its card is offline" :
+					 "its card is configured off or checkstopped");
+		}
+	}
+	return rc;
+}
+
+int sandbox_devices(struct sysfs *s, enum device_event what, bool on,
+		    const struct idset *adapters, const struct apqnset *apqns, struct diag *d)
+{
+	struct devices_ctx c = { what, on, adapters, apqns, d };
+
+	return apply(s, do_devices, &c, d);
 }

@@ -354,6 +354,20 @@ static int add_override(char *line, void *ctx)
 	return state_add_override(ctx, a, d, driver);
 }
 
+static int add_offline(char *line, void *ctx)
+{
+	struct ap_state *st = ctx;
+	unsigned a, d;
+
+	if (!strncmp(line, "card", 4) && sscanf(line + 4, "%2x", &a) == 1 && a < IDSET_BITS)
+		st->card[a].zoffline = true;
+	else if (!apqn_parse(line, &a, &d, NULL))
+		apqnset_add(&st->qoffline, a, d);
+	else
+		return -EINVAL;
+	return 0;
+}
+
 int sandbox_load_private(struct sysfs *s, struct ap_state *st)
 {
 	struct order o = { st, NULL, NULL, 0 };
@@ -383,5 +397,11 @@ int sandbox_load_private(struct sysfs *s, struct ap_state *st)
 	st->overrides = NULL;
 	st->noverrides = 0;
 	st->overrides_all = true;
-	return rc ? rc : private_lines(s, SANDBOX_OVERRIDES, add_override, st);
+	if (!rc)
+		rc = private_lines(s, SANDBOX_OVERRIDES, add_override, st);
+	/* what zcrypt set offline: the kernel's memory, not what online reads */
+	apqnset_clear(&st->qoffline);
+	idset_foreach(a, &st->cards)
+		st->card[a].zoffline = false;
+	return rc ? rc : private_lines(s, SANDBOX_OFFLINE, add_offline, st);
 }

@@ -28,6 +28,7 @@
 #define SANDBOX_DIR "apctl-sandbox.d"
 #define SANDBOX_MDEVS SANDBOX_DIR "/mdevs"
 #define SANDBOX_OVERRIDES SANDBOX_DIR "/overrides"
+#define SANDBOX_OFFLINE SANDBOX_DIR "/offline"
 #define SANDBOX_FAULTS SANDBOX_DIR "/faults"
 #define SANDBOX_LOG SANDBOX_DIR "/kernel.log"
 /* The emulated kernel's own lock: one store or event at a time */
@@ -107,6 +108,20 @@ int sandbox_fault_add(struct sysfs *s, const struct sandbox_fault *f);
 int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, struct diag *d);
 int sandbox_host_change(struct sysfs *s, bool add, const struct ap_matrix *ids,
 			const struct card_type *type, struct diag *d);
+
+/* What happens to cards (and, for DEVICE_ONLINE, queues) of a sandbox's host. */
+enum device_event {
+	DEVICE_CONFIG,  /* configured on or off (SCLP), as a write of the card's config */
+	DEVICE_CHKSTOP, /* checkstopped, or not any more */
+	DEVICE_ONLINE,  /* set online or offline in zcrypt, as a write of online */
+};
+/*
+ * Applies event what (on or off) to the cards of adapters and the queues of
+ * apqns. 0, or -ENODEV with the reason in *d (a card that is not there, a
+ * queue without zcrypt's driver, one that cannot be set online).
+ */
+int sandbox_devices(struct sysfs *s, enum device_event what, bool on,
+		    const struct idset *adapters, const struct apqnset *apqns, struct diag *d);
 
 /* ---- the sandbox as a file system for any program (fuse.c, run.c) ---- */
 

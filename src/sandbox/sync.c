@@ -24,7 +24,8 @@ static int unlink_quiet(struct sysfs *s, const char *rel)
 /* Undoes sbx_render_queue_driver() for the driver named drv. */
 int sbx_unrender_queue_driver(struct sysfs *s, unsigned a, unsigned d, const char *drv)
 {
-	static const char *const extras[] = { "online", "load", "status", "driver" };
+	static const char *const extras[] = { "online", "load", "status", "driver", "mkvps",
+					      "op_modes" };
 	char rel[REL_MAX], path[PATH_MAX];
 
 	sbx_queue_rel(a, d, rel, sizeof(rel));
@@ -91,8 +92,35 @@ static bool same_private(const struct ap_state *old, const struct ap_state *st)
 		    (old->mdevs[i].in_use == 1) != (st->mdevs[i].in_use == 1) ||
 		    old->mdevs[i].removing != st->mdevs[i].removing)
 			return false;
+	if (memcmp(&old->qoffline, &st->qoffline, sizeof(st->qoffline)))
+		return false;
+	idset_foreach(a, &st->cards)
+		if (old->card[a].zoffline != st->card[a].zoffline)
+			return false;
 	return !st->noverrides ||
 	       !memcmp(old->overrides, st->overrides, st->noverrides * sizeof(*st->overrides));
+}
+
+/* Cards configured, checkstopped or set offline, and queues set offline: their attributes. */
+static int sync_states(struct sysfs *s, const struct ap_state *old, const struct ap_state *st)
+{
+	idset_foreach(a, &st->cards) {
+		const struct ap_card *o = &old->card[a], *n = &st->card[a];
+		bool card = idset_has(&old->cards, (unsigned)a) &&
+			    (o->config != n->config || o->chkstop != n->chkstop ||
+			     o->online != n->online);
+
+		if (card)
+			TRY(sbx_render_card_state(s, st, (unsigned)a));
+		idset_foreach(d, &st->queues.dom[a]) {
+			if (!apqnset_has(&old->queues, (unsigned)a, (unsigned)d))
+				continue;
+			if (card || apqnset_has(&old->qoffline, (unsigned)a, (unsigned)d) !=
+					    apqnset_has(&st->qoffline, (unsigned)a, (unsigned)d))
+				TRY(sbx_render_queue_state(s, st, (unsigned)a, (unsigned)d));
+		}
+	}
+	return 0;
 }
 
 static bool queue_shows_same(const struct ap_state *old, const struct ap_state *st, unsigned a,
@@ -154,6 +182,7 @@ int sbx_sync(struct sysfs *s, const struct ap_state *old, const struct ap_state 
 	}
 	if (rebound)
 		TRY(sbx_render_bindings(s, st));
+	TRY(sync_states(s, old, st));
 	for (size_t i = 0; i < old->nmdevs; i++)
 		if (!find_mdev(st, old->mdevs[i].uuid))
 			TRY(unrender_mdev(s, old->mdevs[i].uuid));

@@ -20,25 +20,7 @@
 #include "sandbox.h"
 #include "tree.h"
 
-#define RO 0444
-#define RW 0644
-#define WO 0200
-#define DIR_MODE 0755
-
-/*
- * Writes the attributes of one directory; the first error is kept and the
- * rest are skipped, so a device's attributes read as one list.
- */
-struct attrs {
-	struct sysfs *s;
-	int dirfd;
-	int rc;
-};
-
-static void attr(struct attrs *w, const char *name, mode_t mode, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void attr(struct attrs *w, const char *name, mode_t mode, const char *fmt, ...)
+void attr(struct attrs *w, const char *name, mode_t mode, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -55,7 +37,7 @@ static void attr(struct attrs *w, const char *name, mode_t mode, const char *fmt
 }
 
 /* An attribute whose text is long or already made. */
-static void attr_text(struct attrs *w, const char *name, mode_t mode, const char *text)
+void attr_text(struct attrs *w, const char *name, mode_t mode, const char *text)
 {
 	if (!w->rc)
 		w->rc = text ? sysfs_put_at(w->s, w->dirfd, name, mode, text, strlen(text)) :
@@ -63,7 +45,7 @@ static void attr_text(struct attrs *w, const char *name, mode_t mode, const char
 }
 
 /* Starts on directory rel, made first with its parents when create is set. */
-static int attrs_open(struct attrs *w, struct sysfs *s, const char *rel, bool create)
+int attrs_open(struct attrs *w, struct sysfs *s, const char *rel, bool create)
 {
 	w->s = s;
 	w->rc = create ? sysfs_mkdirs(s, rel, DIR_MODE) : 0;
@@ -73,7 +55,7 @@ static int attrs_open(struct attrs *w, struct sysfs *s, const char *rel, bool cr
 	return w->rc;
 }
 
-static int attrs_close(struct attrs *w)
+int attrs_close(struct attrs *w)
 {
 	if (w->dirfd >= 0)
 		close(w->dirfd);
@@ -146,15 +128,8 @@ static void attr_mask(struct attrs *w, const char *name, mode_t mode, const stru
 	attr(w, name, mode, "%s\n", known ? hex : "not supported");
 }
 
-/* The uevent file of an AP device: its driver, if any, and its type. */
-static void attr_ap_uevent(struct attrs *w, const char *drv, int hwtype)
-{
-	attr(w, "uevent", RW, "%s%s%sDEV_TYPE=%04X\nMODALIAS=ap:t%02X\n", drv ? "DRIVER=" : "",
-	     drv ? drv : "", drv ? "\n" : "", (unsigned)hwtype, (unsigned)hwtype);
-}
-
 /* rel/subsystem and the bus's devices/NAME link of AP device rel. */
-static int link_ap_device(struct sysfs *s, const char *rel)
+int sbx_link_device(struct sysfs *s, const char *rel)
 {
 	char link[PATH_MAX];
 
@@ -165,7 +140,7 @@ static int link_ap_device(struct sysfs *s, const char *rel)
 }
 
 /* rel/driver and the driver's link back to AP device rel. */
-static int link_ap_driver(struct sysfs *s, const char *rel, const char *drv)
+int sbx_link_driver(struct sysfs *s, const char *rel, const char *drv)
 {
 	char link[PATH_MAX], target[REL_MAX];
 
@@ -252,111 +227,6 @@ static int render_bus(struct sysfs *s, const struct ap_state *st)
 		TRY(attrs_close(&w));
 	}
 	return 0;
-}
-
-int sbx_render_card(struct sysfs *s, const struct ap_state *st, unsigned a)
-{
-	const struct ap_card *c = &st->card[a];
-	const char *drv = sbx_has_driver(st, AP_DRV_CARD) ? AP_DRV_CARD : NULL;
-	char rel[REL_MAX];
-	struct attrs w;
-
-	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x", a);
-	attrs_open(&w, s, rel, true);
-	attr(&w, "hwtype", RO, "%d\n", c->hwtype);
-	attr(&w, "raw_hwtype", RO, "%d\n", c->raw_hwtype);
-	attr(&w, "depth", RO, "%d\n", c->depth);
-	attr(&w, "ap_functions", RO, "0x%08X\n", c->functions);
-	attr(&w, "request_count", RW, "0\n");
-	attr(&w, "requestq_count", RO, "0\n");
-	attr(&w, "pendingq_count", RO, "0\n");
-	attr(&w, "modalias", RO, "ap:t%02X\n", (unsigned)c->hwtype);
-	attr(&w, "config", RW, "%d\n", c->config);
-	attr(&w, "chkstop", RO, "%d\n", c->chkstop);
-	attr(&w, "max_msg_size", RO, "12288\n");
-	attr_ap_uevent(&w, drv, c->hwtype);
-	/* the zcrypt card driver adds these */
-	if (drv && c->type[0]) {
-		attr(&w, "type", RO, "%s\n", c->type);
-		attr(&w, "online", RW, "%d\n", c->online);
-		attr(&w, "load", RO, "0\n");
-	}
-	TRY(attrs_close(&w));
-	TRY(link_ap_device(s, rel));
-	return drv ? link_ap_driver(s, rel, drv) : 0;
-}
-
-void sbx_queue_rel(unsigned a, unsigned d, char *buf, size_t size)
-{
-	snprintf(buf, size, AP_DEVICES "/card%02x/%02x.%04x", a, a, d);
-}
-
-/* What driver_override shows: the driver named, or "(null)" as for any device. */
-static const char *queue_override(const struct ap_state *st, unsigned a, unsigned d)
-{
-	for (size_t i = 0; i < st->noverrides; i++)
-		if (st->overrides[i].adapter == a && st->overrides[i].domain == d)
-			return st->overrides[i].driver;
-	return "(null)";
-}
-
-int sbx_render_override(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d)
-{
-	char rel[REL_MAX];
-	struct attrs w;
-
-	sbx_queue_rel(a, d, rel, sizeof(rel));
-	attrs_open(&w, s, rel, false);
-	attr(&w, "driver_override", RW, "%s\n", queue_override(st, a, d));
-	return attrs_close(&w);
-}
-
-/* The driver link and the attributes that the bound driver adds. */
-int sbx_render_queue_driver(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d)
-{
-	const char *drv = state_queue_driver_name(st, a, d);
-	char rel[REL_MAX];
-	struct attrs w;
-
-	sbx_queue_rel(a, d, rel, sizeof(rel));
-	attrs_open(&w, s, rel, false);
-	switch (state_queue_driver(st, a, d)) {
-	case QDRV_DEFAULT:
-		attr(&w, "online", RW, "%d\n", st->card[a].online > 0);
-		attr(&w, "load", RO, "0\n");
-		break;
-	case QDRV_VFIO:
-		attr(&w, "status", RO, "%s\n", vfio_status_name(state_vfio_status(st, a, d)));
-		break;
-	default:
-		break;
-	}
-	attr_ap_uevent(&w, drv, st->card[a].hwtype);
-	TRY(attrs_close(&w));
-	return drv ? link_ap_driver(s, rel, drv) : 0;
-}
-
-int sbx_render_queue(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d)
-{
-	const struct ap_card *c = &st->card[a];
-	char rel[REL_MAX];
-	struct attrs w;
-
-	sbx_queue_rel(a, d, rel, sizeof(rel));
-	attrs_open(&w, s, rel, true);
-	attr(&w, "request_count", RW, "0\n");
-	attr(&w, "requestq_count", RO, "0\n");
-	attr(&w, "pendingq_count", RO, "0\n");
-	attr(&w, "reset", RW, "No Reset Timer set.\n");
-	attr(&w, "interrupt", RO, "Interrupts enabled.\n");
-	attr(&w, "config", RO, "%d\n", c->config);
-	attr(&w, "chkstop", RO, "%d\n", c->chkstop);
-	attr(&w, "ap_functions", RO, "0x%08X\n", c->functions);
-	if (kgen_has(st->kernel, KF_DRIVER_OVERRIDE))
-		attr(&w, "driver_override", RW, "%s\n", queue_override(st, a, d));
-	TRY(attrs_close(&w));
-	TRY(link_ap_device(s, rel));
-	return sbx_render_queue_driver(s, st, a, d);
 }
 
 int sbx_render_available(struct sysfs *s, const struct ap_state *st)
@@ -467,16 +337,13 @@ int sbx_render_mdev(struct sysfs *s, const struct ap_state *st, const struct ap_
 	return sbx_link(s, link, rel);
 }
 
-int sbx_render_private(struct sysfs *s, const struct ap_state *st)
+/* The mdevs' order and guests, and the driver_overrides. */
+static int private_mdevs(struct sysfs *s, const struct ap_state *st, char *text, size_t size)
 {
-	size_t size = 256 + st->nmdevs * 64 + st->noverrides * 48, len = 0;
-	char *text = malloc(size);
+	size_t len = (size_t)snprintf(text, size, "# mdevs, oldest first: UUID, whether a guest "
+				      "uses it, whether a remove waits for the guest\n");
 	int rc;
 
-	if (!text)
-		return -ENOMEM;
-	len += (size_t)snprintf(text, size, "# mdevs, oldest first: UUID, whether a guest uses "
-				"it, whether a remove waits for the guest\n");
 	for (size_t i = 0; i < st->nmdevs; i++)
 		len += (size_t)snprintf(text + len, size - len, "%s attached=%d removing=%d\n",
 					st->mdevs[i].uuid, st->mdevs[i].in_use == 1,
@@ -487,8 +354,36 @@ int sbx_render_private(struct sysfs *s, const struct ap_state *st)
 		len += (size_t)snprintf(text + len, size - len, "%02x.%04x %s\n",
 					st->overrides[i].adapter, st->overrides[i].domain,
 					st->overrides[i].driver);
+	return rc ? rc : sysfs_put(s, SANDBOX_OVERRIDES, RW, text, len);
+}
+
+/* The cards and queues zcrypt has set offline, whatever else keeps them from use. */
+static int private_offline(struct sysfs *s, const struct ap_state *st, char *text, size_t size)
+{
+	size_t len = (size_t)snprintf(text, size, "# set offline in zcrypt: cards and queues\n");
+
+	idset_foreach(a, &st->cards)
+		if (st->card[a].zoffline && len < size)
+			len += (size_t)snprintf(text + len, size - len, "card%02x\n", a);
+	for (unsigned a = 0; a < IDSET_BITS; a++)
+		idset_foreach(d, &st->qoffline.dom[a])
+			if (len < size)
+				len += (size_t)snprintf(text + len, size - len, "%02x.%04x\n", a, d);
+	return sysfs_put(s, SANDBOX_OFFLINE, RW, text, len < size ? len : size);
+}
+
+int sbx_render_private(struct sysfs *s, const struct ap_state *st)
+{
+	size_t size = 256 + st->nmdevs * 64 + st->noverrides * 48 +
+		      (apqnset_count(&st->qoffline) + IDSET_BITS) * 10;
+	char *text = malloc(size);
+	int rc;
+
+	if (!text)
+		return -ENOMEM;
+	rc = private_mdevs(s, st, text, size);
 	if (!rc)
-		rc = sysfs_put(s, SANDBOX_OVERRIDES, RW, text, len);
+		rc = private_offline(s, st, text, size);
 	free(text);
 	return rc;
 }

@@ -6,11 +6,40 @@
 #ifndef APCTL_SANDBOX_TREE_H
 #define APCTL_SANDBOX_TREE_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "state.h"
 #include "sysfs.h"
 
 /* the longest path built here, an mdev's, is well under this */
 #define REL_MAX 192
+
+#define RO 0444
+#define RW 0644
+#define WO 0200
+#define DIR_MODE 0755
+
+/*
+ * Writes the attributes of one directory; the first error is kept and the
+ * rest are skipped, so a device's attributes read as one list.
+ */
+struct attrs {
+	struct sysfs *s;
+	int dirfd;
+	int rc;
+};
+/* Starts on directory rel, made first with its parents when create is set. */
+int attrs_open(struct attrs *w, struct sysfs *s, const char *rel, bool create);
+int attrs_close(struct attrs *w);
+void attr(struct attrs *w, const char *name, mode_t mode, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* An attribute whose text is long or already made. */
+void attr_text(struct attrs *w, const char *name, mode_t mode, const char *text);
+/* rel/subsystem and the bus's devices/NAME link of AP device rel. */
+int sbx_link_device(struct sysfs *s, const char *rel);
+/* rel/driver and the driver's link back to AP device rel. */
+int sbx_link_driver(struct sysfs *s, const char *rel, const char *drv);
 
 /* Returns from the function with the -errno of expr, if it fails. */
 #define TRY(expr)                   \
@@ -36,6 +65,10 @@ int sbx_render_override(struct sysfs *s, const struct ap_state *st, unsigned a, 
 int sbx_render_private(struct sysfs *s, const struct ap_state *st);
 int sbx_render_host(struct sysfs *s, const struct ap_state *st);
 int sbx_render_card(struct sysfs *s, const struct ap_state *st, unsigned a);
+/* What a card's config, chkstop and online change: its state attributes. */
+int sbx_render_card_state(struct sysfs *s, const struct ap_state *st, unsigned a);
+/* Those of a queue: config, chkstop, online, the master keys. */
+int sbx_render_queue_state(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d);
 int sbx_render_queue(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d);
 /* The directory of queue (a, d), relative to the root. */
 void sbx_queue_rel(unsigned a, unsigned d, char *buf, size_t size);

@@ -96,7 +96,7 @@ complete_bash_at() {
 	run -0 complete_bash sandbox create /tmp/x --kernel 6.1
 	assert_output "6.1 6.10 6.12 6.15 6.18 6.19"
 	run -0 complete_bash sandbox host ''
-	assert_output "add remove --help"
+	assert_output "add remove configure deconfigure checkstop uncheckstop online offline --help"
 }
 
 @test "bash completes mdev UUIDs and host IDs of the root on the command line" {

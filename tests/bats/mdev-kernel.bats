@@ -228,7 +228,8 @@ instances() { cat "$SBX/$TYPE_DIR/available_instances"; }
 }
 
 @test "before 6.0: queues must be bound to vfio_ap, and a guest freezes the mdev" {
-	make_sandbox --kernel 5.15
+	# 5.19: before 6.0, with the vfio_ap queue status of 5.17
+	make_sandbox --kernel 5.19
 	apctl --root "$SBX" reserve --adapters 5 >/dev/null
 	kcreate "$U1"
 	run -1 kattr $U1 assign_adapter 6

@@ -32,9 +32,9 @@ example_state() {
 	assert_line "  default domain   4"
 	assert_line "  host's default drivers  8 APQNs: adapters 5,6 x domains 4,0x47,0xab,0xff"
 	assert_line "  vfio_ap                 0 APQNs"
-	assert_line --regexp '^  05 +CEX5C +CCA-Coproc +11 +yes$'
-	assert_line --regexp '^  06 +CEX5A +Accelerator +11 +yes$'
-	assert_line --regexp '^  05\.0047 +host +cex4queue +- +-$'
+	assert_line --regexp '^  05 +CEX5C +CCA-Coproc +11 +usable$'
+	assert_line --regexp '^  06 +CEX5A +Accelerator +11 +usable$'
+	assert_line --regexp '^  05\.0047 +host +cex4queue +- +usable +-$'
 	assert_line "  05     H    H    H    H"
 	assert_line "Mediated devices: none"
 }
@@ -46,8 +46,8 @@ example_state() {
 	assert_equal "$(json '.bus | keys | join(" ")')" \
 		"apmask aqmask default_domain features host max_adapter_id max_domain_id"
 	assert_equal "$(json '.bus.features | join(" ")')" "APSC APXA QACT RC8A"
-	assert_equal "$(json '.adapters[0] | keys | join(" ")')" "hwtype id mode online type"
-	assert_equal "$(json '.queues[0] | keys | join(" ")')" "adapter apqn domain driver mdev owner status"
+	assert_equal "$(json '.adapters[0] | keys | join(" ")')" "chkstop config hwtype id mode online type unusable"
+	assert_equal "$(json '.queues[0] | keys | join(" ")')" "adapter apqn domain driver mdev owner status unusable"
 	assert_equal "$(json '.queues[0] | [.apqn, .adapter, .domain, .owner, .driver] | join(" ")')" \
 		"05.0004 5 4 host cex4queue"
 	assert_equal "$(json '.queues[0].status, .queues[0].mdev' | xargs)" "null null"
@@ -87,8 +87,8 @@ example_state() {
 	assert_line "  host's default drivers  0 APQNs"
 	assert_line "  vfio_ap                 8 APQNs: adapters 5,6 x domains 4,0x47,0xab,0xff"
 	assert_line "          adapters 0-4,7-0xff"
-	assert_line --regexp '^  05\.0004 +vfio_ap +vfio_ap +assigned +62177883-'
-	assert_line --regexp '^  05\.0047 +vfio_ap +vfio_ap +in use +cef03c3c-'
+	assert_line --regexp '^  05\.0004 +vfio_ap +vfio_ap +assigned +usable +62177883-'
+	assert_line --regexp '^  05\.0047 +vfio_ap +vfio_ap +in use +usable +cef03c3c-'
 	assert_line "  05     A    B*   A    B*"
 	assert_line "  06     A    .    -    ."
 	assert_line "  A  $UUID1  not in use"
