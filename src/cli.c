@@ -43,6 +43,9 @@ const struct optdef cli_optdefs[O_COUNT] = {
 	[O_MAX_ADAPTER] = { "max-adapter-id", 0, true, "N", "highest adapter ID (default 255)" },
 	[O_MAX_DOMAIN] = { "max-domain-id", 0, true, "N", "highest domain ID (default 255)" },
 	[O_FROM] = { "from", 0, true, "ROOT", "copy the AP state of ROOT (/ for this system)" },
+	[O_REBIND_DELAY] = { "rebind-delay", 0, true, "MS",
+			     "the AP bus rebinds queues this many milliseconds\nafter a mask "
+			     "write (default 0: at once)" },
 	[O_CLEAR] = { "clear", 0, false, NULL, "remove every fault" },
 	[O_NO_NEWLINE] = { NULL, 'n', false, NULL, "no newline after VALUE (as echo -n)" },
 };
@@ -126,15 +129,20 @@ int args_apqns(const struct ctx *ctx, unsigned max_a, unsigned max_d, struct apq
 	return EXIT_OK;
 }
 
-/* A number of seconds for option o: EXIT_OK or EXIT_USAGE. */
-static int seconds(const struct ctx *ctx, enum opt_id o, unsigned *out)
+int args_number(const struct ctx *ctx, enum opt_id o, unsigned max, const char *what,
+		unsigned *out)
 {
 	const char *v = args_last(ctx, o);
 	struct diag d;
 
-	if (v && id_parse(v, 86400, "number of seconds", out, &d))
+	if (v && id_parse(v, max, what, out, &d))
 		return usage_error(ctx, "--%s %s", cli_optdefs[o].name, d.msg);
 	return EXIT_OK;
+}
+
+static int seconds(const struct ctx *ctx, enum opt_id o, unsigned *out)
+{
+	return args_number(ctx, o, 86400, "number of seconds", out);
 }
 
 int args_change(const struct ctx *ctx, struct change_opts *o)

@@ -39,6 +39,7 @@ enum opt_id {
 	O_MAX_ADAPTER,
 	O_MAX_DOMAIN,
 	O_FROM,
+	O_REBIND_DELAY,
 	O_CLEAR,
 	O_NO_NEWLINE,
 	O_COUNT
@@ -101,6 +102,9 @@ const char *args_last(const struct ctx *ctx, enum opt_id o);
  */
 int args_ids(const struct ctx *ctx, enum opt_id o, unsigned max, const char *what,
 	     struct idset *out);
+/* The number of option o, at most max: EXIT_OK (*out untouched without o) or EXIT_USAGE. */
+int args_number(const struct ctx *ctx, enum opt_id o, unsigned max, const char *what,
+		unsigned *out);
 /* Every --apqns list, added up, each APQN within the maxima: EXIT_OK or EXIT_USAGE. */
 int args_apqns(const struct ctx *ctx, unsigned max_a, unsigned max_d, struct apqnset *out);
 /* The change options: EXIT_OK, or EXIT_USAGE after the message. */

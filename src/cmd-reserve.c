@@ -108,6 +108,12 @@ static void done(FILE *f, const struct engine *e)
 	text_mask_change(f, e);
 	fprintf(f, "Done: %u APQN%s to vfio_ap, %u to the host.\n", n, n == 1 ? "" : "s",
 		apqnset_count(e->p.to_host));
+	n = e->pending ? apqnset_count(e->pending) : 0;
+	if (!n)
+		return;
+	fprintf(f, "Not yet bound by the AP bus ('%s show' tells when they are): ",
+		e->root->prefix);
+	text_apqnset(f, e->pending, "  ");
 }
 
 static const struct change_render render = { dry_run, nothing, done };

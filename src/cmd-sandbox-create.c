@@ -10,6 +10,9 @@
 #include "output.h"
 #include "sandbox.h"
 
+/* An hour: longer than any wait apctl is asked for */
+#define REBIND_DELAY_MAX 3600000
+
 /* Every --type, each a comma list, given to the adapters in turn. */
 static int parse_types(const struct ctx *ctx, struct sandbox_spec *sp)
 {
@@ -148,10 +151,13 @@ static int run_create(struct ctx *ctx)
 	struct ap_state *st = NULL;
 	struct diag d = { "" };
 	struct root fr;
+	unsigned delay = 0;
 	int rc;
 
 	if (!*dir)
 		return usage_error(ctx, "the directory name is empty");
+	if (args_number(ctx, O_REBIND_DELAY, REBIND_DELAY_MAX, "number of milliseconds", &delay))
+		return EXIT_USAGE;
 	rc = from ? read_from(ctx, &fr, &st) : build_spec(ctx, &spec);
 	if (rc)
 		return rc;
@@ -159,6 +165,7 @@ static int run_create(struct ctx *ctx)
 		errmsg("out of memory");
 		return EXIT_RUNTIME;
 	}
+	st->rebind_delay_ms = delay;
 	rc = sandbox_create(dir, st, from ? &fr.s : NULL, &d);
 	if (rc) {
 		errmsg("%s", d.msg);
@@ -183,6 +190,7 @@ static const struct verb_opt create_opts[] = {
 	{ O_MAX_DOMAIN, NULL },
 	{ O_KERNEL, "kernel to emulate, 5.10 to 6.19 (default 6.19)" },
 	{ O_FROM, NULL },
+	{ O_REBIND_DELAY, NULL },
 	{ O_JSON, NULL },
 	{ O_COUNT, NULL },
 };

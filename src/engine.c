@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "exitcodes.h"
+#include "kmodel.h"
 #include "lock.h"
 #include "output.h"
 #include "paths.h"
@@ -173,6 +174,8 @@ int engine_plan(struct engine *e)
 	p->sim = state_dup(e->st);
 	if (!p->sim)
 		return -ENOMEM;
+	/* rebinding a sandbox's AP bus has not made yet is planned on as made */
+	kmodel_rebind(p->sim);
 	p->apmask = e->st->apmask;
 	p->aqmask = e->st->aqmask;
 	for (size_t i = 0; i < e->nops; i++)

@@ -110,8 +110,26 @@ int kmodel_mask_set(struct ap_state *st, bool is_apmask, const struct idset *mas
 	if (rc || idset_equal(mask, is_apmask ? &st->apmask : &st->aqmask))
 		return rc;
 	*(is_apmask ? &st->apmask : &st->aqmask) = *mask;
-	revise_bindings(st, &old_apmask, &old_aqmask);
+	if (!st->rebind_delay_ms) {
+		revise_bindings(st, &old_apmask, &old_aqmask);
+		return 0;
+	}
+	/* the AP bus rebinds later: until then the bindings follow the masks before */
+	if (!st->rebind_pending) {
+		st->bound_apmask = old_apmask;
+		st->bound_aqmask = old_aqmask;
+		st->rebind_pending = true;
+	}
 	return 0;
+}
+
+void kmodel_rebind(struct ap_state *st)
+{
+	if (!st->rebind_pending)
+		return;
+	revise_bindings(st, &st->bound_apmask, &st->bound_aqmask);
+	st->rebind_pending = false;
+	st->rebind_due = 0;
 }
 
 int kmodel_create(struct ap_state *st, const char *uuid)

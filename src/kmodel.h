@@ -34,10 +34,13 @@ int kmodel_mask_write(struct ap_state *st, bool is_apmask, const char *val, stru
 		      bool all_mdevs);
 /*
  * The store of a parsed mask: the override rule, the no-op, the in-use check
- * (EBUSY), then the new mask, the queues rebound and the guests following.
+ * (EBUSY), then the new mask, the queues rebound and the guests following;
+ * with st->rebind_delay_ms, the rebinding is left pending for kmodel_rebind().
  */
 int kmodel_mask_set(struct ap_state *st, bool is_apmask, const struct idset *mask,
 		    struct khits *hits, bool all_mdevs);
+/* The AP bus rebinds what the mask writes left pending. */
+void kmodel_rebind(struct ap_state *st);
 
 /* create of uuid: 0 (the new mdev is the last), -EINVAL, -EEXIST, -EUSERS/-EPERM. */
 int kmodel_create(struct ap_state *st, const char *uuid);

@@ -103,8 +103,12 @@ void root_close(struct root *r)
 
 int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag *d)
 {
-	int rc = state_read(&r->s, flags, &r->hint, st, d);
+	int rc;
 
+	/* a reader without write access sees the bindings as they are */
+	if (r->sandbox)
+		sandbox_catch_up(&r->s);
+	rc = state_read(&r->s, flags, &r->hint, st, d);
 	if (rc)
 		return rc;
 	(*st)->sandbox = r->sandbox;

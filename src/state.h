@@ -97,6 +97,7 @@ struct ap_state {
 	struct ap_card card[IDSET_BITS];
 	struct apqnset queues;               /* queue devices */
 	struct apqnset qoffline;             /* queues set offline in zcrypt */
+	struct apqnset mkvps_kept;           /* sandbox: master key patterns kept from a copy */
 	/* the drivers registered on the AP bus, and which one each queue has */
 	struct ap_driver_info drivers[STATE_MAX_DRIVERS];
 	size_t ndrivers;
@@ -108,6 +109,15 @@ struct ap_state {
 
 	struct ap_mdev *mdevs;   /* in directory order; oldest first in a sandbox */
 	size_t nmdevs;
+
+	/*
+	 * A sandbox whose AP bus rebinds after a delay: the masks the bindings
+	 * still follow, and when they will follow the new ones (ms since the epoch).
+	 */
+	unsigned rebind_delay_ms;
+	bool rebind_pending;
+	struct idset bound_apmask, bound_aqmask;
+	long long rebind_due;
 
 	/* queues with a driver_override (6.19), as far as STATE_OVERRIDES* read them */
 	struct ap_override *overrides;

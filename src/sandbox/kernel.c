@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,11 +121,58 @@ static int kernel_state(struct sysfs *s, struct ap_state **st, struct diag *d)
 		rc = state_read(s, STATE_DETAILS | STATE_GUESTS, &hint, st, d);
 	if (!rc) {
 		(*st)->sandbox = true;
+		(*st)->rebind_delay_ms = sandbox_rebind_delay(s);
 		rc = sandbox_load_private(s, *st);
 		if (rc)
 			state_free(*st);
 	}
 	return rc;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int no_change(struct ap_state *st, void *ctx)
+{
+	(void)st;
+	(void)ctx;
+	return 0;
+}
+
+static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx), void *ctx,
+		 struct diag *d);
+
+/*
+ * The AP bus's rebinding after the sandbox's delay: a process of its own,
+ * detached from the writer and holding none of its files but the sandbox's,
+ * sleeps and then lets the emulated kernel catch up. Should it never run, the
+ * next store or reader (sandbox_catch_up) does.
+ */
+static void schedule_rebind(struct sysfs *s, unsigned ms)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	if (pid)
+		return;
+	if (setsid() < 0 || fork() != 0)
+		_exit(0);
+	null = open("/dev/null", O_RDWR);
+	for (int fd = 0; fd < 3; fd++)
+		dup2(null, fd);
+	for (int fd = 3; fd < (int)sysconf(_SC_OPEN_MAX) && fd < 65536; fd++)
+		if (fd != s->rootfd)
+			close(fd);
+	nanosleep(&(struct timespec){ ms / 1000, (long)(ms % 1000) * 1000000L }, NULL);
+	apply(s, no_change, NULL, &(struct diag){ "" });
+	_exit(0);
 }
 
 /*
@@ -142,7 +190,15 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 	rc = kernel_state(s, &st, d);
 	if (!rc) {
 		old = state_dup(st);
+		/* the rebinding that is due comes first */
+		if (st->rebind_pending && st->rebind_due <= now_ms())
+			kmodel_rebind(st);
 		rc = old ? change(st, ctx) : -ENOMEM;
+	}
+	/* a mask write started the AP bus's delay */
+	if (!rc && st->rebind_pending && !st->rebind_due) {
+		st->rebind_due = now_ms() + st->rebind_delay_ms;
+		schedule_rebind(s, st->rebind_delay_ms);
 	}
 	/* a remove that waits has marked its mdev: that shows too */
 	if (!rc || rc == -EINPROGRESS) {
@@ -260,6 +316,19 @@ int sandbox_store(void *ctx, struct sysfs *s, const char *rel, const void *buf, 
 	free(k.log);
 	free(val);
 	return rc;
+}
+
+int sandbox_catch_up(struct sysfs *s)
+{
+	char buf[256], *due;
+	struct diag d;
+
+	if (sysfs_read(s, SANDBOX_REBIND, buf, sizeof(buf)) <= 0)
+		return 0;
+	due = strstr(buf, " due=");
+	if (due && strtoll(due + 5, NULL, 10) > now_ms())
+		return 0;
+	return apply(s, no_change, NULL, &d);
 }
 
 void sandbox_use_store(struct sysfs *s)

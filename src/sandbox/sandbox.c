@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kmodel.h"
+#include "masksyntax.h"
 #include "paths.h"
 #include "tree.h"
 
@@ -102,6 +103,19 @@ int sandbox_kernel(struct sysfs *s, struct kgen *g)
 	return -EINVAL;
 }
 
+unsigned sandbox_rebind_delay(struct sysfs *s)
+{
+	char buf[1024];
+	unsigned ms = 0;
+
+	if (sysfs_read(s, SANDBOX_MARKER, buf, sizeof(buf)) < 0)
+		return 0;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (sscanf(line, "rebind_delay_ms=%u", &ms) == 1)
+			return ms;
+	return 0;
+}
+
 static int copy_file(struct sysfs *from, struct sysfs *to, const char *rel)
 {
 	int err = 0;
@@ -158,6 +172,39 @@ static int copy_configs(struct sysfs *from, struct sysfs *to)
 	for (size_t i = 0; !rc && i < sizeof(rules) / sizeof(rules[0]); i++)
 		if (sysfs_exists(from, rules[i]))
 			rc = copy_file(from, to, rules[i]);
+	return rc;
+}
+
+/*
+ * The master key patterns of the queues zcrypt has in the source, kept in the
+ * sandbox (and marked in st), so that they show through every rebinding.
+ */
+static int copy_mkvps(struct sysfs *from, struct sysfs *to, struct ap_state *st)
+{
+	int rc = sysfs_mkdirs(to, SANDBOX_MKVPS, 0755);
+
+	for (unsigned a = 0; !rc && a < IDSET_BITS; a++) {
+		idset_foreach(d, &st->queues.dom[a]) {
+			char src[PATH_MAX], dst[PATH_MAX], *text;
+			int err = 0;
+
+			if (state_queue_driver(st, a, (unsigned)d) != QDRV_DEFAULT)
+				continue;
+			snprintf(src, sizeof(src), AP_DEVICES "/card%02x/%02x.%04x/mkvps", a, a, d);
+			snprintf(dst, sizeof(dst), SANDBOX_MKVPS "/%02x.%04x", a, d);
+			text = sysfs_read_alloc(from, src, &err);
+			/* "- -" says only that the card could not be asked */
+			if (!text || strstr(text, "- -")) {
+				free(text);
+				continue;
+			}
+			rc = sysfs_put(to, dst, 0644, text, strlen(text));
+			free(text);
+			if (rc)
+				break;
+			apqnset_add(&st->mkvps_kept, a, (unsigned)d);
+		}
+	}
 	return rc;
 }
 
@@ -244,13 +291,26 @@ static int fill(const char *tmp, const struct ap_state *st, struct sysfs *from)
 	struct sysfs tree;
 	int rc;
 
+	struct ap_state *copy = NULL;
+
 	snprintf(rootpath, sizeof(rootpath), "/%s", tmp);
 	rc = sysfs_open(&tree, rootpath);
 	if (rc)
 		return rc;
-	rc = sbx_render(&tree, st);
+	/* a copy's master keys are kept before the tree shows them */
+	if (from) {
+		copy = state_dup(st);
+		rc = copy ? copy_mkvps(from, &tree, copy) : -ENOMEM;
+		st = copy;
+		/* a source's rebinding still to come is copied as made */
+		if (copy)
+			kmodel_rebind(copy);
+	}
+	if (!rc)
+		rc = sbx_render(&tree, st);
 	if (!rc && from)
 		rc = copy_configs(from, &tree);
+	state_free(copy);
 	sysfs_close(&tree);
 	return rc;
 }
@@ -368,6 +428,29 @@ static int add_offline(char *line, void *ctx)
 	return 0;
 }
 
+/* "apmask=0x... aqmask=0x... due=MS": the rebinding still to come */
+static int add_rebind(char *line, void *ctx)
+{
+	struct ap_state *st = ctx;
+	char am[IDSET_HEX_LEN], qm[IDSET_HEX_LEN];
+
+	if (sscanf(line, "apmask=%66s aqmask=%66s due=%lld", am, qm, &st->rebind_due) != 3 ||
+	    kernel_hex2bitmap(am, &st->bound_apmask) || kernel_hex2bitmap(qm, &st->bound_aqmask))
+		return -EINVAL;
+	st->rebind_pending = true;
+	return 0;
+}
+
+static int add_kept(const char *name, unsigned char type, void *ctx)
+{
+	unsigned a, d;
+
+	(void)type;
+	if (!apqn_parse(name, &a, &d, NULL))
+		apqnset_add(&((struct ap_state *)ctx)->mkvps_kept, a, d);
+	return 0;
+}
+
 int sandbox_load_private(struct sysfs *s, struct ap_state *st)
 {
 	struct order o = { st, NULL, NULL, 0 };
@@ -403,5 +486,12 @@ int sandbox_load_private(struct sysfs *s, struct ap_state *st)
 	apqnset_clear(&st->qoffline);
 	idset_foreach(a, &st->cards)
 		st->card[a].zoffline = false;
-	return rc ? rc : private_lines(s, SANDBOX_OFFLINE, add_offline, st);
+	if (!rc)
+		rc = private_lines(s, SANDBOX_OFFLINE, add_offline, st);
+	apqnset_clear(&st->mkvps_kept);
+	rc = rc ? rc : sysfs_list(s, SANDBOX_MKVPS, add_kept, st);
+	if (rc == -ENOENT)
+		rc = 0;
+	st->rebind_pending = false;
+	return rc ? rc : private_lines(s, SANDBOX_REBIND, add_rebind, st);
 }

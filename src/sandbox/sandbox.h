@@ -29,6 +29,10 @@
 #define SANDBOX_MDEVS SANDBOX_DIR "/mdevs"
 #define SANDBOX_OVERRIDES SANDBOX_DIR "/overrides"
 #define SANDBOX_OFFLINE SANDBOX_DIR "/offline"
+/* The master key patterns of queues copied from a real host, one file each */
+#define SANDBOX_MKVPS SANDBOX_DIR "/mkvps"
+/* The rebinding the AP bus has still to make, with a rebind delay */
+#define SANDBOX_REBIND SANDBOX_DIR "/rebind"
 #define SANDBOX_FAULTS SANDBOX_DIR "/faults"
 #define SANDBOX_LOG SANDBOX_DIR "/kernel.log"
 /* The emulated kernel's own lock: one store or event at a time */
@@ -46,6 +50,7 @@ struct sandbox_spec {
 	size_t ntypes;
 	unsigned max_adapter;
 	unsigned max_domain;
+	unsigned rebind_delay_ms;     /* the AP bus rebinds this long after a mask write */
 };
 
 /*
@@ -71,6 +76,8 @@ int sandbox_create(const char *dir, const struct ap_state *st, struct sysfs *fro
 bool sandbox_is(struct sysfs *s);
 /* The generation a sandbox emulates, from its marker: 0 or -errno. */
 int sandbox_kernel(struct sysfs *s, struct kgen *g);
+/* How long its AP bus waits before it rebinds after a mask write (ms; 0: at once). */
+unsigned sandbox_rebind_delay(struct sysfs *s);
 /*
  * Adds to a state read from the tree what the emulated kernel keeps besides:
  * the mdevs' creation order (oldest first), which ones a guest uses or waits
@@ -83,6 +90,11 @@ int sandbox_load_private(struct sysfs *s, struct ap_state *st);
  * the kernel's store function would (sysfs_store_fn).
  */
 void sandbox_use_store(struct sysfs *s);
+/*
+ * The rebinding a delayed AP bus owes since its time came, made now (its own
+ * process makes it; this is for when that process did not live): 0 or -errno.
+ */
+int sandbox_catch_up(struct sysfs *s);
 int sandbox_store(void *ctx, struct sysfs *s, const char *rel, const void *buf, size_t len);
 
 /*

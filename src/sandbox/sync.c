@@ -92,7 +92,8 @@ static bool same_private(const struct ap_state *old, const struct ap_state *st)
 		    (old->mdevs[i].in_use == 1) != (st->mdevs[i].in_use == 1) ||
 		    old->mdevs[i].removing != st->mdevs[i].removing)
 			return false;
-	if (memcmp(&old->qoffline, &st->qoffline, sizeof(st->qoffline)))
+	if (memcmp(&old->qoffline, &st->qoffline, sizeof(st->qoffline)) ||
+	    old->rebind_pending != st->rebind_pending || old->rebind_due != st->rebind_due)
 		return false;
 	idset_foreach(a, &st->cards)
 		if (old->card[a].zoffline != st->card[a].zoffline)

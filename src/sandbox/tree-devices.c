@@ -198,6 +198,14 @@ static void default_queue_attrs(struct attrs *w, const struct ap_state *st, unsi
 	if (mode == 'A')
 		return;
 	mkvps(st, a, d, text, sizeof(text));
+	/* the card is asked only for a queue online: then a copy's own patterns */
+	if (up && apqnset_has(&st->mkvps_kept, a, d)) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), SANDBOX_MKVPS "/%02x.%04x", a, d);
+		if (sysfs_read(w->s, rel, text, sizeof(text)) < 0)
+			mkvps(st, a, d, text, sizeof(text));
+	}
 	attr_text(w, "mkvps", RO, text);
 	if (mode == 'P')
 		attr(w, "op_modes", RO, "%s\n", up ? "FIPS2021" : "");

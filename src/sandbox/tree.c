@@ -108,14 +108,16 @@ bool sbx_has_driver(const struct ap_state *st, const char *name)
 
 static int write_marker(struct sysfs *s, const struct ap_state *st)
 {
-	char gen[KGEN_STR_MAX], text[512];
+	char gen[KGEN_STR_MAX], text[512], delay[40] = "";
 
+	if (st->rebind_delay_ms)
+		snprintf(delay, sizeof(delay), "rebind_delay_ms=%u\n", st->rebind_delay_ms);
 	snprintf(text, sizeof(text),
 		 "# This directory is an apctl sandbox: an emulated Linux AP bus and vfio_ap\n"
 		 "# driver, not a live system. 'apctl --root DIR' works on it as on /, and\n"
 		 "# 'lszcrypt' reads it with SYSFS_ROOT=DIR/sys.\n"
-		 "kernel=%s\n",
-		 kgen_format(st->kernel, gen));
+		 "kernel=%s\n%s",
+		 kgen_format(st->kernel, gen), delay);
 	return sysfs_put_str(s, SANDBOX_MARKER, RO, text);
 }
 
@@ -372,6 +374,22 @@ static int private_offline(struct sysfs *s, const struct ap_state *st, char *tex
 	return sysfs_put(s, SANDBOX_OFFLINE, RW, text, len < size ? len : size);
 }
 
+/* The rebinding still to come, or no file. */
+static int private_rebind(struct sysfs *s, const struct ap_state *st)
+{
+	char am[IDSET_HEX_LEN], qm[IDSET_HEX_LEN], text[200];
+	int rc;
+
+	if (!st->rebind_pending) {
+		rc = sysfs_remove(s, SANDBOX_REBIND);
+		return rc == -ENOENT ? 0 : rc;
+	}
+	idset_to_hex(&st->bound_apmask, am);
+	idset_to_hex(&st->bound_aqmask, qm);
+	snprintf(text, sizeof(text), "apmask=%s aqmask=%s due=%lld\n", am, qm, st->rebind_due);
+	return sysfs_put_str(s, SANDBOX_REBIND, RW, text);
+}
+
 int sbx_render_private(struct sysfs *s, const struct ap_state *st)
 {
 	size_t size = 256 + st->nmdevs * 64 + st->noverrides * 48 +
@@ -384,6 +402,8 @@ int sbx_render_private(struct sysfs *s, const struct ap_state *st)
 	rc = private_mdevs(s, st, text, size);
 	if (!rc)
 		rc = private_offline(s, st, text, size);
+	if (!rc)
+		rc = private_rebind(s, st);
 	free(text);
 	return rc;
 }
