@@ -255,12 +255,30 @@ static int wait_bus(struct engine *e, struct waiter *w, struct apqnset *want)
 	return EXIT_TIMEOUT;
 }
 
+/*
+ * What the kernel shows after the change, for the verdict: all of it after
+ * mask writes; else the mdevs, which alone changed. NULL when it cannot be read.
+ */
+static struct ap_state *read_after(struct engine *e, bool masks)
+{
+	struct ap_state *after = NULL;
+	struct diag d;
+
+	if (masks)
+		return root_state(e->root, STATE_GUESTS, &after, &d) ? NULL : after;
+	after = state_dup(e->st);
+	if (after && root_reread_mdevs(e->root, after)) {
+		state_free(after);
+		after = NULL;
+	}
+	return after;
+}
+
 int engine_run(struct engine *e)
 {
 	bool masks = has_mask_writes(e);
 	struct waiter *w = NULL;
 	struct apqnset *want = NULL;
-	struct diag d;
 	int rc;
 
 	e->pending = calloc(1, sizeof(*e->pending));
@@ -280,7 +298,7 @@ int engine_run(struct engine *e)
 		rc = e->written ? wait_bus(e, w, want) :
 				  (waiter_finish(w, e->pending, e->pending, 0, e->pending), rc);
 	free(want);
-	if (e->written && root_state(e->root, STATE_GUESTS, &e->after, &d))
-		e->after = NULL;
+	if (e->written)
+		e->after = read_after(e, masks);
 	return rc;
 }

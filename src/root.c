@@ -126,3 +126,10 @@ int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag
 	}
 	return rc;
 }
+
+int root_reread_mdevs(struct root *r, struct ap_state *st)
+{
+	int rc = state_reread_mdevs(&r->s, st);
+
+	return rc || !r->sandbox ? rc : sandbox_load_private(&r->s, st);
+}

@@ -48,5 +48,7 @@ int root_open(struct root *r, const struct root_opts *o, struct diag *d);
 void root_close(struct root *r);
 /* Reads the root's state (state_flags), with all the opener knows. */
 int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag *d);
+/* The mdevs of st read again from r, with what a sandbox keeps of them: 0 or -errno. */
+int root_reread_mdevs(struct root *r, struct ap_state *st);
 
 #endif

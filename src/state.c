@@ -546,6 +546,17 @@ fail:
 	return rc;
 }
 
+int state_reread_mdevs(struct sysfs *s, struct ap_state *st)
+{
+	bool ap_config, guest;
+
+	free(st->mdevs);
+	st->mdevs = NULL;
+	st->nmdevs = 0;
+	st->available_instances = read_long_or(s, MDEV_TYPE "/available_instances", -1);
+	return read_mdevs(s, STATE_GUESTS, st, &ap_config, &guest);
+}
+
 void state_free(struct ap_state *st)
 {
 	if (!st)

@@ -143,6 +143,8 @@ int state_read(struct sysfs *s, unsigned flags, const struct kernel_hint *hint,
 void state_free(struct ap_state *st);
 /* A deep copy, or NULL when out of memory. */
 struct ap_state *state_dup(const struct ap_state *st);
+/* Reads the mdevs and their guests again, and nothing else: 0 or -errno. */
+int state_reread_mdevs(struct sysfs *s, struct ap_state *st);
 /* Reads again which driver each queue is bound to (the driver directories only). */
 int state_read_bindings(struct sysfs *s, struct ap_state *st);
 

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sysfs-priv.h"
 #include "sysfs-resolve.h"
 
 bool sysfs_force_fallback;
@@ -71,7 +72,7 @@ int sysfs_openat(struct sysfs *s, const char *rel, int flags, mode_t mode)
 
 		fd = (int)syscall(SYS_openat2, s->rootfd, *rel ? rel : ".", &how, sizeof(how));
 		if (fd >= 0) {
-			s->opened++;
+			sysfs_count_open(s);
 			return fd;
 		}
 		if (errno != ENOSYS && errno != EPERM)
@@ -81,7 +82,7 @@ int sysfs_openat(struct sysfs *s, const char *rel, int flags, mode_t mode)
 #endif
 	fd = sysfs_resolve_fallback(s->rootfd, rel, flags, mode);
 	if (fd >= 0)
-		s->opened++;
+		sysfs_count_open(s);
 	return fd;
 }
 
@@ -111,7 +112,7 @@ ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size)
 	return rc ? rc : (ssize_t)len;
 }
 
-char *sysfs_read_alloc(struct sysfs *s, const char *rel, int *err)
+char *sysfs_read_bytes(struct sysfs *s, const char *rel, size_t *lenp, int *err)
 {
 	int fd = sysfs_openat(s, rel, O_RDONLY, 0);
 	size_t len = 0, cap = 4096;
@@ -154,7 +155,15 @@ char *sysfs_read_alloc(struct sysfs *s, const char *rel, int *err)
 	if (!buf)
 		*err = -errno;
 	close(fd);
+	*lenp = len;
 	return buf;
+}
+
+char *sysfs_read_alloc(struct sysfs *s, const char *rel, int *err)
+{
+	size_t len;
+
+	return sysfs_read_bytes(s, rel, &len, err);
 }
 
 int sysfs_read_long(struct sysfs *s, const char *rel, long *out)
@@ -201,7 +210,7 @@ int sysfs_write_file(struct sysfs *s, const char *rel, const void *buf, size_t l
 }
 
 /* Opens the directory that holds rel's last component; *name points into rel. */
-static int parent_dir(struct sysfs *s, const char *rel, const char **name)
+int sysfs_parent_dir(struct sysfs *s, const char *rel, const char **name)
 {
 	const char *slash = strrchr(rel, '/');
 	char dir[PATH_MAX];
@@ -221,13 +230,19 @@ static int parent_dir(struct sysfs *s, const char *rel, const char **name)
 int sysfs_readlink(struct sysfs *s, const char *rel, char *buf, size_t size)
 {
 	const char *name;
-	int dirfd = parent_dir(s, rel, &name);
-	ssize_t n;
+	int dirfd = sysfs_parent_dir(s, rel, &name), rc;
 
 	if (dirfd < 0)
 		return dirfd;
-	n = readlinkat(dirfd, name, buf, size - 1);
+	rc = sysfs_readlink_at(dirfd, name, buf, size);
 	close(dirfd);
+	return rc;
+}
+
+int sysfs_readlink_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	ssize_t n = readlinkat(dirfd, name, buf, size - 1);
+
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';
@@ -235,7 +250,7 @@ int sysfs_readlink(struct sysfs *s, const char *rel, char *buf, size_t size)
 }
 
 /* All of data to a file (not an attribute: those take one write()). */
-static int write_all(int fd, const void *data, size_t len)
+int sysfs_write_all(int fd, const void *data, size_t len)
 {
 	size_t done = 0;
 
@@ -295,7 +310,7 @@ int sysfs_append(struct sysfs *s, const char *rel, const char *text)
 
 	if (fd < 0)
 		return fd;
-	rc = write_all(fd, text, len);
+	rc = sysfs_write_all(fd, text, len);
 	if (close(fd) && !rc)
 		rc = -errno;
 	return rc;
@@ -353,205 +368,14 @@ int sysfs_list(struct sysfs *s, const char *rel, sysfs_list_cb cb, void *ctx)
 	return rc;
 }
 
-int sysfs_mkdirs(struct sysfs *s, const char *rel, mode_t mode)
-{
-	char path[PATH_MAX];
-	size_t len = strlen(rel), end = 0;
-
-	if (len >= sizeof(path))
-		return -ENAMETOOLONG;
-	memcpy(path, rel, len + 1);
-	/* each leading part in turn: "a", "a/b", "a/b/c"; empty parts are skipped */
-	while (end < len) {
-		const char *name;
-		int dirfd, rc;
-
-		end += strspn(path + end, "/");
-		end += strcspn(path + end, "/");
-		if (end == strspn(path, "/"))
-			continue;
-		path[end] = '\0';
-		dirfd = parent_dir(s, path, &name);
-		if (dirfd < 0)
-			return dirfd;
-		rc = *name && mkdirat(dirfd, name, mode) && errno != EEXIST ? -errno : 0;
-		close(dirfd);
-		path[end] = rel[end];
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-int sysfs_mkdir(struct sysfs *s, const char *rel, mode_t mode)
-{
-	const char *name;
-	int dirfd = parent_dir(s, rel, &name), rc;
-
-	if (dirfd < 0)
-		return dirfd;
-	rc = mkdirat(dirfd, name, mode) ? -errno : 0;
-	close(dirfd);
-	return rc;
-}
-
 int sysfs_lstat(struct sysfs *s, const char *rel, struct stat *st)
 {
 	const char *name;
-	int dirfd = parent_dir(s, rel, &name), rc;
+	int dirfd = sysfs_parent_dir(s, rel, &name), rc;
 
 	if (dirfd < 0)
 		return dirfd;
 	rc = fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
-	close(dirfd);
-	return rc;
-}
-
-int sysfs_dir(struct sysfs *s, const char *rel)
-{
-	return sysfs_openat(s, rel, O_PATH | O_DIRECTORY, 0);
-}
-
-int sysfs_put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, const void *data,
-		 size_t len)
-{
-	static unsigned long serial;
-	char tmp[NAME_MAX + 1];
-	int fd, rc;
-
-	snprintf(tmp, sizeof(tmp), ".%.200s.%ld.%lu", name, (long)getpid(), ++serial);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	s->opened++;
-	rc = write_all(fd, data, len);
-	if (!rc && fchmod(fd, mode))
-		rc = -errno;
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && renameat(dirfd, tmp, dirfd, name))
-		rc = -errno;
-	if (rc)
-		unlinkat(dirfd, tmp, 0);
-	return rc;
-}
-
-int sysfs_symlink_at(int dirfd, const char *target, const char *name)
-{
-	return symlinkat(target, dirfd, name) ? -errno : 0;
-}
-
-int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len)
-{
-	const char *name;
-	int dirfd = parent_dir(s, rel, &name), rc;
-
-	if (dirfd < 0)
-		return dirfd;
-	rc = sysfs_put_at(s, dirfd, name, mode, data, len);
-	close(dirfd);
-	return rc;
-}
-
-int sysfs_put_str(struct sysfs *s, const char *rel, mode_t mode, const char *text)
-{
-	return sysfs_put(s, rel, mode, text, strlen(text));
-}
-
-int sysfs_symlink(struct sysfs *s, const char *target, const char *rel)
-{
-	const char *name;
-	int dirfd = parent_dir(s, rel, &name), rc;
-
-	if (dirfd < 0)
-		return dirfd;
-	rc = sysfs_symlink_at(dirfd, target, name);
-	close(dirfd);
-	return rc;
-}
-
-/* rename or link from to to, each in its own directory inside the root */
-static int two_names(struct sysfs *s, const char *from, const char *to, bool link)
-{
-	const char *fname, *tname;
-	int fdir = parent_dir(s, from, &fname), tdir, rc;
-
-	if (fdir < 0)
-		return fdir;
-	tdir = parent_dir(s, to, &tname);
-	if (tdir < 0) {
-		close(fdir);
-		return tdir;
-	}
-	rc = (link ? linkat(fdir, fname, tdir, tname, 0) : renameat(fdir, fname, tdir, tname)) ?
-		     -errno :
-		     0;
-	close(fdir);
-	close(tdir);
-	return rc;
-}
-
-int sysfs_rename(struct sysfs *s, const char *from, const char *to)
-{
-	return two_names(s, from, to, false);
-}
-
-int sysfs_link(struct sysfs *s, const char *from, const char *to)
-{
-	return two_names(s, from, to, true);
-}
-
-int sysfs_remove(struct sysfs *s, const char *rel)
-{
-	const char *name;
-	int dirfd = parent_dir(s, rel, &name), rc;
-
-	if (dirfd < 0)
-		return dirfd;
-	rc = unlinkat(dirfd, name, 0);
-	if (rc && errno == EISDIR)
-		rc = unlinkat(dirfd, name, AT_REMOVEDIR);
-	rc = rc ? -errno : 0;
-	close(dirfd);
-	return rc;
-}
-
-static int remove_at(int parent, const char *name)
-{
-	struct stat st;
-	int fd, rc = 0;
-	DIR *dir;
-	struct dirent *de;
-
-	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW))
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(parent, name, 0) ? -errno : 0;
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -errno;
-	}
-	while (!rc && (de = readdir(dir)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			rc = remove_at(dirfd(dir), de->d_name);
-	closedir(dir);
-	if (!rc && unlinkat(parent, name, AT_REMOVEDIR))
-		rc = -errno;
-	return rc;
-}
-
-int sysfs_remove_tree(struct sysfs *s, const char *rel)
-{
-	const char *name;
-	int dirfd = parent_dir(s, rel, &name), rc;
-
-	if (dirfd < 0)
-		return dirfd;
-	rc = remove_at(dirfd, name);
 	close(dirfd);
 	return rc;
 }

@@ -49,6 +49,8 @@ int sysfs_openat(struct sysfs *s, const char *rel, int flags, mode_t mode);
 ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size);
 /* The same into a malloc'ed buffer; NULL with *err set on failure. */
 char *sysfs_read_alloc(struct sysfs *s, const char *rel, int *err);
+/* The same with the length read (the text may hold NULs). */
+char *sysfs_read_bytes(struct sysfs *s, const char *rel, size_t *len, int *err);
 /* Reads a decimal integer attribute: 0 or -errno (-EINVAL if malformed). */
 int sysfs_read_long(struct sysfs *s, const char *rel, long *out);
 
@@ -58,6 +60,8 @@ int sysfs_write(struct sysfs *s, const char *rel, const void *buf, size_t len);
 int sysfs_write_file(struct sysfs *s, const char *rel, const void *buf, size_t len);
 
 int sysfs_readlink(struct sysfs *s, const char *rel, char *buf, size_t size);
+/* The same of name in an open directory. */
+int sysfs_readlink_at(int dirfd, const char *name, char *buf, size_t size);
 /*
  * The path of rel with every symlink resolved, relative to the root, in buf:
  * "sys/bus/ap/devices/05.0047/status" becomes
@@ -90,7 +94,20 @@ int sysfs_mkdir(struct sysfs *s, const char *rel, mode_t mode);
 int sysfs_dir(struct sysfs *s, const char *rel);
 int sysfs_put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, const void *data,
 		 size_t len);
+/*
+ * name's content replaced in place, the file made with mode if it is new:
+ * fewer inodes made and freed than sysfs_put_at(), but a reader that does not
+ * hold the writer's lock may find it half-written.
+ */
+int sysfs_rewrite_at(struct sysfs *s, int dirfd, const char *name, mode_t mode,
+		     const void *data, size_t len);
 int sysfs_symlink_at(int dirfd, const char *target, const char *name);
+/* A symlink that replaces whatever link or file is at name. */
+int sysfs_relink_at(int dirfd, const char *target, const char *name);
+/* Moves from to to, replacing it: 0 or -errno. */
+int sysfs_rename_at(int fromdir, const char *from, int todir, const char *to);
+/* Removes name (not a directory) from dirfd: 0 or -errno (-ENOENT when absent). */
+int sysfs_remove_at(int dirfd, const char *name);
 int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len);
 int sysfs_put_str(struct sysfs *s, const char *rel, mode_t mode, const char *text);
 int sysfs_symlink(struct sysfs *s, const char *target, const char *rel);

@@ -24,6 +24,7 @@
 #include "kernel.h"
 #include "kmodel.h"
 #include "masksyntax.h"
+#include "memory.h"
 #include "paths.h"
 #include "sandbox.h"
 #include "tree.h"
@@ -111,8 +112,8 @@ static int kernel_lock(struct sysfs *s)
 	return fd;
 }
 
-/* What the emulated kernel knows: the tree and its own memory. */
-static int kernel_state(struct sysfs *s, struct ap_state **st, struct diag *d)
+/* What the tree shows, with what the emulated kernel keeps in its own files. */
+static int tree_state(struct sysfs *s, struct ap_state **st, struct diag *d)
 {
 	struct kernel_hint hint = { KERNEL_SANDBOX, KGEN_NEWEST };
 	int rc = sandbox_kernel(s, &hint.gen);
@@ -121,11 +122,63 @@ static int kernel_state(struct sysfs *s, struct ap_state **st, struct diag *d)
 		rc = state_read(s, STATE_DETAILS | STATE_GUESTS, &hint, st, d);
 	if (!rc) {
 		(*st)->sandbox = true;
-		(*st)->rebind_delay_ms = sandbox_rebind_delay(s);
 		rc = sandbox_load_private(s, *st);
 		if (rc)
 			state_free(*st);
 	}
+	return rc;
+}
+
+/*
+ * What the emulated kernel knows: its memory. A store that was cut short (its
+ * new state still beside the old) is finished first: what differs between
+ * the two is written again. Without memory (a new sandbox, a tree edited by
+ * hand, another build's) the tree is read and remembered.
+ */
+static int kernel_state(struct sysfs *s, struct ap_state **st, struct diag *d)
+{
+	struct ap_state *next = NULL;
+	int rc = memory_read(s, SANDBOX_MEMORY, st);
+
+	if (rc == -ENOENT || rc == -EINVAL) {
+		rc = sysfs_remove(s, SANDBOX_MEMORY_NEXT);
+		rc = rc && rc != -ENOENT ? rc : tree_state(s, st, d);
+		if (!rc && (rc = memory_write(s, SANDBOX_MEMORY, *st)))
+			state_free(*st);
+	} else if (!rc && !memory_read(s, SANDBOX_MEMORY_NEXT, &next)) {
+		rc = sbx_sync_again(s, *st, next);
+		if (!rc)
+			rc = sysfs_rename(s, SANDBOX_MEMORY_NEXT, SANDBOX_MEMORY);
+		state_free(*st);
+		*st = next;
+		if (rc)
+			state_free(next);
+	}
+	if (!rc)
+		(*st)->rebind_delay_ms = sandbox_rebind_delay(s);
+	return rc;
+}
+
+/*
+ * The new state st: beside the old in memory first, then shown in the tree,
+ * then the memory; a store cut short anywhere is finished by the next.
+ */
+static int commit(struct sysfs *s, const struct ap_state *old, const struct ap_state *st)
+{
+	size_t olen = 0, len = 0;
+	char *was = memory_image(old, &olen), *now = memory_image(st, &len);
+	int rc = was && now ? 0 : -ENOMEM;
+
+	/* nothing changed (a store refused, a look at the time): nothing is written */
+	if (!rc && (len != olen || memcmp(was, now, len))) {
+		rc = sysfs_put(s, SANDBOX_MEMORY_NEXT, 0600, now, len);
+		if (!rc)
+			rc = sbx_sync(s, old, st);
+		if (!rc)
+			rc = sysfs_rename(s, SANDBOX_MEMORY_NEXT, SANDBOX_MEMORY);
+	}
+	free(was);
+	free(now);
 	return rc;
 }
 
@@ -202,7 +255,7 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 	}
 	/* a remove that waits has marked its mdev: that shows too */
 	if (!rc || rc == -EINPROGRESS) {
-		int src = sbx_sync(s, old, st);
+		int src = commit(s, old, st);
 
 		rc = src ? src : rc;
 	}

@@ -33,6 +33,14 @@
 #define SANDBOX_MKVPS SANDBOX_DIR "/mkvps"
 /* The rebinding the AP bus has still to make, with a rebind delay */
 #define SANDBOX_REBIND SANDBOX_DIR "/rebind"
+/*
+ * The emulated kernel's memory (memory.h), and the state a store makes,
+ * beside it until the tree shows it
+ */
+#define SANDBOX_MEMORY SANDBOX_DIR "/memory"
+#define SANDBOX_MEMORY_NEXT SANDBOX_DIR "/memory.next"
+/* What a queue's driver shows, set aside while another has the queue (tree-links.c) */
+#define SANDBOX_PARKED SANDBOX_DIR "/parked"
 #define SANDBOX_FAULTS SANDBOX_DIR "/faults"
 #define SANDBOX_LOG SANDBOX_DIR "/kernel.log"
 /* The emulated kernel's own lock: one store or event at a time */

@@ -6,8 +6,10 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "paths.h"
 #include "sandbox.h"
@@ -19,22 +21,6 @@ static int unlink_quiet(struct sysfs *s, const char *rel)
 	int rc = sysfs_remove(s, rel);
 
 	return rc == -ENOENT ? 0 : rc;
-}
-
-/* Undoes sbx_render_queue_driver() for the driver named drv. */
-int sbx_unrender_queue_driver(struct sysfs *s, unsigned a, unsigned d, const char *drv)
-{
-	static const char *const extras[] = { "online", "load", "status", "driver", "mkvps",
-					      "op_modes" };
-	char rel[REL_MAX], path[PATH_MAX];
-
-	sbx_queue_rel(a, d, rel, sizeof(rel));
-	for (size_t i = 0; i < sizeof(extras) / sizeof(extras[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", rel, extras[i]);
-		TRY(unlink_quiet(s, path));
-	}
-	snprintf(path, sizeof(path), AP_BUS_DRIVERS "/%s/%02x.%04x", drv, a, d);
-	return unlink_quiet(s, path);
 }
 
 /* Removes an AP device: its directory, its bus link and its driver's link to it. */
@@ -135,7 +121,107 @@ static bool queue_shows_same(const struct ap_state *old, const struct ap_state *
 	       state_vfio_status(old, a, d) == state_vfio_status(st, a, d);
 }
 
-int sbx_sync(struct sysfs *s, const struct ap_state *old, const struct ap_state *st)
+/* The queues of adapters [from, to) that came or whose driver or status changed. */
+struct queue_work {
+	struct sysfs *s;
+	const struct ap_state *old, *st;
+	bool again;
+	unsigned from, to;
+	bool rebound;
+	int rc;
+	pthread_t thread;
+	bool started;
+};
+
+/* Whether queue (a, d) of st is shown otherwise than in old. */
+static bool queue_changed(const struct ap_state *old, const struct ap_state *st, unsigned a,
+			  unsigned d)
+{
+	return !apqnset_has(&old->queues, a, d) || !queue_shows_same(old, st, a, d);
+}
+
+static void *sync_range(void *arg)
+{
+	struct queue_work *w = arg;
+	struct sbx_links l;
+
+	sbx_links_init(&l, w->s);
+	l.again = w->again;
+	for (unsigned a = w->from; a < w->to && !w->rc; a++) {
+		idset_foreach(d, &w->st->queues.dom[a]) {
+			if (w->rc)
+				break;
+			if (!queue_changed(w->old, w->st, a, (unsigned)d))
+				continue;
+			w->rc = apqnset_has(&w->old->queues, a, (unsigned)d) ?
+					sbx_rebind_queue(&l, w->old, w->st, a, (unsigned)d) :
+					sbx_render_queue(&l, w->st, a, (unsigned)d);
+			w->rebound = true;
+		}
+	}
+	sbx_links_close(&l);
+	return NULL;
+}
+
+/*
+ * The queues that came or changed, in up to SYNC_THREADS threads on adapters
+ * of about as many changes each, when there are many: a rebinding of
+ * thousands of queues is file system calls, which run side by side.
+ */
+#define SYNC_THREADS 4
+#define SYNC_PER_THREAD 1024
+
+/* Splits the adapters among the threads: how many there are. */
+static size_t share_out(const struct ap_state *old, const struct ap_state *st,
+			struct queue_work *w, const struct queue_work *model)
+{
+	unsigned count[IDSET_BITS] = { 0 }, total = 0, a = 0, share;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = 0, threads;
+
+	for (unsigned i = 0; i < IDSET_BITS; i++) {
+		idset_foreach(d, &st->queues.dom[i])
+			count[i] += queue_changed(old, st, i, (unsigned)d);
+		total += count[i];
+	}
+	threads = total / SYNC_PER_THREAD;
+	threads = threads < 1 ? 1 : threads > SYNC_THREADS ? SYNC_THREADS : threads;
+	threads = cpus > 0 && (size_t)cpus < threads ? (size_t)cpus : threads;
+	share = (total + (unsigned)threads - 1) / (unsigned)threads;
+	for (n = 0; n < threads; n++) {
+		unsigned done = 0;
+
+		w[n] = *model;
+		w[n].from = a;
+		while (a < IDSET_BITS && (done < share || n + 1 == threads))
+			done += count[a++];
+		w[n].to = a;
+	}
+	return n;
+}
+
+static int sync_queues(struct sysfs *s, const struct ap_state *old, const struct ap_state *st,
+		       bool again, bool *rebound)
+{
+	struct queue_work w[SYNC_THREADS], model = { .s = s, .old = old, .st = st, .again = again };
+	size_t n = share_out(old, st, w, &model);
+	int rc = 0;
+
+	for (size_t i = 1; i < n; i++)
+		w[i].started = !pthread_create(&w[i].thread, NULL, sync_range, &w[i]);
+	sync_range(&w[0]);
+	for (size_t i = 0; i < n; i++) {
+		if (i && w[i].started)
+			pthread_join(w[i].thread, NULL);
+		else if (i)
+			sync_range(&w[i]);
+		rc = rc ? rc : w[i].rc;
+		*rebound = *rebound || w[i].rebound;
+	}
+	return rc;
+}
+
+static int sync_tree(struct sysfs *s, const struct ap_state *old, const struct ap_state *st, bool again)
 {
 	bool rebound = false;
 	char rel[REL_MAX];
@@ -164,23 +250,7 @@ int sbx_sync(struct sysfs *s, const struct ap_state *old, const struct ap_state 
 	idset_foreach(a, &st->cards)
 		if (!idset_has(&old->cards, (unsigned)a))
 			TRY(sbx_render_card(s, st, (unsigned)a));
-	for (unsigned a = 0; a < IDSET_BITS; a++) {
-		idset_foreach(d, &st->queues.dom[a]) {
-			const char *o = state_queue_driver_name(old, a, (unsigned)d);
-
-			if (!apqnset_has(&old->queues, a, (unsigned)d)) {
-				TRY(sbx_render_queue(s, st, a, (unsigned)d));
-				rebound = true;
-				continue;
-			}
-			if (queue_shows_same(old, st, a, (unsigned)d))
-				continue;
-			if (o)
-				TRY(sbx_unrender_queue_driver(s, a, (unsigned)d, o));
-			TRY(sbx_render_queue_driver(s, st, a, (unsigned)d));
-			rebound = true;
-		}
-	}
+	TRY(sync_queues(s, old, st, again, &rebound));
 	if (rebound)
 		TRY(sbx_render_bindings(s, st));
 	TRY(sync_states(s, old, st));
@@ -203,4 +273,14 @@ int sbx_sync(struct sysfs *s, const struct ap_state *old, const struct ap_state 
 	for (size_t i = 0; i < st->noverrides; i++)
 		TRY(sbx_render_override(s, st, st->overrides[i].adapter, st->overrides[i].domain));
 	return same_private(old, st) ? 0 : sbx_render_private(s, st);
+}
+
+int sbx_sync(struct sysfs *s, const struct ap_state *old, const struct ap_state *st)
+{
+	return sync_tree(s, old, st, false);
+}
+
+int sbx_sync_again(struct sysfs *s, const struct ap_state *old, const struct ap_state *st)
+{
+	return sync_tree(s, old, st, true);
 }

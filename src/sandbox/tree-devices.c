@@ -4,6 +4,7 @@
  * AP bus and its drivers give them (section 2.2 and 2.3), in the formats of
  * the emulated kernel's generation.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -211,25 +212,54 @@ static void default_queue_attrs(struct attrs *w, const struct ap_state *st, unsi
 		attr(w, "op_modes", RO, "%s\n", up ? "FIPS2021" : "");
 }
 
-/* The driver link and the attributes that the bound driver adds. */
-int sbx_render_queue_driver(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d)
+/* The attributes that the driver bound to queue (a, d) adds. */
+static void driver_attrs(struct attrs *w, const struct ap_state *st, unsigned a, unsigned d)
 {
 	enum queue_driver kind = state_queue_driver(st, a, d);
-	const char *drv = state_queue_driver_name(st, a, d);
-	char rel[REL_MAX];
-	struct attrs w;
 
-	sbx_queue_rel(a, d, rel, sizeof(rel));
-	attrs_open(&w, s, rel, false);
 	/* only zcrypt's driver starts a queue: any other leaves it uninitiated */
-	attr(&w, "request_count", RW, "%s\n", kind == QDRV_DEFAULT ? "0" : "-");
+	attr(w, "request_count", RW, "%s\n", kind == QDRV_DEFAULT ? "0" : "-");
 	if (kind == QDRV_DEFAULT)
-		default_queue_attrs(&w, st, a, d);
+		default_queue_attrs(w, st, a, d);
 	else if (kind == QDRV_VFIO && kgen_has(st->kernel, KF_VFIO_STATUS))
-		attr(&w, "status", RO, "%s\n", vfio_status_name(state_vfio_status(st, a, d)));
-	attr_queue_uevent(&w, st, a, drv);
-	TRY(attrs_close(&w));
-	return drv ? sbx_link_driver(s, rel, drv) : 0;
+		attr(w, "status", RO, "%s\n", vfio_status_name(state_vfio_status(st, a, d)));
+	attr_queue_uevent(w, st, a, state_queue_driver_name(st, a, d));
+}
+
+/* Those attributes and the driver's links; was: the driver before, or NULL. */
+static int queue_driver(struct attrs *w, struct sbx_links *l, const struct ap_state *st,
+			unsigned a, unsigned d, const char *was)
+{
+	const char *drv = state_queue_driver_name(st, a, d);
+
+	driver_attrs(w, st, a, d);
+	if (!w->rc && drv)
+		w->rc = sbx_link_queue_driver(l, w->dirfd, w->rel, drv, was);
+	else if (!w->rc && was)
+		w->rc = sbx_unlink_queue_driver(l, w->dirfd, w->rel, was);
+	return attrs_close(w);
+}
+
+int sbx_rebind_queue(struct sbx_links *l, const struct ap_state *old, const struct ap_state *st,
+		     unsigned a, unsigned d)
+{
+	const char *names[ATTRS_NAMES_MAX], *was = state_queue_driver_name(old, a, d);
+	struct attrs w = { .s = l->s, .names = names };
+	char rel[REL_MAX];
+	size_t n;
+
+	/* what the old driver showed, as its own rendering names it, is parked */
+	driver_attrs(&w, old, a, d);
+	n = w.nnames;
+	sbx_queue_rel(a, d, rel, sizeof(rel));
+	attrs_take(&w, l->s, rel, sbx_queue_dir(l, a, d));
+	for (size_t i = 0; i < n && !w.rc; i++)
+		if (sbx_parkable(names[i]))
+			w.rc = sbx_park(l, w.dirfd, rel, names[i], NULL);
+	if (!w.rc)
+		w.rc = sbx_park_driver_link(l, w.dirfd, rel, was);
+	w.parked = l;
+	return queue_driver(&w, l, st, a, d, was);
 }
 
 /* The state attributes of a queue: its card's config and chkstop. */
@@ -253,14 +283,14 @@ int sbx_render_queue_state(struct sysfs *s, const struct ap_state *st, unsigned 
 	return attrs_close(&w);
 }
 
-int sbx_render_queue(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d)
+int sbx_render_queue(struct sbx_links *l, const struct ap_state *st, unsigned a, unsigned d)
 {
 	const struct ap_card *c = &st->card[a];
 	char rel[REL_MAX];
 	struct attrs w;
 
 	sbx_queue_rel(a, d, rel, sizeof(rel));
-	attrs_open(&w, s, rel, true);
+	attrs_open(&w, l->s, rel, true);
 	attr(&w, "requestq_count", RO, "0\n");
 	attr(&w, "pendingq_count", RO, "0\n");
 	attr(&w, "reset", RW, "No Reset Timer set.\n");
@@ -270,8 +300,7 @@ int sbx_render_queue(struct sysfs *s, const struct ap_state *st, unsigned a, uns
 		attr(&w, "ap_functions", RO, "0x%08X\n", c->functions);
 	if (kgen_has(st->kernel, KF_DRIVER_OVERRIDE))
 		attr(&w, "driver_override", RW, "%s\n", queue_override(st, a, d));
-	TRY(attrs_close(&w));
-	TRY(sbx_link_device(s, rel));
-	return sbx_render_queue_driver(s, st, a, d);
+	if (!w.rc)
+		w.rc = sbx_link_queue(l, w.dirfd, rel);
+	return queue_driver(&w, l, st, a, d, NULL);
 }
-

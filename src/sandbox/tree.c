@@ -20,38 +20,62 @@
 #include "sandbox.h"
 #include "tree.h"
 
+/* Whether attributes are only counted (up to ATTRS_NAMES_MAX), and name with them. */
+static bool counted(struct attrs *w, const char *name)
+{
+	if (!w->names)
+		return false;
+	if (w->nnames < ATTRS_NAMES_MAX)
+		w->names[w->nnames++] = name;
+	return true;
+}
+
+/* A rebinding's attribute comes back from where it was parked, if it was. */
+static int unparked(struct attrs *w, const char *name)
+{
+	int rc = w->parked && sbx_parkable(name) ?
+			 sbx_unpark(w->parked, w->dirfd, w->rel, name, NULL) : 0;
+
+	return rc == -ENOENT ? 0 : rc;
+}
+
 void attr(struct attrs *w, const char *name, mode_t mode, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
 	int n;
 
-	if (w->rc)
+	if (w->rc || counted(w, name) || (w->rc = unparked(w, name)))
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	w->rc = n < 0 || (size_t)n >= sizeof(buf) ?
 			-EOVERFLOW :
-			sysfs_put_at(w->s, w->dirfd, name, mode, buf, (size_t)n);
+			sysfs_rewrite_at(w->s, w->dirfd, name, mode, buf, (size_t)n);
 }
 
 /* An attribute whose text is long or already made. */
 void attr_text(struct attrs *w, const char *name, mode_t mode, const char *text)
 {
+	if (w->rc || counted(w, name) || (w->rc = unparked(w, name)))
+		return;
 	if (!w->rc)
-		w->rc = text ? sysfs_put_at(w->s, w->dirfd, name, mode, text, strlen(text)) :
+		w->rc = text ? sysfs_rewrite_at(w->s, w->dirfd, name, mode, text, strlen(text)) :
 			       -ENOMEM;
+}
+
+void attrs_take(struct attrs *w, struct sysfs *s, const char *rel, int dirfd)
+{
+	*w = (struct attrs){ .s = s, .dirfd = dirfd, .rc = dirfd < 0 ? dirfd : 0, .rel = rel };
 }
 
 /* Starts on directory rel, made first with its parents when create is set. */
 int attrs_open(struct attrs *w, struct sysfs *s, const char *rel, bool create)
 {
-	w->s = s;
-	w->rc = create ? sysfs_mkdirs(s, rel, DIR_MODE) : 0;
-	w->dirfd = w->rc ? -1 : sysfs_dir(s, rel);
-	if (w->dirfd < 0 && !w->rc)
-		w->rc = w->dirfd;
+	int rc = create ? sysfs_mkdirs(s, rel, DIR_MODE) : 0;
+
+	attrs_take(w, s, rel, rc ? rc : sysfs_dir(s, rel));
 	return w->rc;
 }
 
@@ -61,41 +85,6 @@ int attrs_close(struct attrs *w)
 		close(w->dirfd);
 	w->dirfd = -1;
 	return w->rc;
-}
-
-/* The relative target that a link at link_rel needs to reach target_rel, as sysfs writes it. */
-static void relative_target(const char *link_rel, const char *target_rel, char *out, size_t size)
-{
-	const char *l = link_rel, *t = target_rel;
-	size_t len = 0;
-
-	/* skip the leading directories the two paths share */
-	for (;;) {
-		const char *ls = strchr(l, '/'), *ts = strchr(t, '/');
-
-		if (!ls || !ts || ls - l != ts - t || strncmp(l, t, (size_t)(ls - l)))
-			break;
-		l = ls + 1;
-		t = ts + 1;
-	}
-	out[0] = '\0';
-	for (const char *p = strchr(l, '/'); p; p = strchr(p + 1, '/'))
-		len += (size_t)snprintf(out + len, size > len ? size - len : 0, "../");
-	snprintf(out + len, size > len ? size - len : 0, "%s", t);
-}
-
-int sbx_link(struct sysfs *s, const char *link_rel, const char *target_rel)
-{
-	char target[PATH_MAX];
-	int rc;
-
-	relative_target(link_rel, target_rel, target, sizeof(target));
-	rc = sysfs_symlink(s, target, link_rel);
-	if (rc == -EEXIST) {
-		TRY(sysfs_remove(s, link_rel));
-		rc = sysfs_symlink(s, target, link_rel);
-	}
-	return rc;
 }
 
 bool sbx_has_driver(const struct ap_state *st, const char *name)
@@ -128,29 +117,6 @@ static void attr_mask(struct attrs *w, const char *name, mode_t mode, const stru
 
 	idset_to_hex(m, hex);
 	attr(w, name, mode, "%s\n", known ? hex : "not supported");
-}
-
-/* rel/subsystem and the bus's devices/NAME link of AP device rel. */
-int sbx_link_device(struct sysfs *s, const char *rel)
-{
-	char link[PATH_MAX];
-
-	snprintf(link, sizeof(link), "%s/subsystem", rel);
-	TRY(sbx_link(s, link, AP_BUS));
-	snprintf(link, sizeof(link), AP_BUS_DEVICES "/%s", strrchr(rel, '/') + 1);
-	return sbx_link(s, link, rel);
-}
-
-/* rel/driver and the driver's link back to AP device rel. */
-int sbx_link_driver(struct sysfs *s, const char *rel, const char *drv)
-{
-	char link[PATH_MAX], target[REL_MAX];
-
-	snprintf(link, sizeof(link), "%s/driver", rel);
-	snprintf(target, sizeof(target), AP_BUS_DRIVERS "/%s", drv);
-	TRY(sbx_link(s, link, target));
-	snprintf(link, sizeof(link), AP_BUS_DRIVERS "/%s/%s", drv, strrchr(rel, '/') + 1);
-	return sbx_link(s, link, rel);
 }
 
 int sbx_render_bindings(struct sysfs *s, const struct ap_state *st)
@@ -408,6 +374,20 @@ int sbx_render_private(struct sysfs *s, const struct ap_state *st)
 	return rc;
 }
 
+static int render_queues(struct sysfs *s, const struct ap_state *st)
+{
+	struct sbx_links l;
+	int rc = 0;
+
+	sbx_links_init(&l, s);
+	for (unsigned a = 0; a < IDSET_BITS && !rc; a++)
+		idset_foreach(d, &st->queues.dom[a])
+			if (!rc)
+				rc = sbx_render_queue(&l, st, a, (unsigned)d);
+	sbx_links_close(&l);
+	return rc;
+}
+
 int sbx_render(struct sysfs *s, const struct ap_state *st)
 {
 	static const char *const dirs[] = {
@@ -424,9 +404,7 @@ int sbx_render(struct sysfs *s, const struct ap_state *st)
 	TRY(render_bus(s, st));
 	idset_foreach(a, &st->cards)
 		TRY(sbx_render_card(s, st, (unsigned)a));
-	for (unsigned a = 0; a < IDSET_BITS; a++)
-		idset_foreach(d, &st->queues.dom[a])
-			TRY(sbx_render_queue(s, st, a, (unsigned)d));
+	TRY(render_queues(s, st));
 	TRY(sbx_render_bindings(s, st));
 	if (st->matrix_present) {
 		TRY(render_matrix_device(s, st));

@@ -24,13 +24,23 @@
  * Writes the attributes of one directory; the first error is kept and the
  * rest are skipped, so a device's attributes read as one list.
  */
+struct sbx_links;
+#define ATTRS_NAMES_MAX 16
 struct attrs {
 	struct sysfs *s;
 	int dirfd;
 	int rc;
+	/* a rebinding's: each attribute comes back from where it was parked, if it was */
+	struct sbx_links *parked;
+	const char *rel;
+	/* not NULL: the names are only counted in (ATTRS_NAMES_MAX), nothing is written */
+	const char **names;
+	size_t nnames;
 };
 /* Starts on directory rel, made first with its parents when create is set. */
 int attrs_open(struct attrs *w, struct sysfs *s, const char *rel, bool create);
+/* Starts on directory rel, open as dirfd (which attrs_close() closes). */
+void attrs_take(struct attrs *w, struct sysfs *s, const char *rel, int dirfd);
 int attrs_close(struct attrs *w);
 void attr(struct attrs *w, const char *name, mode_t mode, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -49,14 +59,60 @@ int sbx_link_driver(struct sysfs *s, const char *rel, const char *drv);
 			return rc_; \
 	} while (0)
 
+/* Directories opened once for the links of many queues. */
+#define SBX_LINKS_DIRS (STATE_MAX_DRIVERS + 4)
+struct sbx_links {
+	struct sysfs *s;
+	size_t n;
+	struct {
+		char rel[REL_MAX];
+		int fd;
+	} dir[SBX_LINKS_DIRS];
+	int parked[IDSET_BITS]; /* each card's directory of what is parked; -1: not open */
+	int card[IDSET_BITS];   /* each card's device directory; -1: not open */
+	bool again;             /* a store cut short is made again: trust nothing */
+};
+void sbx_links_init(struct sbx_links *l, struct sysfs *s);
+void sbx_links_close(struct sbx_links *l);
+/* The subsystem link of queue directory rel (open as qdirfd), and the bus's link to it. */
+int sbx_link_queue(struct sbx_links *l, int qdirfd, const char *rel);
+/*
+ * The driver link of queue directory rel to drv, and drv's link back, which
+ * moves from driver was (or none); any of them may exist already.
+ */
+int sbx_link_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, const char *drv,
+			  const char *was);
+/*
+ * Sets name of queue directory rel aside (as as, or as name) while another
+ * driver has the queue: 0, also when there is none.
+ */
+int sbx_park(struct sbx_links *l, int qdirfd, const char *rel, const char *name, const char *as);
+/* Whether only a driver shows attribute name of a queue, which is then parked. */
+bool sbx_parkable(const char *name);
+/* Brings it back: 0, or -ENOENT when none was parked. */
+int sbx_unpark(struct sbx_links *l, int qdirfd, const char *rel, const char *name, const char *as);
+/* An O_PATH descriptor of queue (a, d)'s directory, to close, or -errno. */
+int sbx_queue_dir(struct sbx_links *l, unsigned a, unsigned d);
+/*
+ * Parks the driver link of queue directory rel: as the link of was, or with
+ * l->again by the driver it names.
+ */
+int sbx_park_driver_link(struct sbx_links *l, int qdirfd, const char *rel, const char *was);
+/* Takes the driver link of queue rel and drv's link back away; 0 when there were none. */
+int sbx_unlink_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, const char *drv);
+
 /* Writes the whole tree of st: marker, sysfs, private files. */
 int sbx_render(struct sysfs *s, const struct ap_state *st);
 /* A symlink at link_rel to target_rel, relative as sysfs makes it; replaces one that exists. */
 int sbx_link(struct sysfs *s, const char *link_rel, const char *target_rel);
 int sbx_render_masks(struct sysfs *s, const struct ap_state *st);
 int sbx_render_bindings(struct sysfs *s, const struct ap_state *st);
-int sbx_render_queue_driver(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d);
-int sbx_unrender_queue_driver(struct sysfs *s, unsigned a, unsigned d, const char *drv);
+/*
+ * Queue (a, d) bound as st says, as old had it before: the old driver's
+ * attributes and links go, the new one's come.
+ */
+int sbx_rebind_queue(struct sbx_links *l, const struct ap_state *old, const struct ap_state *st,
+		     unsigned a, unsigned d);
 int sbx_render_available(struct sysfs *s, const struct ap_state *st);
 int sbx_render_mdev(struct sysfs *s, const struct ap_state *st, const struct ap_mdev *m);
 int sbx_render_mdev_matrix(struct sysfs *s, const struct ap_state *st, const struct ap_mdev *m);
@@ -69,11 +125,13 @@ int sbx_render_card(struct sysfs *s, const struct ap_state *st, unsigned a);
 int sbx_render_card_state(struct sysfs *s, const struct ap_state *st, unsigned a);
 /* Those of a queue: config, chkstop, online, the master keys. */
 int sbx_render_queue_state(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d);
-int sbx_render_queue(struct sysfs *s, const struct ap_state *st, unsigned a, unsigned d);
+int sbx_render_queue(struct sbx_links *l, const struct ap_state *st, unsigned a, unsigned d);
 /* The directory of queue (a, d), relative to the root. */
 void sbx_queue_rel(unsigned a, unsigned d, char *buf, size_t size);
 bool sbx_has_driver(const struct ap_state *st, const char *name);
 /* Rewrites what differs between two states of the same sandbox. */
 int sbx_sync(struct sysfs *s, const struct ap_state *old, const struct ap_state *st);
+/* The same after a store was cut short: the tree may show parts of either. */
+int sbx_sync_again(struct sysfs *s, const struct ap_state *old, const struct ap_state *st);
 
 #endif

@@ -34,6 +34,12 @@ json() {
 	jq -r "$@" <<<"$output"
 }
 
+# The tree of $SBX was edited by hand: the emulated kernel, which otherwise
+# works from its memory, is to read it again.
+hand_edited() {
+	rm -f "$SBX/apctl-sandbox.d/memory"
+}
+
 # Hands the APQNs of the given adapter to vfio_ap by editing the tree directly,
 # the way the kernel leaves it after `echo -ID > apmask`; for tests of reading
 # state that no apctl command has written.
@@ -48,6 +54,7 @@ hand_adapter_to_vfio() {
 		ln -s ../../../../bus/ap/drivers/vfio_ap "$SBX/sys/devices/ap/card$hex/$q/driver"
 		echo unassigned >"$SBX/sys/devices/ap/card$hex/$q/status"
 	done
+	hand_edited
 }
 
 # Writes an mdev into the tree by hand: UUID, matrix lines, guest_matrix lines,
@@ -65,6 +72,7 @@ hand_mdev() {
 	if [ "$attached" != - ]; then
 		echo "$uuid attached=$attached" >>"$SBX/apctl-sandbox.d/mdevs"
 	fi
+	hand_edited
 }
 
 # Writes to the sandbox as a process would, through the emulated kernel.
@@ -72,14 +80,17 @@ kwrite() {
 	apctl --root "$SBX" sandbox write "$@"
 }
 
-# A digest of the sandbox without the emulated kernel's log and faults: what a
-# refused or undone change must leave as it was.
+# A digest of the sandbox without the emulated kernel's log, faults, memory (which
+# it makes on its first write) and the files it parks while another driver has
+# a queue: what a refused or undone change must leave as it was.
 sysfs_digest() {
 	(
 		cd "$SBX" || exit 1
-		find . -path ./apctl-sandbox.d/kernel.log -prune -o -path ./apctl-sandbox.d/faults \
-			-prune -o -printf '%p %y %m %l\n' | LC_ALL=C sort
-		find . -type f ! -name kernel.log ! -name faults -exec sha256sum {} + | LC_ALL=C sort
+		find . \( -path ./apctl-sandbox.d/kernel.log -o -path ./apctl-sandbox.d/faults -o \
+			-path ./apctl-sandbox.d/memory -o -path ./apctl-sandbox.d/parked \) -prune -o \
+			-printf '%p %y %m %l\n' | LC_ALL=C sort
+		find . -path ./apctl-sandbox.d/parked -prune -o -type f ! -name kernel.log \
+			! -name faults ! -name memory -exec sha256sum {} + | LC_ALL=C sort
 	) | sha256sum | cut -d' ' -f1
 }
 
@@ -132,6 +143,7 @@ drop_queue() {
 	drv=$(driver_of "$q")
 	rm -f "$SBX/sys/bus/ap/devices/$q" "$SBX/sys/bus/ap/drivers/$drv/$q"
 	rm -rf "$SBX/sys/devices/ap/$card/$q"
+	hand_edited
 }
 
 # A live process holds the sandbox's AP configuration lock, as chzdev would

@@ -187,6 +187,7 @@ MODE=cca"
 	run -0 kwrite sys/bus/ap/apmask -5
 	pkill -f "$SBX sandbox write"
 	sed -i 's/due=[0-9]*/due=1/' "$SBX/apctl-sandbox.d/rebind"
+	hand_edited
 	assert_equal "$(driver_of 05.0004)" cex4queue
 	run -0 apctl --root "$SBX" show
 	assert_equal "$(driver_of 05.0004)" vfio_ap

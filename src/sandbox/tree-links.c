@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The symlinks of the sandbox tree, relative as sysfs makes them, and what a
+ * queue's driver shows set aside while another driver has the queue. On a
+ * large tree, making and freeing inodes is most of what a rebinding costs, so
+ * a rebinding makes and frees none once each driver had the queue: the links
+ * of many queues are made through directories opened once; a rebound queue's
+ * link in the drivers' directories moves from one to the other (it reads the
+ * same in each); and the files and link a driver shows are parked
+ * (apctl-sandbox.d/parked) when it lets go, and brought back when it binds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "sandbox.h"
+#include "tree.h"
+
+/* The relative target that a link at link_rel needs to reach target_rel, as sysfs writes it. */
+static void relative_target(const char *link_rel, const char *target_rel, char *out, size_t size)
+{
+	const char *l = link_rel, *t = target_rel;
+	size_t len = 0;
+
+	/* skip the leading directories the two paths share */
+	for (;;) {
+		const char *ls = strchr(l, '/'), *ts = strchr(t, '/');
+
+		if (!ls || !ts || ls - l != ts - t || strncmp(l, t, (size_t)(ls - l)))
+			break;
+		l = ls + 1;
+		t = ts + 1;
+	}
+	out[0] = '\0';
+	for (const char *p = strchr(l, '/'); p; p = strchr(p + 1, '/'))
+		len += (size_t)snprintf(out + len, size > len ? size - len : 0, "../");
+	snprintf(out + len, size > len ? size - len : 0, "%s", t);
+}
+
+int sbx_link(struct sysfs *s, const char *link_rel, const char *target_rel)
+{
+	char target[PATH_MAX];
+	int rc;
+
+	relative_target(link_rel, target_rel, target, sizeof(target));
+	rc = sysfs_symlink(s, target, link_rel);
+	if (rc == -EEXIST) {
+		TRY(sysfs_remove(s, link_rel));
+		rc = sysfs_symlink(s, target, link_rel);
+	}
+	return rc;
+}
+
+int sbx_link_device(struct sysfs *s, const char *rel)
+{
+	char link[PATH_MAX];
+
+	snprintf(link, sizeof(link), "%s/subsystem", rel);
+	TRY(sbx_link(s, link, AP_BUS));
+	snprintf(link, sizeof(link), AP_BUS_DEVICES "/%s", strrchr(rel, '/') + 1);
+	return sbx_link(s, link, rel);
+}
+
+int sbx_link_driver(struct sysfs *s, const char *rel, const char *drv)
+{
+	char link[PATH_MAX], target[REL_MAX];
+
+	snprintf(link, sizeof(link), "%s/driver", rel);
+	snprintf(target, sizeof(target), AP_BUS_DRIVERS "/%s", drv);
+	TRY(sbx_link(s, link, target));
+	snprintf(link, sizeof(link), AP_BUS_DRIVERS "/%s/%s", drv, strrchr(rel, '/') + 1);
+	return sbx_link(s, link, rel);
+}
+
+/* ---- the links of many queues ---- */
+
+void sbx_links_init(struct sbx_links *l, struct sysfs *s)
+{
+	l->s = s;
+	l->n = 0;
+	l->again = false;
+	for (size_t a = 0; a < IDSET_BITS; a++)
+		l->parked[a] = l->card[a] = -1;
+}
+
+void sbx_links_close(struct sbx_links *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->dir[i].fd >= 0)
+			close(l->dir[i].fd);
+	for (size_t a = 0; a < IDSET_BITS; a++) {
+		if (l->parked[a] >= 0)
+			close(l->parked[a]);
+		if (l->card[a] >= 0)
+			close(l->card[a]);
+	}
+	sbx_links_init(l, l->s);
+}
+
+/* Directory rel, opened once (made first with make): a descriptor or -errno. */
+static int dir_of(struct sbx_links *l, const char *rel, bool make)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->dir[i].rel, rel))
+			return l->dir[i].fd;
+	if (i == SBX_LINKS_DIRS)
+		return -ENOSPC;
+	if (make)
+		TRY(sysfs_mkdirs(l->s, rel, DIR_MODE));
+	snprintf(l->dir[i].rel, sizeof(l->dir[i].rel), "%s", rel);
+	l->dir[i].fd = sysfs_dir(l->s, rel);
+	l->n++;
+	return l->dir[i].fd;
+}
+
+static int driver_dir(struct sbx_links *l, const char *drv)
+{
+	char rel[REL_MAX];
+
+	snprintf(rel, sizeof(rel), AP_BUS_DRIVERS "/%s", drv);
+	return dir_of(l, rel, false);
+}
+
+/*
+ * Where the queue of directory rel parks: a directory for each card, so that
+ * no directory grows with the whole tree. A descriptor or -errno.
+ */
+static int parked_dir(struct sbx_links *l, const char *rel)
+{
+	const char *name = strrchr(rel, '/') + 1;
+	char dir[REL_MAX];
+	unsigned a;
+
+	if (sscanf(name, "%2x.", &a) != 1 || a >= IDSET_BITS)
+		return -EINVAL;
+	if (l->parked[a] >= 0)
+		return l->parked[a];
+	snprintf(dir, sizeof(dir), SANDBOX_PARKED "/card%02x", a);
+	TRY(sysfs_mkdirs(l->s, dir, DIR_MODE));
+	l->parked[a] = sysfs_dir(l->s, dir);
+	return l->parked[a];
+}
+
+static int key_of(const char *rel, const char *name, char *key, size_t size)
+{
+	int n = snprintf(key, size, "%s.%s", strrchr(rel, '/') + 1, name);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int sbx_park(struct sbx_links *l, int qdirfd, const char *rel, const char *name, const char *as)
+{
+	char key[NAME_MAX + 1];
+	int fd = parked_dir(l, rel), rc;
+
+	if (fd < 0)
+		return fd;
+	TRY(key_of(rel, as ? as : name, key, sizeof(key)));
+	rc = sysfs_rename_at(qdirfd, name, fd, key);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int sbx_unpark(struct sbx_links *l, int qdirfd, const char *rel, const char *name, const char *as)
+{
+	char key[NAME_MAX + 1];
+	int fd = parked_dir(l, rel);
+
+	if (fd < 0)
+		return fd;
+	TRY(key_of(rel, as ? as : name, key, sizeof(key)));
+	return sysfs_rename_at(fd, key, qdirfd, name);
+}
+
+int sbx_queue_dir(struct sbx_links *l, unsigned a, unsigned d)
+{
+	char name[16];
+	int fd;
+
+	if (l->card[a] < 0) {
+		char rel[REL_MAX];
+
+		snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x", a);
+		l->card[a] = sysfs_dir(l->s, rel);
+		if (l->card[a] < 0)
+			return l->card[a];
+	}
+	snprintf(name, sizeof(name), "%02x.%04x", a, d);
+	fd = openat(l->card[a], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* What a queue's driver adds, and only a driver */
+static const char *const parkable[] = { "online", "load", "status", "mkvps", "op_modes" };
+
+bool sbx_parkable(const char *name)
+{
+	for (size_t i = 0; i < sizeof(parkable) / sizeof(parkable[0]); i++)
+		if (!strcmp(parkable[i], name))
+			return true;
+	return false;
+}
+
+int sbx_park_driver_link(struct sbx_links *l, int qdirfd, const char *rel, const char *was)
+{
+	char target[PATH_MAX], as[NAME_MAX + 1];
+	int rc = 0;
+
+	/* a store made again may have bound the queue already: its link says to what */
+	if (l->again) {
+		for (size_t i = 0; i < sizeof(parkable) / sizeof(parkable[0]); i++)
+			TRY(sbx_park(l, qdirfd, rel, parkable[i], NULL));
+		rc = sysfs_readlink_at(qdirfd, "driver", target, sizeof(target));
+		was = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	}
+	if (rc == -ENOENT || !was)
+		return 0;
+	if (rc < 0)
+		return rc;
+	snprintf(as, sizeof(as), "driver.%.200s", was);
+	return sbx_park(l, qdirfd, rel, "driver", as);
+}
+
+int sbx_link_queue(struct sbx_links *l, int qdirfd, const char *rel)
+{
+	const char *name = strrchr(rel, '/') + 1;
+	char link[REL_MAX * 2], target[PATH_MAX];
+	int fd = dir_of(l, AP_BUS_DEVICES, false);
+
+	if (fd < 0)
+		return fd;
+	snprintf(link, sizeof(link), "%s/subsystem", rel);
+	relative_target(link, AP_BUS, target, sizeof(target));
+	TRY(sysfs_relink_at(qdirfd, target, "subsystem"));
+	snprintf(link, sizeof(link), AP_BUS_DEVICES "/%s", name);
+	relative_target(link, rel, target, sizeof(target));
+	return sysfs_relink_at(fd, target, name);
+}
+
+int sbx_link_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, const char *drv,
+			  const char *was)
+{
+	const char *name = strrchr(rel, '/') + 1;
+	char link[REL_MAX * 2], target[PATH_MAX], drel[REL_MAX];
+	int fd = driver_dir(l, drv), from = was ? driver_dir(l, was) : -1, rc = -ENOENT;
+
+	if (fd < 0)
+		return fd;
+	snprintf(drel, sizeof(drel), "driver.%s", drv);
+	rc = sbx_unpark(l, qdirfd, rel, "driver", drel);
+	if (rc && rc != -ENOENT)
+		return rc;
+	snprintf(drel, sizeof(drel), AP_BUS_DRIVERS "/%s", drv);
+	snprintf(link, sizeof(link), "%s/driver", rel);
+	relative_target(link, drel, target, sizeof(target));
+	if (rc)
+		TRY(sysfs_relink_at(qdirfd, target, "driver"));
+	rc = -ENOENT;
+	/* the driver's link back reads the same from every driver's directory */
+	if (from >= 0)
+		rc = sysfs_rename_at(from, name, fd, name);
+	if (rc != -ENOENT)
+		return rc;
+	snprintf(link, sizeof(link), AP_BUS_DRIVERS "/%s/%s", drv, name);
+	relative_target(link, rel, target, sizeof(target));
+	return sysfs_relink_at(fd, target, name);
+}
+
+int sbx_unlink_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, const char *drv)
+{
+	int fd = driver_dir(l, drv), rc = sysfs_remove_at(qdirfd, "driver");
+
+	if (fd < 0)
+		return fd;
+	if (!rc || rc == -ENOENT)
+		rc = sysfs_remove_at(fd, strrchr(rel, '/') + 1);
+	return rc == -ENOENT ? 0 : rc;
+}

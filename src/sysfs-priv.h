@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* What sysfs.c and sysfs-tree.c share, and nobody else. */
+#ifndef APCTL_SYSFS_PRIV_H
+#define APCTL_SYSFS_PRIV_H
+
+#include <stddef.h>
+
+#include "sysfs.h"
+
+/* The directory of rel, opened O_PATH inside the root; *name is rel's last part. */
+int sysfs_parent_dir(struct sysfs *s, const char *rel, const char **name);
+/* One more file opened through s (from any thread). */
+static inline void sysfs_count_open(struct sysfs *s)
+{
+	__atomic_fetch_add(&s->opened, 1, __ATOMIC_RELAXED);
+}
+/* Writes all of data: 0 or -errno. */
+int sysfs_write_all(int fd, const void *data, size_t len);
+
+#endif

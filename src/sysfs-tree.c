@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Writing a tree inside the root (for the sandbox): directories with their
+ * parents, files replaced at once or in place, symlinks, removal; each by a
+ * path inside the root or by a name in a directory opened through it.
+ */
+#include "sysfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sysfs-priv.h"
+
+int sysfs_mkdirs(struct sysfs *s, const char *rel, mode_t mode)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(rel), end = 0;
+
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, rel, len + 1);
+	/* each leading part in turn: "a", "a/b", "a/b/c"; empty parts are skipped */
+	while (end < len) {
+		const char *name;
+		int dirfd, rc;
+
+		end += strspn(path + end, "/");
+		end += strcspn(path + end, "/");
+		if (end == strspn(path, "/"))
+			continue;
+		path[end] = '\0';
+		dirfd = sysfs_parent_dir(s, path, &name);
+		if (dirfd < 0)
+			return dirfd;
+		rc = *name && mkdirat(dirfd, name, mode) && errno != EEXIST ? -errno : 0;
+		close(dirfd);
+		path[end] = rel[end];
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int sysfs_mkdir(struct sysfs *s, const char *rel, mode_t mode)
+{
+	const char *name;
+	int dirfd = sysfs_parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = mkdirat(dirfd, name, mode) ? -errno : 0;
+	close(dirfd);
+	return rc;
+}
+
+int sysfs_dir(struct sysfs *s, const char *rel)
+{
+	return sysfs_openat(s, rel, O_PATH | O_DIRECTORY, 0);
+}
+
+int sysfs_put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, const void *data,
+		 size_t len)
+{
+	static unsigned long serial;
+	char tmp[NAME_MAX + 1];
+	int fd, rc;
+
+	snprintf(tmp, sizeof(tmp), ".%.200s.%ld.%lu", name, (long)getpid(), ++serial);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	sysfs_count_open(s);
+	rc = sysfs_write_all(fd, data, len);
+	if (!rc && fchmod(fd, mode))
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && renameat(dirfd, tmp, dirfd, name))
+		rc = -errno;
+	if (rc)
+		unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+static int umask_bits = -1;
+
+static void read_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	unsigned v;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Umask: %o", &v) == 1)
+			umask_bits = (int)v;
+	if (f)
+		fclose(f);
+}
+
+/* Whether the process's umask leaves mode as it is (read once; unknown: no). */
+static bool umask_keeps(mode_t mode)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, read_umask);
+	return umask_bits >= 0 && !(mode & (mode_t)umask_bits);
+}
+
+int sysfs_rewrite_at(struct sysfs *s, int dirfd, const char *name, mode_t mode,
+		     const void *data, size_t len)
+{
+	/* no O_TRUNC: a file cut to nothing and written again is flushed by ext4 */
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+	struct stat st;
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	sysfs_count_open(s);
+	rc = fstat(fd, &st) ? -errno : 0;
+	for (size_t done = 0; !rc && done < len;) {
+		ssize_t n = pwrite(fd, (const char *)data + done, len - done, (off_t)done);
+
+		if (n < 0 && errno != EINTR)
+			rc = -errno;
+		else if (n > 0)
+			done += (size_t)n;
+	}
+	if (!rc && st.st_size > (off_t)len && ftruncate(fd, (off_t)len))
+		rc = -errno;
+	if (!rc && !umask_keeps(mode) && fchmod(fd, mode))
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+int sysfs_symlink_at(int dirfd, const char *target, const char *name)
+{
+	return symlinkat(target, dirfd, name) ? -errno : 0;
+}
+
+int sysfs_relink_at(int dirfd, const char *target, const char *name)
+{
+	int rc = sysfs_symlink_at(dirfd, target, name);
+
+	if (rc == -EEXIST && !(rc = sysfs_remove_at(dirfd, name)))
+		rc = sysfs_symlink_at(dirfd, target, name);
+	return rc;
+}
+
+int sysfs_rename_at(int fromdir, const char *from, int todir, const char *to)
+{
+	return renameat(fromdir, from, todir, to) ? -errno : 0;
+}
+
+int sysfs_remove_at(int dirfd, const char *name)
+{
+	return unlinkat(dirfd, name, 0) ? -errno : 0;
+}
+
+int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len)
+{
+	const char *name;
+	int dirfd = sysfs_parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = sysfs_put_at(s, dirfd, name, mode, data, len);
+	close(dirfd);
+	return rc;
+}
+
+int sysfs_put_str(struct sysfs *s, const char *rel, mode_t mode, const char *text)
+{
+	return sysfs_put(s, rel, mode, text, strlen(text));
+}
+
+int sysfs_symlink(struct sysfs *s, const char *target, const char *rel)
+{
+	const char *name;
+	int dirfd = sysfs_parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = sysfs_symlink_at(dirfd, target, name);
+	close(dirfd);
+	return rc;
+}
+
+/* rename or link from to to, each in its own directory inside the root */
+static int two_names(struct sysfs *s, const char *from, const char *to, bool link)
+{
+	const char *fname, *tname;
+	int fdir = sysfs_parent_dir(s, from, &fname), tdir, rc;
+
+	if (fdir < 0)
+		return fdir;
+	tdir = sysfs_parent_dir(s, to, &tname);
+	if (tdir < 0) {
+		close(fdir);
+		return tdir;
+	}
+	rc = (link ? linkat(fdir, fname, tdir, tname, 0) : renameat(fdir, fname, tdir, tname)) ?
+		     -errno :
+		     0;
+	close(fdir);
+	close(tdir);
+	return rc;
+}
+
+int sysfs_rename(struct sysfs *s, const char *from, const char *to)
+{
+	return two_names(s, from, to, false);
+}
+
+int sysfs_link(struct sysfs *s, const char *from, const char *to)
+{
+	return two_names(s, from, to, true);
+}
+
+int sysfs_remove(struct sysfs *s, const char *rel)
+{
+	const char *name;
+	int dirfd = sysfs_parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = unlinkat(dirfd, name, 0);
+	if (rc && errno == EISDIR)
+		rc = unlinkat(dirfd, name, AT_REMOVEDIR);
+	rc = rc ? -errno : 0;
+	close(dirfd);
+	return rc;
+}
+
+static int remove_at(int parent, const char *name)
+{
+	struct stat st;
+	int fd, rc = 0;
+	DIR *dir;
+	struct dirent *de;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(parent, name, 0) ? -errno : 0;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while (!rc && (de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			rc = remove_at(dirfd(dir), de->d_name);
+	closedir(dir);
+	if (!rc && unlinkat(parent, name, AT_REMOVEDIR))
+		rc = -errno;
+	return rc;
+}
+
+int sysfs_remove_tree(struct sysfs *s, const char *rel)
+{
+	const char *name;
+	int dirfd = sysfs_parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = remove_at(dirfd, name);
+	close(dirfd);
+	return rc;
+}
