@@ -374,12 +374,14 @@ static int take_word(struct ctx *ctx, const struct verb *top, const struct verb 
 	size_t n = strlen(ctx->path);
 
 	if (!(*v)->subs) {
-		char **more = realloc(ctx->pos, (size_t)(ctx->npos + 1) * sizeof(*more));
+		/* a NULL after the last, as execvp() takes them (sandbox run) */
+		char **more = realloc(ctx->pos, (size_t)(ctx->npos + 2) * sizeof(*more));
 
 		if (!more)
 			return EXIT_RUNTIME;
 		ctx->pos = more;
 		ctx->pos[ctx->npos++] = (char *)word;
+		ctx->pos[ctx->npos] = NULL;
 		return EXIT_OK;
 	}
 	for (const struct verb *const *sp = (*v)->subs; *sp; sp++) {

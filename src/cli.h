@@ -60,7 +60,7 @@ struct ctx {
 	struct root_opts root;
 	bool json;
 	char path[64];              /* the verb's words: "mdev create" */
-	char **pos;                 /* its arguments */
+	char **pos;                 /* its arguments, NULL after the last */
 	int npos;
 	const char **val[O_COUNT];  /* each option's values, in the order given */
 	size_t nval[O_COUNT];

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sandbox.h"
 
@@ -103,12 +104,15 @@ void root_close(struct root *r)
 
 int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag *d)
 {
-	int rc;
+	int rc, lock;
 
-	/* a reader without write access sees the bindings as they are */
+	/* what the emulated kernel owes first (not for a reader that cannot write) */
 	if (r->sandbox)
 		sandbox_catch_up(&r->s);
+	lock = r->sandbox ? sandbox_lock(&r->s, true) : -1;
 	rc = state_read(&r->s, flags, &r->hint, st, d);
+	if (lock >= 0)
+		close(lock);
 	if (rc)
 		return rc;
 	(*st)->sandbox = r->sandbox;

@@ -146,10 +146,14 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 static int fs_read(const char *path, char *buf, size_t size, off_t off,
 		   struct fuse_file_info *fi)
 {
+	/* a store writes in place: an attribute is read between stores */
+	int lock = sandbox_lock(&fs_of()->s, true);
 	ssize_t n;
 
 	(void)path;
 	n = pread((int)fi->fh, buf, size, off);
+	if (lock >= 0)
+		close(lock);
 	return n < 0 ? -errno : (int)n;
 }
 
@@ -340,6 +344,8 @@ int sandbox_fs_open(struct sandbox_fs **out, const char *dir, const char *base,
 		return rc;
 	}
 	sandbox_use_store(&fs->s);
+	/* a store that a killed file system process left unfinished is finished first */
+	sandbox_catch_up(&fs->s);
 	fs->base = base;
 	fs->mountpoint = strdup(mountpoint);
 	fs->fuse = fs->mountpoint ? fuse_new(&args, &ops, sizeof(ops), fs) : NULL;

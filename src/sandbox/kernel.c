@@ -94,14 +94,13 @@ static int take_fault(struct sysfs *s, const char *attr)
 
 /* ---- one store or event at a time ---- */
 
-/* Takes the emulated kernel's lock: an fd to close, or -errno. */
-static int kernel_lock(struct sysfs *s)
+int sandbox_lock(struct sysfs *s, bool shared)
 {
-	int fd = sysfs_openat(s, SANDBOX_KERNEL_LOCK, O_RDWR | O_CREAT, 0644);
+	int fd = sysfs_openat(s, SANDBOX_KERNEL_LOCK, shared ? O_RDONLY : O_RDWR | O_CREAT, 0644);
 
 	if (fd < 0)
 		return fd;
-	while (flock(fd, LOCK_EX)) {
+	while (flock(fd, shared ? LOCK_SH : LOCK_EX)) {
 		if (errno != EINTR) {
 			int rc = -errno;
 
@@ -236,7 +235,7 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 		 struct diag *d)
 {
 	struct ap_state *st = NULL, *old = NULL;
-	int fd = kernel_lock(s), rc;
+	int fd = sandbox_lock(s, false), rc;
 
 	if (fd < 0)
 		return fd;
@@ -376,11 +375,14 @@ int sandbox_catch_up(struct sysfs *s)
 	char buf[256], *due;
 	struct diag d;
 
-	if (sysfs_read(s, SANDBOX_REBIND, buf, sizeof(buf)) <= 0)
-		return 0;
-	due = strstr(buf, " due=");
-	if (due && strtoll(due + 5, NULL, 10) > now_ms())
-		return 0;
+	/* a store cut short, or a rebinding whose time came */
+	if (!sysfs_exists(s, SANDBOX_MEMORY_NEXT)) {
+		if (sysfs_read(s, SANDBOX_REBIND, buf, sizeof(buf)) <= 0)
+			return 0;
+		due = strstr(buf, " due=");
+		if (due && strtoll(due + 5, NULL, 10) > now_ms())
+			return 0;
+	}
 	return apply(s, no_change, NULL, &d);
 }
 

@@ -99,8 +99,15 @@ int sandbox_load_private(struct sysfs *s, struct ap_state *st);
  */
 void sandbox_use_store(struct sysfs *s);
 /*
- * The rebinding a delayed AP bus owes since its time came, made now (its own
- * process makes it; this is for when that process did not live): 0 or -errno.
+ * The emulated kernel's lock, which its stores take alone and readers
+ * together (a store writes files in place): a descriptor to close, or -errno.
+ */
+int sandbox_lock(struct sysfs *s, bool shared);
+/*
+ * What the emulated kernel owes, made now: a store that was cut short (a
+ * killed writer or file system process), or the rebinding a delayed AP bus
+ * owes since its time came (its own process makes it; this is for when that
+ * process did not live). 0 or -errno.
  */
 int sandbox_catch_up(struct sysfs *s);
 int sandbox_store(void *ctx, struct sysfs *s, const char *rel, const void *buf, size_t len);

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,6 +142,23 @@ static bool queue_changed(const struct ap_state *old, const struct ap_state *st,
 	return !apqnset_has(&old->queues, a, d) || !queue_shows_same(old, st, a, d);
 }
 
+/*
+ * For tests only: APCTL_TEST_KILL_IN_SYNC=N kills the emulated kernel once it
+ * rebound N queues of a store, to test that the next store finishes it.
+ */
+static void queue_done(void)
+{
+	static long limit = -1, done;
+	const char *v;
+
+	if (limit < 0) {
+		v = getenv("APCTL_TEST_KILL_IN_SYNC");
+		limit = v && *v ? atol(v) : 0;
+	}
+	if (limit && __atomic_add_fetch(&done, 1, __ATOMIC_RELAXED) >= limit)
+		raise(SIGKILL);
+}
+
 static void *sync_range(void *arg)
 {
 	struct queue_work *w = arg;
@@ -157,6 +176,7 @@ static void *sync_range(void *arg)
 					sbx_rebind_queue(&l, w->old, w->st, a, (unsigned)d) :
 					sbx_render_queue(&l, w->st, a, (unsigned)d);
 			w->rebound = true;
+			queue_done();
 		}
 	}
 	sbx_links_close(&l);

@@ -95,6 +95,9 @@ inside() {
 	assert_output --partial "cannot run no-such-command-anywhere"
 	run -2 apctl sandbox run "$BATS_TEST_TMPDIR" true
 	assert_output --partial "is not a sandbox"
+	# the arguments as given, however many, and no more
+	run -0 "$APCTL" sandbox run "$SBX" -- printf '%s|' $(seq 1 21) --x '' "a b"
+	assert_output "$(printf '%s|' $(seq 1 21) --x '' "a b")"
 }
 
 @test "without root or /dev/fuse: a clear error and exit 1" {
