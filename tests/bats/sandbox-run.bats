@@ -136,3 +136,35 @@ inside() {
 	[ -z "$(ls -A "$mp")" ]
 	run -3 apctl sandbox umount "$mp"
 }
+
+@test "a remove of an mdev in use blocks until the guest lets go, as the kernel's does" {
+	local mp=$BATS_TEST_TMPDIR/mnt
+	make_sandbox
+	mkdir -p "$mp"
+	apctl --root "$SBX" reserve --adapters 5 >/dev/null 2>&1
+	apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 4 >/dev/null
+	run -0 apctl --root "$SBX" sandbox attach $U1
+	run -0 apctl sandbox mount "$SBX" "$mp"
+	bash -c "echo 1 > '$mp/$MATRIX/$U1/remove'; echo \$? > '$BATS_TEST_TMPDIR/done'" &
+	sleep 0.5
+	# still waiting; other writers and readers are served meanwhile
+	[ ! -e "$BATS_TEST_TMPDIR/done" ]
+	[ -d "$mp/$MATRIX/$U1" ]
+	run -0 bash -c "echo 0x47 > '$mp/sys/bus/ap/ap_domain'"
+	run -0 apctl --root "$SBX" sandbox detach $U1
+	wait
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/done")" 0
+	[ ! -e "$mp/$MATRIX/$U1" ]
+	run -0 apctl sandbox umount "$mp"
+}
+
+@test "a rebind delay inside: the bindings come later, and apctl's live path waits for them" {
+	make_sandbox --rebind-delay 800
+	run -0 inside "echo -5 > /sys/bus/ap/apmask; readlink /sys/bus/ap/devices/05.0004/driver"
+	assert_output "../../../../bus/ap/drivers/cex4queue"
+	sleep 1
+	run -0 inside "'$APCTL' reserve --adapters 6 --wait 10 >/dev/null 2>&1 &&
+		readlink /sys/bus/ap/devices/06.0004/driver"
+	assert_output "../../../../bus/ap/drivers/vfio_ap"
+	assert_equal "$(driver_of 05.0004)" vfio_ap
+}
