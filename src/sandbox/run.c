@@ -6,6 +6,7 @@
  * over /sys by the emulated kernel, and the sandbox's directories over the
  * system's.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -71,27 +72,105 @@ static int prepare(struct sysfs *s, struct diag *d)
 	return rc;
 }
 
-/* Makes directory path and its parents on the system, for a mount over it. */
-static int make_path(const char *path)
+/* Shows entry name of the directory that dfd was, in the tmpfs now over it. */
+static int show_again(int dfd, const char *top, const char *name)
 {
-	char buf[PATH_MAX];
+	char old[64 + NAME_MAX], new[PATH_MAX + NAME_MAX + 2], link[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int fd;
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	snprintf(old, sizeof(old), "/proc/self/fd/%d/%s", dfd, name);
+	snprintf(new, sizeof(new), "%s/%s", strcmp(top, "/") ? top : "", name);
+	if (S_ISLNK(st.st_mode)) {
+		n = readlinkat(dfd, name, link, sizeof(link) - 1);
+		if (n < 0)
 			return -errno;
+		link[n] = '\0';
+		return symlink(link, new) ? -errno : 0;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (mkdir(new, st.st_mode & 07777))
+			return -errno;
+	} else {
+		/* a file of any kind is bound over an empty one */
+		fd = open(new, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+	}
+	return mount(old, new, NULL, MS_BIND | MS_REC, NULL) ? -errno : 0;
+}
+
+/*
+ * Covers directory top with a tmpfs that shows its entries again, each bound
+ * back from below, so that a missing directory can be made in it for a mount
+ * without touching the system: its file system may be read-only, or not ours.
+ */
+static int cover(const char *top)
+{
+	char opts[96];
+	struct dirent *e;
+	struct stat st;
+	int dfd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+	DIR *dir;
+
+	if (dfd < 0 || fstat(dfd, &st))
+		return dfd < 0 ? -errno : (close(dfd), -EIO);
+	dir = fdopendir(dup(dfd));
+	snprintf(opts, sizeof(opts), "mode=%o,uid=%u,gid=%u", (unsigned)(st.st_mode & 07777),
+		 (unsigned)st.st_uid, (unsigned)st.st_gid);
+	if (!dir || mount("apctl-sandbox", top, "tmpfs", MS_NOSUID | MS_NODEV, opts))
+		rc = -errno;
+	while (!rc && (e = readdir(dir)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rc = show_again(dfd, top, e->d_name);
+	if (dir)
+		closedir(dir);
+	close(dfd);
+	return rc;
+}
+
+/*
+ * Makes directory path there for a mount over it, in this namespace only:
+ * where it is missing, its deepest parent that is there is covered and the
+ * rest made in the cover.
+ */
+static int provide_dir(const char *path)
+{
+	char top[PATH_MAX], *slash;
+	struct stat st;
+	int rc;
+
+	if (!stat(path, &st))
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	snprintf(top, sizeof(top), "%s", path);
+	do {
+		slash = strrchr(top, '/');
+		slash[slash == top] = '\0';
+		rc = stat(top, &st) ? -errno : 0;
+	} while (rc == -ENOENT);
+	if (rc)
+		return rc;
+	if (!S_ISDIR(st.st_mode) || !strcmp(top, "/"))
+		return -ENOTDIR;
+	rc = cover(top);
+	for (char *p = strcpy(top, path) + 1; !rc && (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(top, 0755) && errno != EEXIST)
+			rc = -errno;
 		*p = '/';
 	}
-	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
+	return rc ? rc : mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
 }
 
 /* The namespace and the mounts over the system's paths, but /sys. */
 static int mounts(const char *dir, struct diag *d)
 {
 	char src[PATH_MAX + 64];
+	int rc;
 
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
 		diag_set(d, "cannot make a private mount namespace: %s", strerror(errno));
@@ -99,11 +178,18 @@ static int mounts(const char *dir, struct diag *d)
 	}
 	for (size_t i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
 		snprintf(src, sizeof(src), "%s/%s", dir, binds[i].rel);
-		if (make_path(binds[i].path) || mount(src, binds[i].path, NULL, MS_BIND, NULL)) {
+		rc = provide_dir(binds[i].path);
+		if (rc || mount(src, binds[i].path, NULL, MS_BIND, NULL)) {
+			rc = rc ? rc : -errno;
 			diag_set(d, "cannot mount %s over %s: %s", src, binds[i].path,
-				 strerror(errno));
-			return -errno;
+				 strerror(-rc));
+			return rc;
 		}
+	}
+	rc = provide_dir("/sys");
+	if (rc) {
+		diag_set(d, "cannot mount the sandbox over /sys: %s", strerror(-rc));
+		return rc;
 	}
 	/* apctl on the live path reads the generation from the release */
 	snprintf(src, sizeof(src), "%s/%s", dir, SANDBOX_OSRELEASE);

@@ -100,6 +100,20 @@ inside() {
 	assert_output "$(printf '%s|' $(seq 1 21) --x '' "a b")"
 }
 
+@test "the system is left as it was: what is missing is made in the namespace only" {
+	make_sandbox
+	# /run without apctl's or udev's directories, and /etc/udev read-only and empty
+	run -0 unshare -m sh -c "
+		mount -t tmpfs -o ro none /etc/udev && mount -t tmpfs none /run &&
+		mkdir /run/keep && echo kept > /run/keep/f && ln -s keep /run/link &&
+		'$APCTL' sandbox run '$SBX' -- sh -c '
+			cat /run/link/f && touch /run/apctl/a /etc/udev/rules.d/b /run/udev/rules.d/c' &&
+		echo outside: \$(ls -A /run /etc/udev)"
+	assert_output "kept
+outside: /etc/udev: /run: keep link"
+	[ -e "$SBX/run/apctl/a" ] && [ -e "$SBX/etc/udev/rules.d/b" ] && [ -e "$SBX/run/udev/rules.d/c" ]
+}
+
 @test "without root or /dev/fuse: a clear error and exit 1" {
 	make_sandbox
 	run -1 setpriv --reuid=65534 --regid=65534 --clear-groups "$APCTL" sandbox run "$SBX" true
