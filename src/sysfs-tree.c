@@ -242,29 +242,25 @@ int sysfs_remove(struct sysfs *s, const char *rel)
 	return rc;
 }
 
+static int remove_at(int parent, const char *name);
+
+static int remove_entry(const char *name, unsigned char type, void *dirfd)
+{
+	(void)type;
+	return remove_at(*(int *)dirfd, name);
+}
+
 static int remove_at(int parent, const char *name)
 {
 	struct stat st;
-	int fd, rc = 0;
-	DIR *dir;
-	struct dirent *de;
+	int fd, rc;
 
 	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW))
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(parent, name, 0) ? -errno : 0;
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -errno;
-	}
-	while (!rc && (de = readdir(dir)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			rc = remove_at(dirfd(dir), de->d_name);
-	closedir(dir);
+	rc = sysfs_dir_each(fd < 0 ? -errno : fd, remove_entry, &fd);
 	if (!rc && unlinkat(parent, name, AT_REMOVEDIR))
 		rc = -errno;
 	return rc;

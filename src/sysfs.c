@@ -342,9 +342,8 @@ bool sysfs_is_dir(struct sysfs *s, const char *rel)
 	return sysfs_stat(s, rel, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int sysfs_list(struct sysfs *s, const char *rel, sysfs_list_cb cb, void *ctx)
+int sysfs_dir_each(int fd, sysfs_list_cb cb, void *ctx)
 {
-	int fd = sysfs_openat(s, rel, O_RDONLY | O_DIRECTORY, 0);
 	struct dirent *de;
 	DIR *dir;
 	int rc = 0;
@@ -357,15 +356,16 @@ int sysfs_list(struct sysfs *s, const char *rel, sysfs_list_cb cb, void *ctx)
 		close(fd);
 		return rc;
 	}
-	while ((de = readdir(dir))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		rc = cb(de->d_name, de->d_type, ctx);
-		if (rc)
-			break;
-	}
+	while (!rc && (de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			rc = cb(de->d_name, de->d_type, ctx);
 	closedir(dir);
 	return rc;
+}
+
+int sysfs_list(struct sysfs *s, const char *rel, sysfs_list_cb cb, void *ctx)
+{
+	return sysfs_dir_each(sysfs_openat(s, rel, O_RDONLY | O_DIRECTORY, 0), cb, ctx);
 }
 
 int sysfs_lstat(struct sysfs *s, const char *rel, struct stat *st)

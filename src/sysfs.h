@@ -82,6 +82,9 @@ bool sysfs_is_dir(struct sysfs *s, const char *rel);
  */
 typedef int (*sysfs_list_cb)(const char *name, unsigned char type, void *ctx);
 int sysfs_list(struct sysfs *s, const char *rel, sysfs_list_cb cb, void *ctx);
+/* cb for each entry of the directory open at fd (or its -errno) but . and ..;
+ * the first nonzero answer ends it; fd is closed */
+int sysfs_dir_each(int fd, sysfs_list_cb cb, void *ctx);
 
 /*
  * Writing a tree (for the sandbox): directories with their parents, regular

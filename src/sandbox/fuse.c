@@ -85,12 +85,25 @@ static int fs_readlink(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+struct filler {
+	void *buf;
+	fuse_fill_dir_t fill;
+};
+
+static int fill_entry(const char *name, unsigned char type, void *filler)
+{
+	struct filler *f = filler;
+
+	(void)type;
+	/* a full buffer ends the listing, as readdir(3) does */
+	return f->fill(f->buf, name, NULL, 0, 0) ? 1 : 0;
+}
+
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
-	struct dirent *de;
-	DIR *dir;
-	int fd;
+	struct filler f = { buf, fill };
+	int fd, rc;
 
 	REL(path);
 	(void)off;
@@ -99,16 +112,10 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 	fd = openat(fs_of()->s.rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(dir)))
-		if (fill(buf, de->d_name, NULL, 0, 0))
-			break;
-	closedir(dir);
-	return 0;
+	fill(buf, ".", NULL, 0, 0);
+	fill(buf, "..", NULL, 0, 0);
+	rc = sysfs_dir_each(fd, fill_entry, &f);
+	return rc < 0 ? rc : 0;
 }
 
 /*

@@ -6,7 +6,6 @@
  * over /sys by the emulated kernel, and the sandbox's directories over the
  * system's.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -72,20 +71,28 @@ static int prepare(struct sysfs *s, struct diag *d)
 	return rc;
 }
 
-/* Shows entry name of the directory that dfd was, in the tmpfs now over it. */
-static int show_again(int dfd, const char *top, const char *name)
+/* The directory a tmpfs now covers, open from before, and where it is. */
+struct covered {
+	int fd;
+	const char *top;
+};
+
+/* Shows entry name of the covered directory again in the tmpfs over it. */
+static int show_again(const char *name, unsigned char type, void *covered)
 {
+	const struct covered *c = covered;
 	char old[64 + NAME_MAX], new[PATH_MAX + NAME_MAX + 2], link[PATH_MAX];
 	struct stat st;
 	ssize_t n;
 	int fd;
 
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+	(void)type;
+	if (fstatat(c->fd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return -errno;
-	snprintf(old, sizeof(old), "/proc/self/fd/%d/%s", dfd, name);
-	snprintf(new, sizeof(new), "%s/%s", strcmp(top, "/") ? top : "", name);
+	snprintf(old, sizeof(old), "/proc/self/fd/%d/%s", c->fd, name);
+	snprintf(new, sizeof(new), "%s/%s", c->top, name);
 	if (S_ISLNK(st.st_mode)) {
-		n = readlinkat(dfd, name, link, sizeof(link) - 1);
+		n = readlinkat(c->fd, name, link, sizeof(link) - 1);
 		if (n < 0)
 			return -errno;
 		link[n] = '\0';
@@ -111,25 +118,24 @@ static int show_again(int dfd, const char *top, const char *name)
  */
 static int cover(const char *top)
 {
+	struct covered c = { open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC), top };
 	char opts[96];
-	struct dirent *e;
 	struct stat st;
-	int dfd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
-	DIR *dir;
+	int rc = 0;
 
-	if (dfd < 0 || fstat(dfd, &st))
-		return dfd < 0 ? -errno : (close(dfd), -EIO);
-	dir = fdopendir(dup(dfd));
-	snprintf(opts, sizeof(opts), "mode=%o,uid=%u,gid=%u", (unsigned)(st.st_mode & 07777),
-		 (unsigned)st.st_uid, (unsigned)st.st_gid);
-	if (!dir || mount("apctl-sandbox", top, "tmpfs", MS_NOSUID | MS_NODEV, opts))
+	if (c.fd < 0 || fstat(c.fd, &st))
 		rc = -errno;
-	while (!rc && (e = readdir(dir)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			rc = show_again(dfd, top, e->d_name);
-	if (dir)
-		closedir(dir);
-	close(dfd);
+	if (!rc) {
+		snprintf(opts, sizeof(opts), "mode=%o,uid=%u,gid=%u",
+			 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid);
+		if (mount("apctl-sandbox", top, "tmpfs", MS_NOSUID | MS_NODEV, opts))
+			rc = -errno;
+	}
+	/* c.fd is still the directory below */
+	if (!rc)
+		rc = sysfs_dir_each(dup(c.fd), show_again, &c);
+	if (c.fd >= 0)
+		close(c.fd);
 	return rc;
 }
 
