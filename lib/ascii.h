@@ -27,6 +27,11 @@ static inline bool ascii_isxdigit(char c)
 	return ascii_hexval(c) >= 0;
 }
 
+static inline bool ascii_isalnum(char c)
+{
+	return ascii_isdigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 static inline char ascii_tolower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
