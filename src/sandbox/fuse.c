@@ -356,6 +356,8 @@ int sandbox_fs_open(struct sandbox_fs **out, const char *dir, const char *base,
 	fs->base = base;
 	fs->mountpoint = strdup(mountpoint);
 	fs->fuse = fs->mountpoint ? fuse_new(&args, &ops, sizeof(ops), fs) : NULL;
+	/* fuse_new() may have copied the arguments into memory of its own */
+	fuse_opt_free_args(&args);
 	if (!fs->fuse || fuse_mount(fs->fuse, mountpoint)) {
 		diag_set(d, "cannot mount the sandbox %s at %s with FUSE (is /dev/fuse there, and "
 			 "are you root?)", dir, mountpoint);
