@@ -48,6 +48,10 @@ const struct optdef cli_optdefs[O_COUNT] = {
 			     "write (default 0: at once)" },
 	[O_CLEAR] = { "clear", 0, false, NULL, "remove every fault" },
 	[O_NO_NEWLINE] = { NULL, 'n', false, NULL, "no newline after VALUE (as echo -n)" },
+	[O_AUTOSTART] = { "autostart", 0, false, NULL,
+			  "mdevctl starts the mdev at boot (start: auto)" },
+	[O_MANUAL] = { "manual", 0, false, NULL,
+		       "mdevctl starts it when told to (start: manual, the default)" },
 };
 
 int usage_error(const struct ctx *ctx, const char *fmt, ...)

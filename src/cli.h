@@ -42,6 +42,8 @@ enum opt_id {
 	O_REBIND_DELAY,
 	O_CLEAR,
 	O_NO_NEWLINE,
+	O_AUTOSTART,
+	O_MANUAL,
 	O_COUNT
 };
 

@@ -61,7 +61,7 @@ int change_conclude(const struct ctx *ctx, struct engine *e, const struct change
 		say_list("warning", &e->p.warnings);
 	}
 	rc = verdict(ctx, e, r);
-	if (rc < 0 && !e->p.nw) {
+	if (rc < 0 && !e->p.nw && !e->npf) {
 		if (ctx->json)
 			json_print(stdout, json_verdict(e));
 		else if (r->nothing)

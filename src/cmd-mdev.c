@@ -28,12 +28,8 @@ static int parse_ids(const struct ctx *ctx, struct ap_matrix *ids)
 	return EXIT_OK;
 }
 
-/*
- * Opens the change of the mdev: the root, the lock, the state. *i is the
- * mdev's index (-1 when it does not exist, which only create allows).
- */
-static int begin(const struct ctx *ctx, struct root *r, struct engine *e, const char *cmd,
-		 const struct change_opts *o, const char *uuid, int *i)
+int mdev_begin(const struct ctx *ctx, struct root *r, struct engine *e, const char *cmd,
+	       const struct change_opts *o, const char *uuid, int *i)
 {
 	int rc = open_root(ctx, r);
 
@@ -117,7 +113,7 @@ static int change_matrix(struct ctx *ctx, enum op_kind kind)
 		return usage_error(ctx, "cannot make a random UUID: %s; give one", strerror(errno));
 	/* a UUID made up here is not named before the mdev exists */
 	snprintf(cmd, sizeof(cmd), "%s%s%s", ctx->path, given ? " " : "", given ? op.uuid : "");
-	rc = begin(ctx, &r, &e, cmd, &o, op.uuid, &i);
+	rc = mdev_begin(ctx, &r, &e, cmd, &o, op.uuid, &i);
 	if (rc)
 		return rc;
 	if (kind != OP_CREATE && i < 0) {
@@ -205,7 +201,7 @@ static int run_remove(struct ctx *ctx)
 		if (!uuid_valid(ctx->pos[k]))
 			return usage_error(ctx, "'%s' is not a UUID", ctx->pos[k]);
 	if (!rc)
-		rc = begin(ctx, &r, &e, ctx->path, &o, NULL, &i);
+		rc = mdev_begin(ctx, &r, &e, ctx->path, &o, NULL, &i);
 	if (rc)
 		return rc;
 	rc = add_removals(ctx, &e);
@@ -235,6 +231,7 @@ static int run_list(struct ctx *ctx)
 			json_object_array_add(arr, json_mdev(&v, &st->mdevs[v.order[k]]));
 		json_print(stdout, arr);
 	} else {
+		view_read_persist(&v, &r.s);
 		text_mdev_table(stdout, &v);
 	}
 	view_free(&v);
@@ -287,7 +284,7 @@ static const struct verb list_verb = {
 };
 
 static const struct verb *const mdev_verbs[] = {
-	&create_verb, &assign_verb, &unassign_verb, &remove_verb, &list_verb, NULL,
+	&create_verb, &assign_verb, &unassign_verb, &remove_verb, &mdev_define_verb, &list_verb, NULL,
 };
 
 const struct verb mdev_verb = {

@@ -61,6 +61,7 @@ static int run_show(struct ctx *ctx)
 	}
 	v.release = r.release;
 	find_journal(&r, &v, &j);
+	view_read_persist(&v, &r.s);
 	if (uuid)
 		rc = show_one(ctx, &v, uuid);
 	else if (ctx->json)

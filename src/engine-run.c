@@ -291,6 +291,11 @@ int engine_run(struct engine *e)
 	if (masks)
 		w = waiter_start(&e->root->s, e->o.wait && e->root->live);
 	rc = write_all(e);
+	/* the persistent files follow what runs; a failure takes both back */
+	if (rc == EXIT_OK && e->npf && engine_write_files(e)) {
+		undo_before(e, e->p.nw);
+		rc = EXIT_RUNTIME;
+	}
 	e->written = rc == EXIT_OK;
 	if (e->written && masks)
 		verify_masks(e);

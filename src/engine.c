@@ -90,6 +90,7 @@ static void plan_free(struct plan *p)
 void engine_end(struct engine *e)
 {
 	plan_free(&e->p);
+	engine_free_files(e);
 	state_free(e->st);
 	state_free(e->after);
 	free(e->pending);

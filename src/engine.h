@@ -83,6 +83,14 @@ struct conflict {
 	bool moves;               /* W_MASK: the APQN really goes to the host */
 };
 
+/* A persistent file the change writes or removes, and what it held before. */
+struct pfile {
+	char rel[128];
+	char *text;               /* the new content, or NULL: the file goes */
+	char *old;                /* what it held, or NULL: it was not there */
+	bool written;
+};
+
 struct plan {
 	struct ap_state *sim;     /* the state once the writes that would succeed are made */
 	struct pwrite *w;
@@ -105,6 +113,8 @@ struct engine {
 	struct ap_state *st;      /* the state before */
 	struct change_op *ops;
 	size_t nops, capops;
+	struct pfile *pf;         /* persistent files, written after the attributes in order */
+	size_t npf;
 	struct plan p;
 	bool locked;
 	/* after the run */
@@ -134,6 +144,17 @@ int engine_plan(struct engine *e);
  * or a guest did not follow in time (said).
  */
 int engine_run(struct engine *e);
+
+/*
+ * The persistent files (engine-files.c). engine_add_file() adds the writing
+ * (text, taken over, malloc'ed) or removal (NULL) of rel to the plan, with
+ * what it holds now: 0, or -errno (said). engine_write_files() writes them after the
+ * attributes, each atomically; when one fails, those written before are
+ * put back: 0 or its -errno.
+ */
+int engine_add_file(struct engine *e, const char *rel, char *text);
+int engine_write_files(struct engine *e);
+void engine_free_files(struct engine *e);
 
 /* For the renderer: the mdev an op is about in the state after (or predicted). */
 const struct ap_mdev *engine_mdev(const struct engine *e, const char *uuid);

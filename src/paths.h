@@ -21,6 +21,7 @@
 #define MDEV_CLASS "sys/class/mdev_bus"
 
 #define MDEVCTL_DIR "etc/mdevctl.d"
+#define MATRIX_DEFS_DIR MDEVCTL_DIR "/matrix"
 #define UDEV_RULES_DIR "etc/udev/rules.d"
 #define RUN_UDEV_RULES_DIR "run/udev/rules.d"
 #define LOCK_DIR "run/lock"

@@ -33,6 +33,10 @@ int view_init(struct view *v, const struct ap_state *st, const char *root)
 
 void view_free(struct view *v)
 {
+	if (v->persist) {
+		persist_free(v->persist);
+		free(v->persist);
+	}
 	state_kview_free(v->ks);
 	free(v->order);
 	free(v->owner);
@@ -266,5 +270,7 @@ void show_json(FILE *f, const struct view *v)
 	for (size_t k = 0; k < st->nmdevs; k++)
 		js_element(&js, json_mdev(v, &st->mdevs[v->order[k]]));
 	js_end_array(&js);
+	if (v->persist)
+		js_member(&js, "persistent", json_persist(v));
 	js_end(&js);
 }

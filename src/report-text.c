@@ -320,22 +320,41 @@ void show_text(FILE *f, const struct view *v)
 	text_queues(f, v);
 	text_grid(f, v);
 	text_mdevs(f, v);
+	text_persist(f, v);
 }
 
+
+/* What the definition of running mdev m says of it: "auto", "manual, differs", "-". */
+static const char *defined_as(const struct view *v, const struct ap_mdev *m, char *buf,
+			      size_t size)
+{
+	const struct mdev_def *def = v->persist ? persist_find(v->persist, m->uuid) : NULL;
+
+	if (!def)
+		return "-";
+	if (def->bad[0])
+		return "unreadable";
+	snprintf(buf, size, "%s%s", def->autostart ? "auto" : "manual",
+		 def_running(v, def) == DEF_RUNNING ? "" : ", differs");
+	return buf;
+}
 
 void text_mdev_table(FILE *f, const struct view *v)
 {
 	const struct ap_state *st = v->st;
+	size_t stopped = 0;
 
-	if (!st->nmdevs) {
-		fprintf(f, "No mdevs.\n");
-		return;
-	}
-	fprintf(f, "%-36s  %-16s %-20s %-20s %6s %6s  %s\n", "UUID", "ADAPTERS", "DOMAINS",
-		"CONTROL", "MATRIX", "GUEST", "IN USE");
+	if (v->persist)
+		for (size_t i = 0; i < v->persist->ndefs; i++)
+			stopped += state_find_mdev(st, v->persist->defs[i].uuid) < 0;
+	if (!st->nmdevs)
+		fprintf(f, "No mdevs%s.\n", stopped ? " run" : "");
+	else
+		fprintf(f, "%-36s  %-16s %-20s %-20s %6s %6s  %-6s  %s\n", "UUID", "ADAPTERS",
+			"DOMAINS", "CONTROL", "MATRIX", "GUEST", "IN USE", "DEFINED");
 	for (size_t i = 0; i < st->nmdevs; i++) {
 		const struct ap_mdev *m = &st->mdevs[v->order[i]];
-		char a[IDLIST_MAX], q[IDLIST_MAX], c[IDLIST_MAX], g[16];
+		char a[IDLIST_MAX], q[IDLIST_MAX], c[IDLIST_MAX], g[16], d[32];
 
 		if (m->incomplete) {
 			fprintf(f, "%-36s  incomplete: its files could not be read (%s)\n", m->uuid,
@@ -343,11 +362,16 @@ void text_mdev_table(FILE *f, const struct view *v)
 			continue;
 		}
 		snprintf(g, sizeof(g), "%u", idset_count(&m->guest.apm) * idset_count(&m->guest.aqm));
-		fprintf(f, "%-36s  %-16s %-20s %-20s %6u %6s  %s\n", m->uuid,
+		fprintf(f, "%-36s  %-16s %-20s %-20s %6u %6s  %-6s  %s\n", m->uuid,
 			text_ids(&m->matrix.apm, "-", a, sizeof(a)),
 			text_ids(&m->matrix.aqm, "-", q, sizeof(q)),
 			text_ids(&m->matrix.adm, "-", c, sizeof(c)),
 			idset_count(&m->matrix.apm) * idset_count(&m->matrix.aqm),
-			m->has_guest ? g : "-", m->in_use < 0 ? "?" : m->in_use ? "yes" : "no");
+			m->has_guest ? g : "-", m->in_use < 0 ? "?" : m->in_use ? "yes" : "no",
+			defined_as(v, m, d, sizeof(d)));
+	}
+	if (stopped) {
+		fprintf(f, "\nDefined, not running (mdevctl)\n");
+		text_def_table(f, v, "  ", true);
 	}
 }

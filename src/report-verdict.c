@@ -463,6 +463,22 @@ static void json_mdevs(struct json_object *o, const struct engine *e)
 		json_object_object_add(o, "removed", removed);
 }
 
+/* The persistent files the change writes or removes. */
+static struct json_object *json_files(const struct engine *e)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < e->npf; i++) {
+		struct json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "path", json_object_new_string(e->pf[i].rel));
+		json_object_object_add(f, "action",
+				       json_object_new_string(e->pf[i].text ? "write" : "remove"));
+		json_object_array_add(arr, f);
+	}
+	return arr;
+}
+
 struct json_object *json_verdict(const struct engine *e)
 {
 	struct json_object *o = json_object_new_object();
@@ -475,6 +491,7 @@ struct json_object *json_verdict(const struct engine *e)
 						errno_name(-e->p.err)) : NULL);
 	json_object_object_add(o, "written", json_object_new_boolean(e->written));
 	json_object_object_add(o, "writes", json_writes(e));
+	json_object_object_add(o, "files", json_files(e));
 	json_object_object_add(o, "conflicts", json_conflicts(e));
 	json_object_object_add(o, "notes", json_strlist(&e->p.notes));
 	json_object_object_add(o, "warnings", json_strlist(&e->p.warnings));

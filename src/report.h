@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "journal.h"
+#include "persist.h"
 #include "state.h"
 
 /* A state with what explaining it needs: the kernel's view, the mdevs' order, who holds what. */
@@ -27,6 +28,7 @@ struct view {
 	struct idset grid_apm, grid_aqm; /* the APQNs the masks decide */
 	const struct journal *journal; /* an interrupted change, or NULL */
 	bool journal_alive;          /* its process still runs */
+	struct persist *persist;     /* the persistent configuration, or NULL */
 };
 
 /* 0, or -ENOMEM. */
@@ -54,8 +56,24 @@ void show_json(FILE *f, const struct view *v);
 void show_text(FILE *f, const struct view *v);
 /* One mdev; with letter, the letter that stands for it in the grid. */
 void text_mdev(FILE *f, const struct view *v, const struct ap_mdev *m, bool letter);
-/* One line per mdev: mdev list. */
+/* One line per mdev, with what its definition says; then the definitions not running. */
 void text_mdev_table(FILE *f, const struct view *v);
+
+/* ---- the persistent configuration (report-persist.c) ---- */
+enum def_running {
+	DEF_STOPPED,       /* no mdev of its UUID runs */
+	DEF_RUNNING,       /* one runs with the IDs it defines */
+	DEF_RUNNING_OTHER, /* one runs with other IDs */
+};
+/* Reads the persistent configuration into v; a warning when it cannot be read. */
+void view_read_persist(struct view *v, struct sysfs *s);
+enum def_running def_running(const struct view *v, const struct mdev_def *def);
+struct json_object *json_def(const struct view *v, const struct mdev_def *def);
+/* "persistent" of show --json, or NULL without one. */
+struct json_object *json_persist(const struct view *v);
+void text_persist(FILE *f, const struct view *v);
+/* A line per definition (not running ones only), each line starting with indent. */
+void text_def_table(FILE *f, const struct view *v, const char *indent, bool stopped_only);
 
 /* ---- verdicts of changes (report-verdict.c) ---- */
 struct json_object *json_verdict(const struct engine *e);

@@ -66,8 +66,9 @@ int sysfs_dir(struct sysfs *s, const char *rel)
 	return sysfs_openat(s, rel, O_PATH | O_DIRECTORY, 0);
 }
 
-int sysfs_put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, const void *data,
-		 size_t len)
+/* name replaced by a new file; durable: on disk before and after the rename */
+static int put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, const void *data,
+		  size_t len, bool durable)
 {
 	static unsigned long serial;
 	char tmp[NAME_MAX + 1];
@@ -81,12 +82,34 @@ int sysfs_put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, cons
 	rc = sysfs_write_all(fd, data, len);
 	if (!rc && fchmod(fd, mode))
 		rc = -errno;
+	if (!rc && durable && fsync(fd))
+		rc = -errno;
 	if (close(fd) && !rc)
 		rc = -errno;
 	if (!rc && renameat(dirfd, tmp, dirfd, name))
 		rc = -errno;
 	if (rc)
 		unlinkat(dirfd, tmp, 0);
+	else if (durable)
+		fsync(dirfd);
+	return rc;
+}
+
+int sysfs_put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, const void *data,
+		 size_t len)
+{
+	return put_at(s, dirfd, name, mode, data, len, false);
+}
+
+int sysfs_put_durable(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len)
+{
+	const char *name;
+	int dirfd = sysfs_parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = put_at(s, dirfd, name, mode, data, len, true);
+	close(dirfd);
 	return rc;
 }
 

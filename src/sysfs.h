@@ -113,6 +113,8 @@ int sysfs_rename_at(int fromdir, const char *from, int todir, const char *to);
 int sysfs_remove_at(int dirfd, const char *name);
 int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len);
 int sysfs_put_str(struct sysfs *s, const char *rel, mode_t mode, const char *text);
+/* As sysfs_put(), on disk when it returns: for configuration files. */
+int sysfs_put_durable(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len);
 int sysfs_symlink(struct sysfs *s, const char *target, const char *rel);
 int sysfs_rename(struct sysfs *s, const char *from, const char *to);
 /* A hard link, as link(2): -EEXIST when to exists. */

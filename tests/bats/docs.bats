@@ -90,7 +90,7 @@ complete_bash_at() {
 	run -0 complete_bash reserve --a
 	assert_output "--adapters --apqns --apmask --aqmask"
 	run -0 complete_bash mdev ''
-	assert_output "create assign unassign remove list --help"
+	assert_output "create assign unassign remove define list --help"
 	run -0 complete_bash sandbox create /tmp/x --k
 	assert_output "--kernel"
 	run -0 complete_bash sandbox create /tmp/x --kernel 6.1
@@ -169,6 +169,11 @@ program_keys() {
 	apctl --root "$SBX" mdev create $u --adapters 5,0x10 --domains 4 >/dev/null 2>&1
 	APCTL_TEST_KILL_AFTER_WRITE=1 apctl --root "$SBX" reserve --adapters 6 --domains 0x47 \
 		>/dev/null 2>&1 || true
+	mkdir -p "$SBX/etc/mdevctl.d/matrix" "$SBX/etc/udev/rules.d"
+	printf '{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[{"assign_adapter":"5"},%s]}' \
+		'{"assign_domain":"4"},{"assign_control_domain":"4"}' \
+		>"$SBX/etc/mdevctl.d/matrix/$u"
+	echo 'ATTR{../../bus/ap/apmask}="-5"' >"$SBX/etc/udev/rules.d/41-ap.rules"
 	{
 		apctl --root "$SBX" show --json
 		apctl --root "$SBX" mdev list --json
@@ -176,6 +181,7 @@ program_keys() {
 		apctl --root "$SBX" --json release --adapters 5 --dry-run || true
 		apctl --root "$SBX" --json mdev assign $u --domains 0xab --dry-run
 		apctl --root "$SBX" --json mdev remove $u --dry-run
+		apctl --root "$SBX" --json mdev define $u --dry-run
 		apctl --root "$SBX" sandbox fault sys/bus/ap/apmask EIO
 		apctl --root "$SBX" --json sandbox fault
 		apctl --json sandbox create "$BATS_TEST_TMPDIR/other"

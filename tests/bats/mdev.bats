@@ -171,9 +171,9 @@ setup() {
 	apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 0x47,0x50 >/dev/null
 	apctl --root "$SBX" sandbox attach $U2
 	run -0 apctl --root "$SBX" mdev list
-	assert_line --index 0 --regexp '^UUID +ADAPTERS +DOMAINS +CONTROL +MATRIX +GUEST +IN USE$'
-	assert_line --index 1 --regexp "^$U1 +5 +0x47,0x50 +- +2 +1 +no$"
-	assert_line --index 2 --regexp "^$U2 +5,6 +4 +4 +2 +2 +yes$"
+	assert_line --index 0 --regexp '^UUID +ADAPTERS +DOMAINS +CONTROL +MATRIX +GUEST +IN USE +DEFINED$'
+	assert_line --index 1 --regexp "^$U1 +5 +0x47,0x50 +- +2 +1 +no +-$"
+	assert_line --index 2 --regexp "^$U2 +5,6 +4 +4 +2 +2 +yes +-$"
 	run -0 apctl --root "$SBX" --json mdev list
 	assert_equal "$(json '.[1] | [.uuid, .matrix_apqns, .guest_matrix_apqns, .in_use] | join(" ")')" "$U2 2 2 true"
 	assert_equal "$(json '.[0].domains | join(",")')" "71,80"

@@ -42,7 +42,7 @@ example_state() {
 @test "the demo host as JSON has every documented key" {
 	make_sandbox
 	run -0 apctl --root "$SBX" show --json
-	assert_equal "$(json 'keys_unsorted | join(" ")')" "root sandbox kernel interrupted_change bus adapters queues mdevs"
+	assert_equal "$(json 'keys_unsorted | join(" ")')" "root sandbox kernel interrupted_change bus adapters queues mdevs persistent"
 	assert_equal "$(json '.bus | keys | join(" ")')" \
 		"apmask aqmask default_domain features host max_adapter_id max_domain_id"
 	assert_equal "$(json '.bus.features | join(" ")')" "APSC APXA QACT RC8A"
