@@ -171,7 +171,8 @@ int engine_plan(struct engine *e)
 	int rc = 0;
 
 	plan_free(p);
-	qsort_r(e->ops, e->nops, sizeof(*e->ops), by_phase, e);
+	if (e->nops)
+		qsort_r(e->ops, e->nops, sizeof(*e->ops), by_phase, e);
 	p->sim = state_dup(e->st);
 	if (!p->sim)
 		return -ENOMEM;
