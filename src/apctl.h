@@ -36,6 +36,7 @@ int mdev_begin(const struct ctx *ctx, struct root *r, struct engine *e, const ch
 extern const struct verb sandbox_verb;               /* cmd-sandbox.c */
 extern const struct verb sandbox_create_verb;        /* cmd-sandbox-create.c */
 extern const struct verb sandbox_host_verb;          /* cmd-sandbox-host.c */
+extern const struct verb sandbox_reboot_verb;        /* cmd-sandbox-boot.c */
 /* The sandbox at ctx's root, opened: EXIT_OK, or the exit code with a message. */
 int open_sandbox(const struct ctx *ctx, struct root *r);
 extern const struct verb sandbox_mount_verb, sandbox_umount_verb, sandbox_run_verb; /* -run.c */

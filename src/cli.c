@@ -52,6 +52,9 @@ const struct optdef cli_optdefs[O_COUNT] = {
 			  "mdevctl starts the mdev at boot (start: auto)" },
 	[O_MANUAL] = { "manual", 0, false, NULL,
 		       "mdevctl starts it when told to (start: manual, the default)" },
+	[O_BOOT] = { "boot", 0, false, NULL,
+		     "what the next boot brings: the rule's masks, then mdevctl's\n"
+		     "starts, each with the kernel's answer" },
 };
 
 int usage_error(const struct ctx *ctx, const char *fmt, ...)

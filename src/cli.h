@@ -44,6 +44,7 @@ enum opt_id {
 	O_NO_NEWLINE,
 	O_AUTOSTART,
 	O_MANUAL,
+	O_BOOT,
 	O_COUNT
 };
 

@@ -198,7 +198,7 @@ static const struct verb detach_verb = {
 };
 static const struct verb *const sandbox_verbs[] = {
 	&sandbox_create_verb, &write_verb, &fault_verb, &attach_verb, &detach_verb, &sandbox_host_verb,
-	&sandbox_mount_verb, &sandbox_umount_verb, &sandbox_run_verb, NULL,
+	&sandbox_reboot_verb, &sandbox_mount_verb, &sandbox_umount_verb, &sandbox_run_verb, NULL,
 };
 
 const struct verb sandbox_verb = {

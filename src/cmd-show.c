@@ -40,6 +40,29 @@ static int show_one(const struct ctx *ctx, const struct view *v, const char *uui
 	return EXIT_OK;
 }
 
+/* show --boot: the prediction from the running state and the persistent configuration. */
+static int show_boot(const struct ctx *ctx, const struct view *v)
+{
+	struct boot b;
+
+	if (!v->persist) {
+		errmsg("%s: the next boot cannot be predicted without the persistent "
+		       "configuration", ctx->path);
+		return EXIT_RUNTIME;
+	}
+	if (boot_predict(v->st, v->persist, &b)) {
+		boot_free(&b);
+		errmsg("out of memory");
+		return EXIT_RUNTIME;
+	}
+	if (ctx->json)
+		show_boot_json(stdout, v, &b);
+	else
+		show_boot_text(stdout, v, &b);
+	boot_free(&b);
+	return EXIT_OK;
+}
+
 static int run_show(struct ctx *ctx)
 {
 	const char *uuid = ctx->npos ? ctx->pos[0] : NULL;
@@ -51,6 +74,8 @@ static int run_show(struct ctx *ctx)
 
 	if (uuid && !uuid_valid(uuid))
 		return usage_error(ctx, "'%s' is not a UUID", uuid);
+	if (uuid && args_has(ctx, O_BOOT))
+		return usage_error(ctx, "--boot shows the whole configuration, not one mdev");
 	rc = load_state(ctx, &r, STATE_GUESTS | STATE_OVERRIDES, &st);
 	if (rc)
 		return rc;
@@ -62,7 +87,9 @@ static int run_show(struct ctx *ctx)
 	v.release = r.release;
 	find_journal(&r, &v, &j);
 	view_read_persist(&v, &r.s);
-	if (uuid)
+	if (args_has(ctx, O_BOOT))
+		rc = show_boot(ctx, &v);
+	else if (uuid)
 		rc = show_one(ctx, &v, uuid);
 	else if (ctx->json)
 		show_json(stdout, &v);
@@ -80,6 +107,9 @@ out:
 static const struct verb_opt root_opts[] = {
 	{ O_ROOT, NULL }, { O_JSON, NULL }, { O_KERNEL, NULL }, { O_COUNT, NULL },
 };
+static const struct verb_opt show_opts[] = {
+	{ O_BOOT, NULL }, { O_ROOT, NULL }, { O_JSON, NULL }, { O_KERNEL, NULL }, { O_COUNT, NULL },
+};
 
 const struct verb show_verb = {
 	.name = "show",
@@ -89,8 +119,10 @@ const struct verb show_verb = {
 	.text = "Show the AP configuration: the host's adapters and domains, apmask and\n"
 		"aqmask, which APQNs belong to the host's default drivers and which to\n"
 		"vfio_ap, every queue's driver and status, and every vfio_ap mediated\n"
-		"device with its matrix and guest_matrix. With UUID, only that mdev.",
-	.opts = root_opts,
+		"device with its matrix and guest_matrix, then the persistent configuration\n"
+		"(41-ap.rules, mdevctl's definitions) against it. With UUID, only that mdev.\n"
+		"With --boot, what the next boot brings and how it differs from now.",
+	.opts = show_opts,
 	.run = run_show,
 };
 

@@ -431,3 +431,22 @@ int kmodel_attach(struct ap_state *st, size_t i, bool attach)
 		remove_now(st, i);
 	return 0;
 }
+
+void kmodel_boot(struct ap_state *st)
+{
+	struct idset all;
+
+	for (size_t i = st->nmdevs; i-- > 0;) {
+		if (st->mdevs[i].in_use == 1)
+			kmodel_attach(st, i, false);
+		if (i < st->nmdevs)
+			kmodel_remove(st, i);
+	}
+	while (st->noverrides)
+		if (kmodel_driver_override(st, st->overrides[0].adapter, st->overrides[0].domain, ""))
+			break;
+	idset_fill(&all);
+	kmodel_mask_set(st, true, &all, NULL, false);
+	kmodel_mask_set(st, false, &all, NULL, false);
+	kmodel_rebind(st);
+}

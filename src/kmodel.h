@@ -101,4 +101,11 @@ int kmodel_queue_online(struct ap_state *st, unsigned a, unsigned d, bool on);
  */
 int kmodel_attach(struct ap_state *st, size_t i, bool attach);
 
+/*
+ * The machine reboots: the kernel forgets its configuration and starts with
+ * both masks all ones, no mdevs, no guests and no driver overrides; the host's
+ * AP configuration and its devices stay.
+ */
+void kmodel_boot(struct ap_state *st);
+
 #endif

@@ -45,24 +45,25 @@ static int read_rule(struct sysfs *s, struct persist *p, struct diag *d)
 	return rc;
 }
 
-/* What attribute name=value does to the IDs a definition assigns: 0 or why not. */
-static const char *apply_attr(struct ap_matrix *m, const char *name, const char *value)
+/*
+ * What attribute name=value does to the IDs a definition assigns. A value the
+ * kernel would refuse, or an attribute apctl does not know, is kept as it is:
+ * mdevctl writes it all the same, and the kernel answers.
+ */
+static void apply_attr(struct ap_matrix *m, const char *name, const char *value)
 {
 	uint64_t id;
 
 	for (int kind = ASSIGN_ADAPTER; kind <= ASSIGN_CONTROL_DOMAIN; kind++)
 		for (int assign = 0; assign < 2; assign++) {
-			if (strcmp(name, assign_attr_name((enum assign_kind)kind, assign)))
+			if (strcmp(name, assign_attr_name((enum assign_kind)kind, assign)) ||
+			    kernel_kstrtoul(value, &id) || id > IDSET_MAX_ID)
 				continue;
-			if (kernel_kstrtoul(value, &id) || id > IDSET_MAX_ID)
-				return "its value is not an ID";
 			if (assign)
 				idset_add(matrix_ids(m, (enum assign_kind)kind), (unsigned)id);
 			else
 				idset_del(matrix_ids(m, (enum assign_kind)kind), (unsigned)id);
-			return NULL;
 		}
-	return "apctl knows no such vfio_ap attribute";
 }
 
 static const char *string_of(struct json_object *o, const char *key)
@@ -97,7 +98,8 @@ static void read_attrs(struct mdev_def *def, struct json_object *arr)
 					break;
 				snprintf(a->name, sizeof(a->name), "%s", k);
 				snprintf(a->value, sizeof(a->value), "%s", json_object_get_string(v));
-				why = apply_attr(&def->ids, a->name, a->value);
+				apply_attr(&def->ids, a->name, a->value);
+				why = NULL;
 			}
 		}
 		if (why)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "boot.h"
 #include "engine.h"
 #include "journal.h"
 #include "persist.h"
@@ -74,6 +75,10 @@ struct json_object *json_persist(const struct view *v);
 void text_persist(FILE *f, const struct view *v);
 /* A line per definition (not running ones only), each line starting with indent. */
 void text_def_table(FILE *f, const struct view *v, const char *indent, bool stopped_only);
+
+/* ---- the next boot (report-boot.c): show --boot ---- */
+void show_boot_json(FILE *f, const struct view *v, const struct boot *b);
+void show_boot_text(FILE *f, const struct view *v, const struct boot *b);
 
 /* ---- verdicts of changes (report-verdict.c) ---- */
 struct json_object *json_verdict(const struct engine *e);

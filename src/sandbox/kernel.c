@@ -264,6 +264,20 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 	return rc;
 }
 
+int sandbox_kernel_answer(struct ap_state *st, const char *attr, const char *val)
+{
+	struct kwrite k = { .attr = attr, .val = val, .len = strlen(val), .st = st };
+	int rc;
+
+	/* the stores of masks and mdevs read and write no file */
+	if (strcmp(attr, AP_BUS "/apmask") && strcmp(attr, AP_BUS "/aqmask") &&
+	    strncmp(attr, MATRIX_DEV "/", strlen(MATRIX_DEV "/")))
+		return -EOPNOTSUPP;
+	rc = kernel_dispatch(&k);
+	free(k.log);
+	return rc;
+}
+
 static int store_change(struct ap_state *st, void *ctx)
 {
 	struct kwrite *k = ctx;
@@ -420,6 +434,18 @@ int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, struct diag *
 	struct attach_ctx c = { uuid, attach, d };
 
 	return apply(s, do_attach, &c, d);
+}
+
+static int do_boot(struct ap_state *st, void *arg)
+{
+	(void)arg;
+	kmodel_boot(st);
+	return 0;
+}
+
+int sandbox_boot(struct sysfs *s, struct diag *d)
+{
+	return apply(s, do_boot, NULL, d);
 }
 
 struct host_ctx {

@@ -111,6 +111,12 @@ int sandbox_lock(struct sysfs *s, bool shared);
  */
 int sandbox_catch_up(struct sysfs *s);
 int sandbox_store(void *ctx, struct sysfs *s, const char *rel, const void *buf, size_t len);
+/*
+ * The emulated kernel's store function of attr (a canonical path: a mask, or
+ * an mdev's create, remove, assign_*, unassign_* or ap_config) applied to st
+ * in memory: 0 or the kernel's -errno. For predictions.
+ */
+int sandbox_kernel_answer(struct ap_state *st, const char *attr, const char *val);
 
 /*
  * A fault waiting in a sandbox (apctl sandbox fault): the countdown-th write
@@ -133,6 +139,8 @@ int sandbox_fault_add(struct sysfs *s, const struct sandbox_fault *f);
  * such mdev), -EALREADY (already so), another -errno; *d says.
  */
 int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, struct diag *d);
+/* The machine reboots (kmodel_boot()): 0 or -errno with the reason in *d. */
+int sandbox_boot(struct sysfs *s, struct diag *d);
 int sandbox_host_change(struct sysfs *s, bool add, const struct ap_matrix *ids,
 			const struct card_type *type, struct diag *d);
 

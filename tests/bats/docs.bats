@@ -182,6 +182,8 @@ program_keys() {
 		apctl --root "$SBX" --json mdev assign $u --domains 0xab --dry-run
 		apctl --root "$SBX" --json mdev remove $u --dry-run
 		apctl --root "$SBX" --json mdev define $u --dry-run
+		apctl --root "$SBX" show --boot --json
+		apctl --root "$SBX" --json sandbox reboot
 		apctl --root "$SBX" sandbox fault sys/bus/ap/apmask EIO
 		apctl --root "$SBX" --json sandbox fault
 		apctl --json sandbox create "$BATS_TEST_TMPDIR/other"
@@ -206,7 +208,7 @@ man_keys() {
 	for k in $man; do
 		grep -qx "$k" <<<"$keys" && continue
 		case $k in
-		apctl | show | json | mdev | list | ids | uuid | sandbox | create | fault | version | \
+		apctl | show | json | mdev | list | ids | uuid | sandbox | create | fault | version | boot | reboot | \
 			to | or | and | host | vfio_ap | null | apqns | dry | run | no | wait | \
 			adapter_not_in_host | domain_not_in_host | no_queue | host_owned | not_bound | \
 			adapter_filtered | history) ;;

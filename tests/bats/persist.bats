@@ -131,12 +131,12 @@ running_mdev() {
 @test "a definition apctl cannot read is listed with why, and left as it is" {
 	make_sandbox
 	mkdir -p "$SBX/$DEFS"
-	echo '{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[{"assign_adapter":"x"}]}' \
+	echo '{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[{"assign_adapter":5}]}' \
 		>"$SBX/$DEFS/$U1"
 	echo '{"mdev_type":"vfio_ap-passthrough","start":"later"}' >"$SBX/$DEFS/$U2"
 	: >"$SBX/$DEFS/not-a-uuid"
 	run -0 apctl --root "$SBX" show
-	assert_line "  $U1  unreadable: attrs[0]: its value is not an ID"
+	assert_line "  $U1  unreadable: attrs[0]: not an object of one string"
 	assert_line "  $U2  unreadable: start is neither auto nor manual"
 	refute_output --partial not-a-uuid
 	run -0 apctl --root "$SBX" show --json

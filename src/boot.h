@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The next boot. The kernel starts with both masks all ones, no mdevs and no
+ * driver overrides; udev then writes the masks of 41-ap.rules (in the rule's
+ * order) once the AP bus has bound its queues, and mdevctl starts each
+ * autostart definition in the order it reads them: the UUID written to
+ * create, then one write per attribute, and on the first failing write "1"
+ * to remove. The same writes serve the prediction (played on a copy of the
+ * state with the emulated kernel's store functions) and a sandbox's reboot
+ * (written through its emulated kernel).
+ */
+#ifndef APCTL_BOOT_H
+#define APCTL_BOOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "persist.h"
+#include "state.h"
+
+/* One write of the boot and the kernel's answer. */
+struct boot_write {
+	char attr[160];
+	char val[80];
+	int answer;               /* 0 or the -errno */
+	char why[256];            /* a refusal in words (predictions), or "" */
+	size_t def;               /* the definition it starts, or BOOT_NO_DEF for a mask */
+};
+#define BOOT_NO_DEF ((size_t)-1)
+
+/* How the start of one autostart definition ends. */
+struct boot_start {
+	size_t def;               /* index in the persistent configuration */
+	bool started;
+	size_t failed;            /* the write that failed (index in w) */
+};
+
+struct boot {
+	struct boot_write *w;
+	size_t nw;
+	struct boot_start *starts; /* one per autostart definition, in the order started */
+	size_t nstarts;
+	struct ap_state *st;      /* the state the boot ends with (the prediction) */
+};
+
+/* Makes a write of the boot: 0 or the kernel's -errno. */
+typedef int (*boot_write_fn)(void *ctx, const char *attr, const char *val);
+
+/*
+ * Plays the boot after the reset: the rule's mask writes, a wait for the
+ * bindings (wait, may be NULL), then each autostart definition. 0 or -ENOMEM.
+ */
+int boot_play(const struct persist *p, boot_write_fn write, void (*wait)(void *ctx), void *ctx,
+	      struct boot *b);
+
+/*
+ * The boot predicted from the running state st: kmodel_boot() and the play on a
+ * copy, each write answered by the emulated kernel's store function; failed
+ * starts explained. 0 or -ENOMEM.
+ */
+int boot_predict(const struct ap_state *st, const struct persist *p, struct boot *b);
+void boot_free(struct boot *b);
+
+#endif

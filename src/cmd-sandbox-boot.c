@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * apctl sandbox reboot: the sandbox's machine reboots. Its emulated kernel
+ * forgets the running configuration; then the boot is played through it as
+ * udev and mdevctl play it (boot.h), each write answered by the emulated
+ * kernel, so that what `show --boot` predicted can be seen to come true.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "apctl.h"
+#include "errnames.h"
+#include "lock.h"
+#include "output.h"
+#include "report.h"
+#include "sandbox.h"
+
+static int write_attr(void *ctx, const char *attr, const char *val)
+{
+	return sysfs_write(ctx, attr, val, strlen(val));
+}
+
+/* udev's rule runs once the AP bus has bound its queues: a delayed bus is waited for. */
+static void wait_bindings(void *ctx)
+{
+	struct sysfs *s = ctx;
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	long rounds = (long)sandbox_rebind_delay(s) / 10 + 1000;
+
+	while (rounds-- > 0 && sysfs_exists(s, SANDBOX_REBIND)) {
+		sandbox_catch_up(s);
+		nanosleep(&tick, NULL);
+	}
+}
+
+static void print_boot(const struct ctx *ctx, const struct persist *p, const struct boot *b)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < b->nstarts; i++) {
+		const struct boot_start *s = &b->starts[i];
+		const struct boot_write *w = &b->w[s->failed];
+		struct json_object *o = json_object_new_object(), *f = NULL;
+
+		if (!ctx->json && s->started)
+			printf("mdevctl started %s\n", p->defs[s->def].uuid);
+		else if (!ctx->json)
+			printf("mdevctl could not start %s: writing %s to %s: %s\n",
+			       p->defs[s->def].uuid, w->val, strrchr(w->attr, '/') + 1,
+			       errno_name(-w->answer));
+		json_object_object_add(o, "uuid", json_object_new_string(p->defs[s->def].uuid));
+		json_object_object_add(o, "started", json_object_new_boolean(s->started));
+		if (!s->started) {
+			f = json_object_new_object();
+			json_object_object_add(f, "attribute", json_object_new_string(w->attr));
+			json_object_object_add(f, "value", json_object_new_string(w->val));
+			json_object_object_add(f, "errno",
+					       json_object_new_string(errno_name(-w->answer)));
+		}
+		json_object_object_add(o, "failed_write", f);
+		json_object_array_add(arr, o);
+	}
+	if (ctx->json)
+		json_print(stdout, arr);
+	else
+		json_object_put(arr);
+}
+
+static int reboot(const struct ctx *ctx, struct root *r)
+{
+	struct diag d = { "" };
+	struct persist p;
+	struct boot b = { 0 };
+	pid_t holder = 0;
+	int rc = persist_read(&r->s, &p, &d);
+
+	if (rc) {
+		errmsg("%s: %s", ctx->path, d.msg);
+		return EXIT_RUNTIME;
+	}
+	rc = aplock_take(&r->s, 90, &holder);
+	if (rc) {
+		errmsg("%s: the AP configuration lock stays held (process %ld)", ctx->path,
+		       (long)holder);
+		persist_free(&p);
+		return EXIT_RUNTIME;
+	}
+	rc = sandbox_boot(&r->s, &d);
+	if (!rc)
+		rc = boot_play(&p, write_attr, wait_bindings, &r->s, &b);
+	aplock_release(&r->s);
+	if (rc)
+		errmsg("%s: %s", ctx->path, d.msg[0] ? d.msg : strerror(-rc));
+	else
+		print_boot(ctx, &p, &b);
+	boot_free(&b);
+	persist_free(&p);
+	return rc ? EXIT_RUNTIME : finish_output(EXIT_OK);
+}
+
+static int run_reboot(struct ctx *ctx)
+{
+	struct root r;
+	int rc;
+
+	if (ctx->npos) {
+		ctx->root.path = ctx->pos[0];
+		ctx->root.given = true;
+	}
+	rc = open_sandbox(ctx, &r);
+	if (rc)
+		return rc;
+	rc = reboot(ctx, &r);
+	root_close(&r);
+	return rc;
+}
+
+static const struct verb_opt reboot_opts[] = {
+	{ O_JSON, NULL }, { O_ROOT, "the sandbox" }, { O_COUNT, NULL },
+};
+
+const struct verb sandbox_reboot_verb = {
+	"reboot", "[DIR]", 0, 1, false, "the sandbox's machine reboots",
+	"The machine of the sandbox DIR (or --root) reboots: its kernel forgets the\n"
+	"masks, every mdev and every guest, then udev writes the masks of 41-ap.rules\n"
+	"once the AP bus has bound its queues, and mdevctl starts each autostart\n"
+	"definition in its order: create, one write per attribute, remove after the\n"
+	"first write that fails. Prints how each start ended.",
+	reboot_opts, run_reboot, NULL,
+};
