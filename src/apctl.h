@@ -25,7 +25,8 @@ int change_conclude(const struct ctx *ctx, struct engine *e, const struct change
 extern const struct verb show_verb, ids_verb;       /* cmd-show.c */
 extern const struct verb reserve_verb, release_verb; /* cmd-reserve.c */
 extern const struct verb mdev_verb;                  /* cmd-mdev.c */
-extern const struct verb mdev_define_verb;           /* cmd-mdev-persist.c */
+/* cmd-mdev-persist.c */
+extern const struct verb mdev_define_verb, mdev_start_verb, mdev_stop_verb, mdev_list_verb;
 /*
  * Opens the change of an mdev (cmd-mdev.c): the root, the lock, the state,
  * vfio_ap loaded. *i is the index of mdev uuid (-1 when it does not exist).
@@ -33,6 +34,11 @@ extern const struct verb mdev_define_verb;           /* cmd-mdev-persist.c */
  */
 int mdev_begin(const struct ctx *ctx, struct root *r, struct engine *e, const char *cmd,
 	       const struct change_opts *o, const char *uuid, int *i);
+/*
+ * Whether a change of the persistent configuration only finds a definition of
+ * uuid, which stands for the running mdev (cmd-mdev.c).
+ */
+bool mdev_defined(const struct engine *e, const char *uuid);
 extern const struct verb sandbox_verb;               /* cmd-sandbox.c */
 extern const struct verb sandbox_create_verb;        /* cmd-sandbox-create.c */
 extern const struct verb sandbox_host_verb;          /* cmd-sandbox-host.c */

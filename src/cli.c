@@ -52,6 +52,12 @@ const struct optdef cli_optdefs[O_COUNT] = {
 			  "mdevctl starts the mdev at boot (start: auto)" },
 	[O_MANUAL] = { "manual", 0, false, NULL,
 		       "mdevctl starts it when told to (start: manual, the default)" },
+	[O_PERSISTENT] = { "persistent", 0, false, NULL,
+			   "change the persistent configuration too (41-ap.rules,\n"
+			   "mdevctl's definitions), so that it lasts beyond a reboot" },
+	[O_PERSISTENT_ONLY] = { "persistent-only", 0, false, NULL,
+				"change only the persistent configuration; write\n"
+				"nothing to sysfs" },
 	[O_BOOT] = { "boot", 0, false, NULL,
 		     "what the next boot brings: the rule's masks, then mdevctl's\n"
 		     "starts, each with the kernel's answer" },
@@ -161,6 +167,14 @@ int args_change(const struct ctx *ctx, struct change_opts *o)
 	if (args_has(ctx, O_WAIT) && args_has(ctx, O_NO_WAIT))
 		return usage_error(ctx, "--wait and --no-wait contradict each other; give one");
 	o->wait = !args_has(ctx, O_NO_WAIT);
+	if (args_has(ctx, O_PERSISTENT) && args_has(ctx, O_PERSISTENT_ONLY))
+		return usage_error(ctx, "--persistent and --persistent-only contradict each other; "
+				   "give one");
+	o->scope = args_has(ctx, O_PERSISTENT) ? SCOPE_BOTH :
+		   args_has(ctx, O_PERSISTENT_ONLY) ? SCOPE_PERSISTENT : SCOPE_RUNNING;
+	if (args_has(ctx, O_AUTOSTART) && args_has(ctx, O_MANUAL))
+		return usage_error(ctx, "--autostart and --manual exclude each other");
+	o->start_mode = args_has(ctx, O_AUTOSTART) ? 1 : args_has(ctx, O_MANUAL) ? 0 : -1;
 	if (seconds(ctx, O_WAIT, &o->wait_s) || seconds(ctx, O_LOCK_TIMEOUT, &o->lock_timeout_s))
 		return EXIT_USAGE;
 	return EXIT_OK;

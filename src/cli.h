@@ -45,6 +45,8 @@ enum opt_id {
 	O_AUTOSTART,
 	O_MANUAL,
 	O_BOOT,
+	O_PERSISTENT,
+	O_PERSISTENT_ONLY,
 	O_COUNT
 };
 
@@ -89,7 +91,7 @@ struct verb {
 /* The options every changing command takes. */
 #define CHANGE_VERB_OPTS                                                    \
 	{ O_DRY_RUN, NULL }, { O_FORCE, NULL }, { O_WAIT, NULL }, { O_NO_WAIT, NULL }, \
-	{ O_LOCK_TIMEOUT, NULL }
+	{ O_LOCK_TIMEOUT, NULL }, { O_PERSISTENT, NULL }, { O_PERSISTENT_ONLY, NULL }
 
 /* Parses argv against the table top and runs the verb: apctl's exit code. */
 int cli_main(const struct verb *top, int argc, char **argv);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* What every changing command does with its change, once it is built. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "apctl.h"
 #include "output.h"
@@ -21,6 +23,22 @@ static bool waits_only(const struct engine *e)
 	return true;
 }
 
+/* The persistent files a change writes: a line each; a dry run shows what they would hold. */
+static void say_files(FILE *f, const struct engine *e, bool dry_run)
+{
+	for (size_t i = 0; i < e->npf; i++) {
+		const char *t = e->pf[i].text;
+
+		if (!dry_run) {
+			fprintf(f, "%s %s\n", t ? "Wrote" : "Removed", e->pf[i].rel);
+			continue;
+		}
+		fprintf(f, "Would %s %s%s\n", t ? "write" : "remove", e->pf[i].rel, t ? ":" : "");
+		for (; t && *t; t += strcspn(t, "\n") + (t[strcspn(t, "\n")] != '\0'))
+			fprintf(f, "  %.*s\n", (int)strcspn(t, "\n"), t);
+	}
+}
+
 static int verdict(const struct ctx *ctx, struct engine *e, const struct change_render *r)
 {
 	bool refused = e->p.refused;
@@ -28,8 +46,10 @@ static int verdict(const struct ctx *ctx, struct engine *e, const struct change_
 	if (e->o.dry_run) {
 		if (ctx->json)
 			json_print(stdout, json_verdict(e));
-		else if (r->dry_run)
+		else if (r->dry_run && (e->p.nw || !e->npf || refused))
 			r->dry_run(stdout, e);
+		if (!ctx->json && !refused)
+			say_files(stdout, e, true);
 		return finish_output(refused ? EXIT_REFUSED : EXIT_OK);
 	}
 	if (refused && !e->o.force) {
@@ -51,7 +71,9 @@ int change_conclude(const struct ctx *ctx, struct engine *e, const struct change
 	int rc = engine_plan(e);
 
 	if (rc) {
-		errmsg("out of memory");
+		/* a file that could not be read is said already */
+		if (rc == -ENOMEM)
+			errmsg("out of memory");
 		engine_end(e);
 		return EXIT_RUNTIME;
 	}
@@ -72,8 +94,10 @@ int change_conclude(const struct ctx *ctx, struct engine *e, const struct change
 		rc = engine_run(e);
 		if (!rc && ctx->json)
 			json_print(stdout, json_verdict(e));
-		else if (!rc && r->done)
+		else if (!rc && r->done && (e->p.nw || !e->npf))
 			r->done(stdout, e);
+		if (!rc && !ctx->json)
+			say_files(stdout, e, false);
 		rc = finish_output(rc);
 	}
 	engine_end(e);

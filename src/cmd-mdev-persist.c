@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * apctl mdev define: the persistent side of an mdev, as mdevctl keeps it. The
- * command builds the definition; the engine writes it under the lock.
+ * apctl mdev define, start, stop and list: mdevs beside their mdevctl
+ * definitions. The commands build one op; the engine checks and makes it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,76 +12,151 @@
 #include "paths.h"
 #include "report.h"
 
-static void print_defined(FILE *f, const struct engine *e)
+static void define_refused(FILE *f, const struct engine *e)
 {
-	fprintf(f, "Defined: %s\n", e->pf[0].rel);
+	if (e->p.refused)
+		text_refusal(f, e);
 }
 
-static void print_define_plan(FILE *f, const struct engine *e)
-{
-	fprintf(f, "Would %s %s:\n%s\n", e->pf[0].old ? "replace" : "write", e->pf[0].rel,
-		e->pf[0].text);
-}
+static const struct change_render define_render = { define_refused, NULL, NULL };
 
-static const struct change_render define_render = { print_define_plan, NULL, print_defined };
-
-/* --autostart or --manual: EXIT_OK, or a usage error when both are given. */
-static int start_mode(const struct ctx *ctx, bool *autostart)
+/* The definition of uuid (EXIT_OK), or EXIT_NOTFOUND after the message. */
+static int find_def(const struct ctx *ctx, const struct engine *e, const char *uuid,
+		    const struct mdev_def **def)
 {
-	if (args_has(ctx, O_AUTOSTART) && args_has(ctx, O_MANUAL))
-		return usage_error(ctx, "--autostart and --manual exclude each other");
-	*autostart = args_has(ctx, O_AUTOSTART);
+	*def = e->pers ? persist_find(e->pers, uuid) : NULL;
+	if (!*def) {
+		errmsg("%s: mdevctl defines no mdev %s under %s", ctx->path, uuid, ctx->root.path);
+		return EXIT_NOTFOUND;
+	}
+	if ((*def)->bad[0]) {
+		errmsg("%s: the definition of %s cannot be read: %s", ctx->path, uuid, (*def)->bad);
+		return EXIT_RUNTIME;
+	}
 	return EXIT_OK;
+}
+
+/*
+ * define, start and stop: one op on mdev UUID. define and start need what
+ * the other has: a running mdev, a definition.
+ */
+static int one_op(struct ctx *ctx, enum op_kind kind, const struct change_render *render)
+{
+	struct change_op op = { .kind = kind };
+	const struct mdev_def *def;
+	struct change_opts o;
+	struct engine e;
+	struct root r;
+	int rc = args_change(ctx, &o), i;
+
+	if (!rc && o.scope != SCOPE_RUNNING)
+		return usage_error(ctx, "--persistent and --persistent-only do not go with %s",
+				   ctx->path);
+	if (!rc && !uuid_valid(ctx->pos[0]))
+		return usage_error(ctx, "'%s' is not a UUID", ctx->pos[0]);
+	/* a definition is the persistent configuration only */
+	o.scope = kind == OP_DEFINE ? SCOPE_PERSISTENT : o.scope;
+	if (!rc)
+		rc = mdev_begin(ctx, &r, &e, ctx->path, &o, ctx->pos[0], &i);
+	if (rc)
+		return rc;
+	uuid_lower(ctx->pos[0], op.uuid);
+	if (kind == OP_CREATE)
+		rc = find_def(ctx, &e, op.uuid, &def);
+	else if (i < 0)
+		rc = EXIT_NOTFOUND;
+	if (rc == EXIT_NOTFOUND && kind != OP_CREATE)
+		errmsg("%s: no mdev %s under %s", ctx->path, op.uuid, ctx->root.path);
+	if (!rc)
+		op.ids = kind == OP_CREATE ? def->ids : e.st->mdevs[i].matrix;
+	if (!rc && engine_add(&e, &op))
+		rc = EXIT_RUNTIME;
+	rc = rc ? (engine_end(&e), rc) : change_conclude(ctx, &e, render);
+	root_close(&r);
+	return rc;
 }
 
 /* The definition of a running mdev, as mdevctl writes it. */
 static int run_define(struct ctx *ctx)
 {
-	struct change_opts o;
-	struct mdev_def def;
-	struct engine e;
-	struct root r;
-	char rel[128], *text;
-	bool autostart = false;
-	int rc = args_change(ctx, &o), i;
+	return one_op(ctx, OP_DEFINE, &define_render);
+}
 
-	if (!rc)
-		rc = start_mode(ctx, &autostart);
-	if (!rc && !uuid_valid(ctx->pos[0]))
-		return usage_error(ctx, "'%s' is not a UUID", ctx->pos[0]);
-	if (!rc)
-		rc = mdev_begin(ctx, &r, &e, ctx->path, &o, ctx->pos[0], &i);
+static void print_started(FILE *f, const struct engine *e)
+{
+	const struct ap_mdev *m = engine_mdev(e, e->ops[0].uuid);
+
+	if (m)
+		text_mdev_result(f, m);
+}
+
+static const struct change_render start_render = { text_mdev_dry_run, NULL, print_started };
+
+/* A definition started as one change: create and the whole matrix, checked first. */
+static int run_start(struct ctx *ctx)
+{
+	return one_op(ctx, OP_CREATE, &start_render);
+}
+
+static void print_stopped(FILE *f, const struct engine *e)
+{
+	fprintf(f, "Stopped mdev %s.\n", e->ops[0].uuid);
+}
+
+static void stop_dry_run(FILE *f, const struct engine *e)
+{
+	if (e->p.refused)
+		text_refusal(f, e);
+	else
+		fprintf(f, "Dry run: would stop mdev %s.\n", e->ops[0].uuid);
+}
+
+static const struct change_render stop_render = { stop_dry_run, NULL, print_stopped };
+
+/* The running mdev removed; its definition stays. */
+static int run_stop(struct ctx *ctx)
+{
+	return one_op(ctx, OP_REMOVE, &stop_render);
+}
+
+/* ---- list ---- */
+
+static int run_list(struct ctx *ctx)
+{
+	struct ap_state *st = NULL;
+	struct view v;
+	struct root r;
+	int rc = load_state(ctx, &r, STATE_GUESTS | STATE_OVERRIDES, &st);
+
 	if (rc)
 		return rc;
-	if (i < 0) {
-		uuid_lower(ctx->pos[0], def.uuid);
-		errmsg("%s: no mdev %s under %s", ctx->path, def.uuid, ctx->root.path);
-		engine_end(&e);
-		root_close(&r);
-		return EXIT_NOTFOUND;
+	if (view_init(&v, st, ctx->root.path)) {
+		errmsg("out of memory");
+		rc = EXIT_RUNTIME;
+	} else if (ctx->json) {
+		struct json_object *arr = json_object_new_array();
+
+		for (size_t k = 0; k < st->nmdevs; k++)
+			json_object_array_add(arr, json_mdev(&v, &st->mdevs[v.order[k]]));
+		json_print(stdout, arr);
+	} else {
+		view_read_persist(&v, &r.s);
+		text_mdev_table(stdout, &v);
 	}
-	rc = def_from_matrix(&def, e.st->mdevs[i].uuid, &e.st->mdevs[i].matrix, autostart);
-	snprintf(rel, sizeof(rel), "%s/%s", MATRIX_DEFS_DIR, def.uuid);
-	text = rc ? NULL : def_format(&def);
-	rc = text ? engine_add_file(&e, rel, text) : -ENOMEM;
-	def_free(&def);
-	if (rc) {
-		if (rc == -ENOMEM)
-			errmsg("out of memory");
-		engine_end(&e);
-		root_close(&r);
-		return EXIT_RUNTIME;
-	}
-	rc = change_conclude(ctx, &e, &define_render);
+	view_free(&v);
+	state_free(st);
 	root_close(&r);
-	return rc;
+	return finish_output(rc);
 }
 
 #define ROOT_OPTS { O_JSON, NULL }, { O_ROOT, NULL }, { O_KERNEL, NULL }
 
+static const struct verb_opt list_opts[] = { ROOT_OPTS, { O_COUNT, NULL } };
+
 static const struct verb_opt define_opts[] = {
 	{ O_AUTOSTART, NULL }, { O_MANUAL, NULL }, CHANGE_VERB_OPTS, ROOT_OPTS, { O_COUNT, NULL },
 };
+static const struct verb_opt start_opts[] = { CHANGE_VERB_OPTS, ROOT_OPTS, { O_COUNT, NULL } };
 
 const struct verb mdev_define_verb = {
 	"define", "UUID", 1, 1, false, "write the mdevctl definition of a running mdev",
@@ -89,4 +164,26 @@ const struct verb mdev_define_verb = {
 	"control domains it has, as mdevctl writes it (etc/mdevctl.d/matrix/UUID), so\n"
 	"that mdevctl can start it again. With --autostart, mdevctl starts it at boot.",
 	define_opts, run_define, NULL,
+};
+
+const struct verb mdev_start_verb = {
+	"start", "UUID", 1, 1, false, "start a defined mdev, as one change",
+	"Start the mdev that mdevctl's definition UUID describes: create it and give it\n"
+	"its matrix as one change, checked first against the kernel's rules (unlike\n"
+	"mdevctl's one write per attribute). The definition stays as it is.",
+	start_opts, run_start, NULL,
+};
+
+const struct verb mdev_stop_verb = {
+	"stop", "UUID", 1, 1, false, "remove a running mdev, keep its definition",
+	"Remove the running mdev UUID; its mdevctl definition stays, so that it can be\n"
+	"started again.",
+	start_opts, run_stop, NULL,
+};
+
+const struct verb mdev_list_verb = {
+	"list", "", 0, 0, false, "one line per mdev",
+	"One line per mdev: its IDs, the sizes of matrix and guest_matrix, whether a\n"
+	"guest uses it.",
+	list_opts, run_list, NULL,
 };

@@ -28,6 +28,11 @@ static int parse_ids(const struct ctx *ctx, struct ap_matrix *ids)
 	return EXIT_OK;
 }
 
+bool mdev_defined(const struct engine *e, const char *uuid)
+{
+	return e->o.scope == SCOPE_PERSISTENT && e->pers && persist_find(e->pers, uuid);
+}
+
 int mdev_begin(const struct ctx *ctx, struct root *r, struct engine *e, const char *cmd,
 	       const struct change_opts *o, const char *uuid, int *i)
 {
@@ -101,6 +106,9 @@ static int change_matrix(struct ctx *ctx, enum op_kind kind)
 		rc = args_change(ctx, &o);
 	if (rc)
 		return rc;
+	if (o.start_mode >= 0 && o.scope == SCOPE_RUNNING)
+		return usage_error(ctx, "--%s goes with --persistent or --persistent-only",
+				   o.start_mode ? "autostart" : "manual");
 	if (kind != OP_CREATE && !args_has(ctx, O_ADAPTERS) && !args_has(ctx, O_DOMAINS) &&
 	    !args_has(ctx, O_CDOMS))
 		return usage_error(ctx, "nothing to %s: give --adapters, --domains or "
@@ -116,7 +124,7 @@ static int change_matrix(struct ctx *ctx, enum op_kind kind)
 	rc = mdev_begin(ctx, &r, &e, cmd, &o, op.uuid, &i);
 	if (rc)
 		return rc;
-	if (kind != OP_CREATE && i < 0) {
+	if (kind != OP_CREATE && i < 0 && !mdev_defined(&e, op.uuid)) {
 		errmsg("%s: no mdev %s under %s", ctx->path, op.uuid, ctx->root.path);
 		engine_end(&e);
 		root_close(&r);
@@ -156,10 +164,11 @@ static void removed(FILE *f, const struct engine *e)
 		char def[128], path[PATH_MAX];
 
 		fprintf(f, "Removed mdev %s.\n", e->p.w[i].uuid);
-		snprintf(def, sizeof(def), MDEVCTL_DIR "/matrix/%s", e->p.w[i].uuid);
-		if (sysfs_exists(&e->root->s, def))
-			errmsg("note: mdevctl still defines %s (%s): 'mdevctl undefine -u %s' drops "
-			       "it", e->p.w[i].uuid, sysfs_path(&e->root->s, def, path, sizeof(path)),
+		snprintf(def, sizeof(def), MATRIX_DEFS_DIR "/%s", e->p.w[i].uuid);
+		if (e->o.scope == SCOPE_RUNNING && sysfs_exists(&e->root->s, def))
+			errmsg("note: mdevctl still defines %s (%s): '%s mdev remove %s "
+			       "--persistent-only' drops it", e->p.w[i].uuid,
+			       sysfs_path(&e->root->s, def, path, sizeof(path)), e->root->prefix,
 			       e->p.w[i].uuid);
 	}
 }
@@ -178,12 +187,11 @@ static int add_removals(const struct ctx *ctx, struct engine *e)
 			twice |= !strcasecmp(ctx->pos[j], ctx->pos[k]);
 		if (twice)
 			continue;
-		if (i < 0) {
-			uuid_lower(ctx->pos[k], op.uuid);
+		uuid_lower(ctx->pos[k], op.uuid);
+		if (i < 0 && !mdev_defined(e, op.uuid)) {
 			errmsg("%s: no mdev %s under %s", ctx->path, op.uuid, ctx->root.path);
 			return EXIT_NOTFOUND;
 		}
-		memcpy(op.uuid, e->st->mdevs[i].uuid, sizeof(op.uuid));
 		if (engine_add(e, &op))
 			return EXIT_RUNTIME;
 	}
@@ -210,48 +218,18 @@ static int run_remove(struct ctx *ctx)
 	return rc;
 }
 
-/* ---- list ---- */
-
-static int run_list(struct ctx *ctx)
-{
-	struct ap_state *st = NULL;
-	struct view v;
-	struct root r;
-	int rc = load_state(ctx, &r, STATE_GUESTS | STATE_OVERRIDES, &st);
-
-	if (rc)
-		return rc;
-	if (view_init(&v, st, ctx->root.path)) {
-		errmsg("out of memory");
-		rc = EXIT_RUNTIME;
-	} else if (ctx->json) {
-		struct json_object *arr = json_object_new_array();
-
-		for (size_t k = 0; k < st->nmdevs; k++)
-			json_object_array_add(arr, json_mdev(&v, &st->mdevs[v.order[k]]));
-		json_print(stdout, arr);
-	} else {
-		view_read_persist(&v, &r.s);
-		text_mdev_table(stdout, &v);
-	}
-	view_free(&v);
-	state_free(st);
-	root_close(&r);
-	return finish_output(rc);
-}
-
 /* ---- the verbs ---- */
 
 #define ROOT_OPTS { O_JSON, NULL }, { O_ROOT, NULL }, { O_KERNEL, NULL }
 #define ID_OPTS { O_ADAPTERS, NULL }, { O_DOMAINS, NULL }, { O_CDOMS, NULL }
 
 static const struct verb_opt matrix_opts[] = {
-	ID_OPTS, CHANGE_VERB_OPTS, ROOT_OPTS, { O_COUNT, NULL },
+	ID_OPTS, CHANGE_VERB_OPTS, { O_AUTOSTART, NULL }, { O_MANUAL, NULL }, ROOT_OPTS,
+	{ O_COUNT, NULL },
 };
 static const struct verb_opt remove_opts[] = {
 	CHANGE_VERB_OPTS, ROOT_OPTS, { O_COUNT, NULL },
 };
-static const struct verb_opt list_opts[] = { ROOT_OPTS, { O_COUNT, NULL } };
 
 static const struct verb create_verb = {
 	"create", "[UUID]", 0, 1, false, "create a vfio_ap mediated device and give it a\nmatrix",
@@ -276,15 +254,10 @@ static const struct verb remove_verb = {
 	"which waits up to --wait seconds for the guest to let go.",
 	remove_opts, run_remove, NULL,
 };
-static const struct verb list_verb = {
-	"list", "", 0, 0, false, "one line per mdev",
-	"One line per mdev: its IDs, the sizes of matrix and guest_matrix, whether a\n"
-	"guest uses it.",
-	list_opts, run_list, NULL,
-};
 
 static const struct verb *const mdev_verbs[] = {
-	&create_verb, &assign_verb, &unassign_verb, &remove_verb, &mdev_define_verb, &list_verb, NULL,
+	&create_verb, &assign_verb, &unassign_verb, &remove_verb, &mdev_define_verb,
+	&mdev_start_verb, &mdev_stop_verb, &mdev_list_verb, NULL,
 };
 
 const struct verb mdev_verb = {

@@ -88,7 +88,9 @@ static int check_combination(const struct ctx *ctx, bool release)
 
 static void dry_run(FILE *f, const struct engine *e)
 {
-	text_mask_change(f, e);
+	/* --persistent-only plans no mask write */
+	if (e->p.to_vfio)
+		text_mask_change(f, e);
 	if (e->p.refused)
 		text_refusal(f, e);
 	else
@@ -118,10 +120,45 @@ static void done(FILE *f, const struct engine *e)
 
 static const struct change_render render = { dry_run, nothing, done };
 
-static int edit_masks(struct ctx *ctx, bool release)
+/*
+ * The ops of the change: the running masks (unless --persistent-only), and
+ * with a persistent scope the same edit of the masks a boot starts with, as
+ * 41-ap.rules has them (all ones where it sets none).
+ */
+static int mask_ops(struct ctx *ctx, struct engine *e, bool release, struct apqnset *asked)
 {
 	struct change_op op = { .kind = OP_MASK };
-	struct idset apmask, aqmask;
+	struct idset mask[2], boot[2];
+	struct ap_state pst = *e->st;
+	int rc = EXIT_OK;
+
+	if (e->o.scope != SCOPE_PERSISTENT)
+		rc = new_masks(ctx, e->st, release, &mask[0], &mask[1], asked);
+	for (int k = 0; !rc && e->o.scope != SCOPE_PERSISTENT && k < 2; k++) {
+		op.is_apmask = !k;
+		op.mask = mask[k];
+		rc = engine_add(e, &op) ? EXIT_RUNTIME : EXIT_OK;
+	}
+	if (rc || e->o.scope == SCOPE_RUNNING)
+		return rc;
+	/* the same edit of the persistent masks */
+	engine_persistent_masks(e, &pst.apmask, &pst.aqmask);
+	boot[0] = pst.apmask;
+	boot[1] = pst.aqmask;
+	rc = new_masks(ctx, &pst, release, &mask[0], &mask[1], asked);
+	op.kind = OP_PMASK;
+	for (int k = 0; !rc && k < 2; k++) {
+		if (idset_equal(&mask[k], &boot[k]))
+			continue;
+		op.is_apmask = !k;
+		op.mask = mask[k];
+		rc = engine_add(e, &op) ? EXIT_RUNTIME : EXIT_OK;
+	}
+	return rc;
+}
+
+static int edit_masks(struct ctx *ctx, bool release)
+{
 	struct apqnset *asked = NULL;
 	struct change_opts o;
 	struct engine e;
@@ -140,21 +177,13 @@ static int edit_masks(struct ctx *ctx, bool release)
 		return EXIT_RUNTIME;
 	}
 	rc = engine_begin(&e, &r, ctx->path, &o, STATE_OVERRIDES_ALL);
-	if (!rc)
-		rc = new_masks(ctx, e.st, release, &apmask, &aqmask, asked);
 	if (rc) {
 		engine_end(&e);
 		goto out;
 	}
 	e.asked = asked;
-	op.is_apmask = true;
-	op.mask = apmask;
-	rc = engine_add(&e, &op);
-	op.is_apmask = false;
-	op.mask = aqmask;
-	if (!rc)
-		rc = engine_add(&e, &op);
-	rc = rc ? (engine_end(&e), EXIT_RUNTIME) : change_conclude(ctx, &e, &render);
+	rc = mask_ops(ctx, &e, release, asked);
+	rc = rc ? (engine_end(&e), rc) : change_conclude(ctx, &e, &render);
 out:
 	free(asked);
 	root_close(&r);

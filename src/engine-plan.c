@@ -328,6 +328,9 @@ int plan_op(struct engine *e, size_t op)
 	const struct change_op *o = &e->ops[op];
 	int i;
 
+	/* the persistent side is planned apart (plan_persist()) */
+	if (o->kind == OP_PMASK || e->o.scope == SCOPE_PERSISTENT)
+		return 0;
 	if (o->kind == OP_MASK)
 		return plan_mask(e, op);
 	if (o->kind == OP_CREATE)

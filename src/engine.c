@@ -61,7 +61,7 @@ int engine_begin(struct engine *e, struct root *r, const char *command,
 		errmsg("%s", d.msg);
 		return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
 	}
-	return EXIT_OK;
+	return engine_load_persist(e);
 }
 
 static void plan_free(struct plan *p)
@@ -81,6 +81,7 @@ static void plan_free(struct plan *p)
 	free(p->c);
 	strlist_free(&p->notes);
 	strlist_free(&p->warnings);
+	strlist_free(&p->boot_conflicts);
 	free(p->to_vfio);
 	free(p->to_host);
 	state_free(p->sim);
@@ -91,6 +92,7 @@ void engine_end(struct engine *e)
 {
 	plan_free(&e->p);
 	engine_free_files(e);
+	engine_free_persist(e);
 	state_free(e->st);
 	state_free(e->after);
 	free(e->pending);
@@ -188,6 +190,9 @@ int engine_plan(struct engine *e)
 	if (rc)
 		return rc;
 	plan_notes(e);
+	rc = plan_persist(e);
+	if (rc)
+		return rc;
 	if (p->nc)
 		qsort(p->c, p->nc, sizeof(*p->c), conflict_order);
 	return 0;

@@ -17,6 +17,7 @@
 #include "apqn.h"
 #include "diag.h"
 #include "journal.h"
+#include "persist.h"
 #include "rules.h"
 #include "root.h"
 #include "state.h"
@@ -29,6 +30,8 @@ enum op_kind {
 	OP_ASSIGN,   /* the IDs of ids are assigned to mdev uuid */
 	OP_UNASSIGN, /* or unassigned */
 	OP_REMOVE,   /* mdev uuid goes */
+	OP_PMASK,    /* the persistent apmask or aqmask (41-ap.rules) becomes mask */
+	OP_DEFINE,   /* mdev uuid is defined with the IDs of ids */
 };
 
 struct change_op {
@@ -40,7 +43,16 @@ struct change_op {
 	size_t seq;               /* the order given (set by engine_add) */
 };
 
+/* What a change changes: what runs, the persistent configuration, or both. */
+enum change_scope {
+	SCOPE_RUNNING,
+	SCOPE_BOTH,        /* --persistent */
+	SCOPE_PERSISTENT,  /* --persistent-only */
+};
+
 struct change_opts {
+	enum change_scope scope;
+	int start_mode;           /* of definitions written: 1 auto, 0 manual, -1 as it was */
 	bool dry_run;
 	bool force;
 	bool wait;
@@ -101,6 +113,7 @@ struct plan {
 	bool refused;             /* by the kernel or by apctl's own check */
 	struct strlist notes;     /* what is allowed but may surprise */
 	struct strlist warnings;  /* what the host loses */
+	struct strlist boot_conflicts; /* why the persistent configuration would fail at boot */
 	struct idset apmask, aqmask; /* the masks asked for */
 	struct apqnset *to_vfio, *to_host; /* mask changes: APQNs of the scope that move */
 };
@@ -115,6 +128,8 @@ struct engine {
 	size_t nops, capops;
 	struct pfile *pf;         /* persistent files, written after the attributes in order */
 	size_t npf;
+	struct persist *pers;     /* the persistent configuration, or NULL where unreadable */
+	struct persist *next;     /* as the change leaves it (scope not running) */
 	struct plan p;
 	bool locked;
 	/* after the run */
@@ -153,6 +168,8 @@ int engine_run(struct engine *e);
  * put back: 0 or its -errno.
  */
 int engine_add_file(struct engine *e, const char *rel, char *text);
+/* The masks at boot: the rule's, all ones where it sets none (or has none). */
+void engine_persistent_masks(const struct engine *e, struct idset *apmask, struct idset *aqmask);
 int engine_write_files(struct engine *e);
 void engine_free_files(struct engine *e);
 
@@ -168,6 +185,16 @@ const char *engine_fix(const struct engine *e, char *buf, size_t size, const cha
 int plan_op(struct engine *e, size_t op);
 /* The notes and warnings of the plan. */
 void plan_notes(struct engine *e);
+/*
+ * The persistent side of the plan (engine-persist.c): the configuration the
+ * change leaves, its files, its check against the next boot (refusals in
+ * boot_conflicts), and notes and warnings where what runs and what persists
+ * part. 0 or -ENOMEM.
+ */
+int plan_persist(struct engine *e);
+/* Reads the persistent configuration at the start of a change: EXIT_OK or an exit code. */
+int engine_load_persist(struct engine *e);
+void engine_free_persist(struct engine *e);
 /* Records the APQNs behind a refusal of write w. */
 void plan_conflicts(struct plan *p, size_t w, int err, const struct khits *hits,
 		    const struct ap_state *st);

@@ -187,8 +187,12 @@ int persist_read(struct sysfs *s, struct persist *p, struct diag *d)
 		rc = 0;
 	if (!rc)
 		rc = c.err;
-	if (rc)
-		diag_set(d, "cannot read the mdevctl definitions: %s", strerror(-rc));
+	if (rc) {
+		char path[4096];
+
+		diag_set(d, "cannot read the mdevctl definitions %s: %s",
+			 sysfs_path(s, MATRIX_DEFS_DIR, path, sizeof(path)), strerror(-rc));
+	}
 	return rc;
 }
 
@@ -216,6 +220,67 @@ const struct mdev_def *persist_find(const struct persist *p, const char *uuid)
 		if (!strcmp(p->defs[i].uuid, lower))
 			return &p->defs[i];
 	return NULL;
+}
+
+int persist_copy(const struct persist *from, struct persist *to)
+{
+	*to = *from;
+	to->defs = calloc(from->ndefs + 1, sizeof(*to->defs));
+	if (!to->defs)
+		return -ENOMEM;
+	for (size_t i = 0; i < from->ndefs; i++) {
+		to->defs[i] = from->defs[i];
+		to->defs[i].attrs = calloc(from->defs[i].nattrs + 1, sizeof(struct def_attr));
+		if (!to->defs[i].attrs) {
+			to->ndefs = i;
+			persist_free(to);
+			return -ENOMEM;
+		}
+		memcpy(to->defs[i].attrs, from->defs[i].attrs,
+		       from->defs[i].nattrs * sizeof(struct def_attr));
+	}
+	return 0;
+}
+
+int persist_set_def(struct persist *p, const char *uuid, const struct ap_matrix *m,
+		    bool autostart)
+{
+	const struct mdev_def *old = persist_find(p, uuid);
+	struct mdev_def def, *more;
+	int rc = def_from_matrix(&def, uuid, m, autostart);
+
+	if (rc)
+		return rc;
+	if (old) {
+		size_t i = (size_t)(old - p->defs);
+
+		/* the type it has; the attributes anew, in apctl's order */
+		snprintf(def.type, sizeof(def.type), "%s", old->type);
+		def_free(&p->defs[i]);
+		p->defs[i] = def;
+		return 0;
+	}
+	more = realloc(p->defs, (p->ndefs + 1) * sizeof(*more));
+	if (!more) {
+		def_free(&def);
+		return -ENOMEM;
+	}
+	p->defs = more;
+	p->defs[p->ndefs++] = def;
+	return 0;
+}
+
+void persist_drop_def(struct persist *p, const char *uuid)
+{
+	const struct mdev_def *def = persist_find(p, uuid);
+	size_t i;
+
+	if (!def)
+		return;
+	i = (size_t)(def - p->defs);
+	def_free(&p->defs[i]);
+	memmove(&p->defs[i], &p->defs[i + 1], (p->ndefs - i - 1) * sizeof(*p->defs));
+	p->ndefs--;
 }
 
 int def_from_matrix(struct mdev_def *def, const char *uuid, const struct ap_matrix *m,

@@ -56,6 +56,16 @@ int persist_read(struct sysfs *s, struct persist *p, struct diag *d);
 void persist_free(struct persist *p);
 /* The definition of uuid, or NULL. */
 const struct mdev_def *persist_find(const struct persist *p, const char *uuid);
+/* A copy of from in to, to change: 0 or -ENOMEM. */
+int persist_copy(const struct persist *from, struct persist *to);
+/*
+ * uuid defined with the IDs of m (def_from_matrix()), in place of its old
+ * definition or after the others: 0 or -ENOMEM.
+ */
+int persist_set_def(struct persist *p, const char *uuid, const struct ap_matrix *m,
+		    bool autostart);
+/* uuid's definition taken out, if it has one. */
+void persist_drop_def(struct persist *p, const char *uuid);
 
 /*
  * The definition of an mdev with the IDs of m, as mdevctl's attrs: adapters,

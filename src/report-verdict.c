@@ -309,6 +309,15 @@ void text_refusal(FILE *f, const struct engine *e)
 {
 	const char *lead = e->o.dry_run ? "Refused" : "apctl: refused";
 
+	if (e->p.boot_conflicts.n && !e->p.nc) {
+		fprintf(f, "%s: %s would leave a persistent configuration that fails at boot:\n",
+			lead, e->command);
+		for (size_t i = 0; i < e->p.boot_conflicts.n; i++)
+			fprintf(f, "  %s\n", e->p.boot_conflicts.v[i]);
+		fprintf(f, "%s--force writes it anyway.\n",
+			e->o.dry_run ? "" : "Nothing was written. ");
+		return;
+	}
 	if (only_removals(e))
 		fprintf(f, "%s: %s:\n", lead, e->command);
 	else if (mask_plan(e) && e->p.err != -EINVAL)
@@ -324,6 +333,10 @@ void text_refusal(FILE *f, const struct engine *e)
 
 void text_conflicts(FILE *f, const struct engine *e)
 {
+	for (size_t i = 0; i < e->p.boot_conflicts.n; i++)
+		fprintf(f, "  %s\n", e->p.boot_conflicts.v[i]);
+	if (!e->p.nc)
+		return;
 	if (mask_plan(e))
 		text_mask_conflicts(f, e);
 	else
@@ -492,6 +505,7 @@ struct json_object *json_verdict(const struct engine *e)
 	json_object_object_add(o, "written", json_object_new_boolean(e->written));
 	json_object_object_add(o, "writes", json_writes(e));
 	json_object_object_add(o, "files", json_files(e));
+	json_object_object_add(o, "boot_conflicts", json_strlist(&e->p.boot_conflicts));
 	json_object_object_add(o, "conflicts", json_conflicts(e));
 	json_object_object_add(o, "notes", json_strlist(&e->p.notes));
 	json_object_object_add(o, "warnings", json_strlist(&e->p.warnings));

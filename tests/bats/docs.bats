@@ -90,7 +90,7 @@ complete_bash_at() {
 	run -0 complete_bash reserve --a
 	assert_output "--adapters --apqns --apmask --aqmask"
 	run -0 complete_bash mdev ''
-	assert_output "create assign unassign remove define list --help"
+	assert_output "create assign unassign remove define start stop list --help"
 	run -0 complete_bash sandbox create /tmp/x --k
 	assert_output "--kernel"
 	run -0 complete_bash sandbox create /tmp/x --kernel 6.1

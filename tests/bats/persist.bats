@@ -36,7 +36,7 @@ inside() {
 
 # An mdev of adapters 5 and 6, domains 4 and 0xab and control domain 4, running.
 running_mdev() {
-	apctl --root "$SBX" reserve --adapters 5,6 >/dev/null 2>&1
+	apctl --root "$SBX" reserve --adapters 5,6 --persistent >/dev/null 2>&1
 	apctl --root "$SBX" mdev create "$1" --adapters 5,6 --domains 4,0xab --control-domains 4 \
 		>/dev/null
 }
@@ -77,7 +77,7 @@ running_mdev() {
 	make_sandbox
 	running_mdev $U1
 	run -0 apctl --root "$SBX" mdev define $U1 --autostart
-	assert_output "Defined: $DEFS/$U1"
+	assert_output "Wrote $DEFS/$U1"
 	[ "$(stat -c %a "$SBX/$DEFS/$U1")" = 644 ]
 	run -0 inside "
 		set -e
@@ -87,8 +87,10 @@ running_mdev() {
 			mdevctl modify -u $U2 --addattr=\${a%=*} --value=\${a#*=}
 		done"
 	cmp "$SBX/$DEFS/$U1" "$SBX/$DEFS/$U2"
-	# manual, mdevctl's default
+	# a definition keeps its start mode unless told
 	run -0 apctl --root "$SBX" mdev define $U1
+	assert_equal "$(jq -r .start "$SBX/$DEFS/$U1")" auto
+	run -0 apctl --root "$SBX" mdev define $U1 --manual
 	assert_equal "$(jq -r .start "$SBX/$DEFS/$U1")" manual
 }
 
@@ -154,7 +156,7 @@ running_mdev() {
 	assert_output --partial "--autostart and --manual exclude each other"
 	run -0 apctl --root "$SBX" mdev define $U1 --dry-run
 	assert_line "Would write $DEFS/$U1:"
-	assert_line '  "start": "manual",'
+	assert_line '    "start": "manual",'
 	run -0 apctl --root "$SBX" --json mdev define $U1 --dry-run
 	assert_equal "$(json -c '[.dry_run, .files]')" "[true,[{\"path\":\"$DEFS/$U1\",\"action\":\"write\"}]]"
 	[ ! -e "$SBX/$DEFS/$U1" ]
@@ -162,6 +164,6 @@ running_mdev() {
 	mkdir -p "$SBX/etc/mdevctl.d"
 	: >"$SBX/$DEFS"
 	run -1 apctl --root "$SBX" mdev define $U1
-	assert_output "apctl: cannot read $SBX/$DEFS/$U1: Not a directory"
+	assert_output "apctl: mdev define: cannot read the mdevctl definitions $SBX/$DEFS: Not a directory"
 	[ -f "$SBX/$DEFS" ] && [ ! -s "$SBX/$DEFS" ]
 }

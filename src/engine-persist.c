@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The persistent side of a change. With --persistent or --persistent-only the
+ * change also (or only) edits the persistent configuration: the masks of
+ * 41-ap.rules and mdevctl's definitions. The configuration it leaves is
+ * checked against the next boot, as ap-check checks autostart definitions and
+ * more: each autostart definition it touches must come up with the rule's
+ * masks (played by boot_predict(), so the maxima and the kernel's own rules
+ * count) and share no APQN with another autostart definition, since mdevctl
+ * would start only the one it reads first. A change of what runs only says
+ * where it parts from what persists.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot.h"
+#include "engine.h"
+#include "errnames.h"
+#include "exitcodes.h"
+#include "masksyntax.h"
+#include "output.h"
+#include "paths.h"
+
+#define FIX_MAX (PATH_MAX + 256)
+
+int engine_load_persist(struct engine *e)
+{
+	struct diag d = { "" };
+
+	e->pers = calloc(1, sizeof(*e->pers));
+	if (!e->pers) {
+		errmsg("out of memory");
+		return EXIT_RUNTIME;
+	}
+	if (!persist_read(&e->root->s, e->pers, &d))
+		return EXIT_OK;
+	persist_free(e->pers);
+	free(e->pers);
+	e->pers = NULL;
+	/* a rule apctl cannot read is never overwritten */
+	if (e->o.scope != SCOPE_RUNNING) {
+		errmsg("%s: %s", e->command, d.msg);
+		return EXIT_RUNTIME;
+	}
+	errmsg("warning: the persistent configuration is not checked: %s", d.msg);
+	return EXIT_OK;
+}
+
+void engine_free_persist(struct engine *e)
+{
+	struct persist **p[] = { &e->pers, &e->next };
+
+	for (size_t i = 0; i < 2; i++)
+		if (*p[i]) {
+			persist_free(*p[i]);
+			free(*p[i]);
+			*p[i] = NULL;
+		}
+}
+
+void engine_persistent_masks(const struct engine *e, struct idset *apmask, struct idset *aqmask)
+{
+	const struct ap_rule *r = e->pers ? &e->pers->rule : NULL;
+
+	idset_fill(apmask);
+	idset_fill(aqmask);
+	if (r && r->has_apmask)
+		*apmask = r->apmask;
+	if (r && r->has_aqmask)
+		*aqmask = r->aqmask;
+}
+
+/* The start mode of uuid's definition: as asked, else as it was, else manual. */
+static bool start_mode(const struct engine *e, const char *uuid)
+{
+	const struct mdev_def *def = persist_find(e->pers, uuid);
+
+	return e->o.start_mode >= 0 ? e->o.start_mode == 1 : def && def->autostart;
+}
+
+/* What op does to the persistent configuration next. 0 or -ENOMEM. */
+static int persist_op(struct engine *e, const struct change_op *o, struct persist *next)
+{
+	const struct mdev_def *def = persist_find(next, o->uuid);
+	struct ap_matrix m = { 0 }, changed;
+	int i;
+
+	switch (o->kind) {
+	case OP_PMASK:
+		*(o->is_apmask ? &next->rule.apmask : &next->rule.aqmask) = o->mask;
+		*(o->is_apmask ? &next->rule.has_apmask : &next->rule.has_aqmask) = true;
+		return 0;
+	case OP_CREATE:
+		if (def && e->o.scope == SCOPE_PERSISTENT) {
+			strlist_addf(&e->p.boot_conflicts, "mdevctl already defines %s", o->uuid);
+			e->p.refused = true;
+			return 0;
+		}
+		return persist_set_def(next, o->uuid, &o->ids, start_mode(e, o->uuid));
+	case OP_ASSIGN:
+	case OP_UNASSIGN:
+		i = state_find_mdev(e->st, o->uuid);
+		if (def)
+			m = def->ids;
+		else if (i >= 0)
+			m = e->st->mdevs[i].matrix;
+		matrix_edit(&m, &o->ids, o->kind == OP_ASSIGN, &changed);
+		return persist_set_def(next, o->uuid, &m, start_mode(e, o->uuid));
+	case OP_DEFINE:
+		return persist_set_def(next, o->uuid, &o->ids, start_mode(e, o->uuid));
+	case OP_REMOVE:
+		persist_drop_def(next, o->uuid);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* The files that turn the persistent configuration into next. 0 or -errno. */
+static int persist_files(struct engine *e, const struct persist *next)
+{
+	const struct ap_rule *o = &e->pers->rule, *n = &next->rule;
+	char rel[160], text[APRULE_MAX], *t, *u;
+	int rc = 0;
+
+	if (o->has_apmask != n->has_apmask || o->has_aqmask != n->has_aqmask ||
+	    !idset_equal(&o->apmask, &n->apmask) || !idset_equal(&o->aqmask, &n->aqmask)) {
+		aprule_format(n, text, sizeof(text));
+		t = n->has_apmask || n->has_aqmask ? strdup(text) : NULL;
+		rc = engine_add_file(e, UDEV_RULES_DIR "/" APRULE_NAME, t);
+	}
+	for (size_t i = 0; !rc && i < next->ndefs; i++) {
+		const struct mdev_def *old = persist_find(e->pers, next->defs[i].uuid);
+
+		t = def_format(&next->defs[i]);
+		u = old ? def_format(old) : NULL;
+		snprintf(rel, sizeof(rel), "%s/%s", MATRIX_DEFS_DIR, next->defs[i].uuid);
+		if (!t)
+			rc = -ENOMEM;
+		else if (u && !strcmp(t, u))
+			free(t);
+		else
+			rc = engine_add_file(e, rel, t);
+		free(u);
+	}
+	for (size_t i = 0; !rc && i < e->pers->ndefs; i++)
+		if (!persist_find(next, e->pers->defs[i].uuid)) {
+			snprintf(rel, sizeof(rel), "%s/%s", MATRIX_DEFS_DIR, e->pers->defs[i].uuid);
+			rc = engine_add_file(e, rel, NULL);
+		}
+	return rc;
+}
+
+/* Whether the change writes def's file. */
+static bool touched(const struct engine *e, const struct mdev_def *def)
+{
+	char rel[160];
+
+	snprintf(rel, sizeof(rel), "%s/%s", MATRIX_DEFS_DIR, def->uuid);
+	for (size_t i = 0; i < e->npf; i++)
+		if (!strcmp(e->pf[i].rel, rel))
+			return true;
+	return false;
+}
+
+/* Whether the check of the configuration the change leaves looks at def. */
+static bool checked(const struct engine *e, const struct mdev_def *def, bool rule)
+{
+	return def->autostart && !def->bad[0] && (rule || touched(e, def));
+}
+
+/* def started alone after the rule's masks: why it would not come up, as a refusal. */
+static int check_start(struct engine *e, const struct persist *next, const struct mdev_def *def)
+{
+	struct persist one = *next;
+	char fix[FIX_MAX], apqn[APQN_STR_MAX];
+	const struct boot_write *w;
+	struct boot b;
+	int rc;
+
+	one.defs = (struct mdev_def *)def;
+	one.ndefs = 1;
+	rc = boot_predict(e->st, &one, &b);
+	if (!rc && b.nstarts && !b.starts[0].started) {
+		w = &b.w[b.starts[0].failed];
+		fix[0] = '\0';
+		if (w->answer == -EADDRNOTAVAIL && !strncmp(w->why, "APQN ", 5)) {
+			snprintf(apqn, sizeof(apqn), "%.7s", w->why + 5);
+			engine_fix(e, fix, sizeof(fix), "reserve --apqns %s --persistent-only", apqn);
+		}
+		strlist_addf(&e->p.boot_conflicts, "autostart definition %s would not start at "
+			     "boot: writing %s to %s: %s: %s%s%s", def->uuid, w->val,
+			     strrchr(w->attr, '/') + 1, errno_name(-w->answer), w->why,
+			     fix[0] ? "; run: " : "", fix);
+		e->p.refused = true;
+	}
+	boot_free(&b);
+	return rc;
+}
+
+/* def and the other autostart definitions: mdevctl starts only the first of two that share. */
+static void check_sharing(struct engine *e, const struct persist *next, const struct mdev_def *def,
+			  bool rule)
+{
+	char fix[FIX_MAX], apqn[APQN_STR_MAX], id[ID_STR_MAX];
+
+	for (size_t i = 0; i < next->ndefs; i++) {
+		const struct mdev_def *o = &next->defs[i];
+		struct idset apm = idset_and(&def->ids.apm, &o->ids.apm);
+		struct idset aqm = idset_and(&def->ids.aqm, &o->ids.aqm);
+
+		/* a pair that both are checked is said once */
+		if (o == def || !o->autostart || o->bad[0] || idset_empty(&apm) || idset_empty(&aqm) ||
+		    (o < def && checked(e, o, rule)))
+			continue;
+		apqn_format((unsigned)idset_first(&apm), (unsigned)idset_first(&aqm), apqn);
+		engine_fix(e, fix, sizeof(fix), "mdev unassign %s --domains %s --persistent-only",
+			   o->uuid, id_format((unsigned)idset_first(&aqm), id));
+		strlist_addf(&e->p.boot_conflicts, "autostart definitions %s and %s both have APQN "
+			     "%s: at boot mdevctl starts only the one it reads first; run: %s",
+			     def->uuid, o->uuid, apqn, fix);
+		e->p.refused = true;
+	}
+}
+
+/*
+ * A change of what runs only: where the mdevs it changes part from their
+ * definitions, or take APQNs of another autostart definition, and where the
+ * masks part from the rule's.
+ */
+static void running_notes(struct engine *e)
+{
+	const struct ap_state *sim = e->p.sim;
+	char apqn[APQN_STR_MAX];
+
+	for (size_t k = 0; k < e->nops; k++) {
+		const struct change_op *o = &e->ops[k];
+		const struct mdev_def *def = persist_find(e->pers, o->uuid);
+		int i = state_find_mdev(sim, o->uuid);
+		const struct ap_matrix *m = i >= 0 ? &sim->mdevs[i].matrix : NULL;
+
+		if (o->kind == OP_MASK && (o->is_apmask ? e->pers->rule.has_apmask :
+							  e->pers->rule.has_aqmask) &&
+		    !idset_equal(&o->mask, o->is_apmask ? &e->pers->rule.apmask :
+							 &e->pers->rule.aqmask))
+			strlist_addf(&e->p.notes, "%s now differs from %s's: add --persistent to keep "
+				     "the change beyond a reboot", o->is_apmask ? "apmask" : "aqmask",
+				     e->pers->rule_rel);
+		if (!m || (o->kind != OP_CREATE && o->kind != OP_ASSIGN && o->kind != OP_UNASSIGN))
+			continue;
+		if (def && (!idset_equal(&m->apm, &def->ids.apm) ||
+			    !idset_equal(&m->aqm, &def->ids.aqm) || !idset_equal(&m->adm, &def->ids.adm)))
+			strlist_addf(&e->p.notes, "mdev %s now differs from its mdevctl definition: "
+				     "add --persistent to change both", o->uuid);
+		for (size_t j = 0; o->kind != OP_UNASSIGN && j < e->pers->ndefs; j++) {
+			const struct mdev_def *a = &e->pers->defs[j];
+			struct idset apm = idset_and(&m->apm, &a->ids.apm);
+			struct idset aqm = idset_and(&m->aqm, &a->ids.aqm);
+
+			if (!a->autostart || !strcmp(a->uuid, o->uuid) || idset_empty(&apm) ||
+			    idset_empty(&aqm) || state_find_mdev(sim, a->uuid) >= 0)
+				continue;
+			apqn_format((unsigned)idset_first(&apm), (unsigned)idset_first(&aqm), apqn);
+			strlist_addf(&e->p.warnings, "mdev %s has APQN %s of autostart definition %s: "
+				     "mdevctl cannot start %s while %s runs", o->uuid, apqn, a->uuid,
+				     a->uuid, o->uuid);
+		}
+	}
+}
+
+int plan_persist(struct engine *e)
+{
+	bool rule = false;
+	int rc = 0;
+
+	if (!e->pers)
+		return 0;
+	if (e->o.scope == SCOPE_RUNNING) {
+		running_notes(e);
+		return 0;
+	}
+	e->next = calloc(1, sizeof(*e->next));
+	if (!e->next || persist_copy(e->pers, e->next))
+		return -ENOMEM;
+	for (size_t i = 0; !rc && i < e->nops; i++) {
+		rule |= e->ops[i].kind == OP_PMASK;
+		rc = persist_op(e, &e->ops[i], e->next);
+	}
+	if (!rc)
+		rc = persist_files(e, e->next);
+	for (size_t i = 0; !rc && i < e->next->ndefs; i++) {
+		const struct mdev_def *def = &e->next->defs[i];
+
+		if (!checked(e, def, rule))
+			continue;
+		rc = check_start(e, e->next, def);
+		check_sharing(e, e->next, def, rule);
+	}
+	return rc;
+}
