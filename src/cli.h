@@ -93,6 +93,9 @@ struct verb {
 	{ O_DRY_RUN, NULL }, { O_FORCE, NULL }, { O_WAIT, NULL }, { O_NO_WAIT, NULL }, \
 	{ O_LOCK_TIMEOUT, NULL }, { O_PERSISTENT, NULL }, { O_PERSISTENT_ONLY, NULL }
 
+/* The options of every command that reads a root. */
+#define ROOT_VERB_OPTS { O_JSON, NULL }, { O_ROOT, NULL }, { O_KERNEL, NULL }
+
 /* Parses argv against the table top and runs the verb: apctl's exit code. */
 int cli_main(const struct verb *top, int argc, char **argv);
 /* The help of verb v, whose words are path ("" for apctl itself). */

@@ -149,14 +149,15 @@ static int run_list(struct ctx *ctx)
 	return finish_output(rc);
 }
 
-#define ROOT_OPTS { O_JSON, NULL }, { O_ROOT, NULL }, { O_KERNEL, NULL }
-
-static const struct verb_opt list_opts[] = { ROOT_OPTS, { O_COUNT, NULL } };
+static const struct verb_opt list_opts[] = { ROOT_VERB_OPTS, { O_COUNT, NULL } };
 
 static const struct verb_opt define_opts[] = {
-	{ O_AUTOSTART, NULL }, { O_MANUAL, NULL }, CHANGE_VERB_OPTS, ROOT_OPTS, { O_COUNT, NULL },
+	{ O_AUTOSTART, NULL }, { O_MANUAL, NULL }, CHANGE_VERB_OPTS, ROOT_VERB_OPTS,
+	{ O_COUNT, NULL },
 };
-static const struct verb_opt start_opts[] = { CHANGE_VERB_OPTS, ROOT_OPTS, { O_COUNT, NULL } };
+static const struct verb_opt start_opts[] = {
+	CHANGE_VERB_OPTS, ROOT_VERB_OPTS, { O_COUNT, NULL },
+};
 
 const struct verb mdev_define_verb = {
 	"define", "UUID", 1, 1, false, "write the mdevctl definition of a running mdev",
@@ -184,6 +185,7 @@ const struct verb mdev_stop_verb = {
 const struct verb mdev_list_verb = {
 	"list", "", 0, 0, false, "one line per mdev",
 	"One line per mdev: its IDs, the sizes of matrix and guest_matrix, whether a\n"
-	"guest uses it.",
+	"guest uses it and what its mdevctl definition says; then the definitions of\n"
+	"mdevs that do not run.",
 	list_opts, run_list, NULL,
 };

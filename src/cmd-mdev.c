@@ -220,15 +220,14 @@ static int run_remove(struct ctx *ctx)
 
 /* ---- the verbs ---- */
 
-#define ROOT_OPTS { O_JSON, NULL }, { O_ROOT, NULL }, { O_KERNEL, NULL }
 #define ID_OPTS { O_ADAPTERS, NULL }, { O_DOMAINS, NULL }, { O_CDOMS, NULL }
 
 static const struct verb_opt matrix_opts[] = {
-	ID_OPTS, CHANGE_VERB_OPTS, { O_AUTOSTART, NULL }, { O_MANUAL, NULL }, ROOT_OPTS,
+	ID_OPTS, CHANGE_VERB_OPTS, { O_AUTOSTART, NULL }, { O_MANUAL, NULL }, ROOT_VERB_OPTS,
 	{ O_COUNT, NULL },
 };
 static const struct verb_opt remove_opts[] = {
-	CHANGE_VERB_OPTS, ROOT_OPTS, { O_COUNT, NULL },
+	CHANGE_VERB_OPTS, ROOT_VERB_OPTS, { O_COUNT, NULL },
 };
 
 static const struct verb create_verb = {
