@@ -280,6 +280,12 @@ int plan_persist(struct engine *e)
 		running_notes(e);
 		return 0;
 	}
+	/* planned anew each time */
+	engine_free_files(e);
+	if (e->next) {
+		persist_free(e->next);
+		free(e->next);
+	}
 	e->next = calloc(1, sizeof(*e->next));
 	if (!e->next || persist_copy(e->pers, e->next))
 		return -ENOMEM;
