@@ -224,6 +224,39 @@ static void check_sharing(struct engine *e, const struct persist *next, const st
 	}
 }
 
+/* The first APQN of def that the host's drivers have in ks but not in was, or false. */
+static bool newly_host(const struct kview_store *ks, const struct kview_store *was,
+		       const struct mdev_def *def, char apqn[APQN_STR_MAX])
+{
+	idset_foreach(a, &def->ids.apm)
+		idset_foreach(d, &def->ids.aqm)
+			if (rules_apqn_host_owned(&ks->k, (unsigned)a, (unsigned)d) &&
+			    !rules_apqn_host_owned(&was->k, (unsigned)a, (unsigned)d)) {
+				apqn_format((unsigned)a, (unsigned)d, apqn);
+				return true;
+			}
+	return false;
+}
+
+/* Mask edits of what runs that give the host APQNs of an autostart definition not running. */
+static void mask_warnings(struct engine *e)
+{
+	struct kview_store *ks = state_kview(e->p.sim), *was = state_kview(e->st);
+	char apqn[APQN_STR_MAX];
+
+	for (size_t j = 0; ks && was && j < e->pers->ndefs; j++) {
+		const struct mdev_def *def = &e->pers->defs[j];
+
+		if (def->autostart && !def->bad[0] && state_find_mdev(e->p.sim, def->uuid) < 0 &&
+		    newly_host(ks, was, def, apqn))
+			strlist_addf(&e->p.warnings, "APQN %s of autostart definition %s goes to the "
+				     "host's default drivers: mdevctl cannot start %s until it is "
+				     "reserved again", apqn, def->uuid, def->uuid);
+	}
+	state_kview_free(ks);
+	state_kview_free(was);
+}
+
 /*
  * A change of what runs only: where the mdevs it changes part from their
  * definitions, or take APQNs of another autostart definition, and where the
@@ -233,6 +266,7 @@ static void running_notes(struct engine *e)
 {
 	const struct ap_state *sim = e->p.sim;
 	char apqn[APQN_STR_MAX];
+	bool masks = false;
 
 	for (size_t k = 0; k < e->nops; k++) {
 		const struct change_op *o = &e->ops[k];
@@ -240,6 +274,7 @@ static void running_notes(struct engine *e)
 		int i = state_find_mdev(sim, o->uuid);
 		const struct ap_matrix *m = i >= 0 ? &sim->mdevs[i].matrix : NULL;
 
+		masks |= o->kind == OP_MASK;
 		if (o->kind == OP_MASK && (o->is_apmask ? e->pers->rule.has_apmask :
 							  e->pers->rule.has_aqmask) &&
 		    !idset_equal(&o->mask, o->is_apmask ? &e->pers->rule.apmask :
@@ -267,6 +302,8 @@ static void running_notes(struct engine *e)
 				     a->uuid, o->uuid);
 		}
 	}
+	if (masks)
+		mask_warnings(e);
 }
 
 int plan_persist(struct engine *e)

@@ -147,6 +147,12 @@ Removed $DEFS/$U1"
 	assert_line "apctl: note: mdev $U1 now differs from its mdevctl definition: add --persistent to change both"
 	run -0 apctl --root "$SBX" mdev remove $U1
 	assert_line "apctl: note: mdevctl still defines $U1 ($SBX/$DEFS/$U1): 'apctl --root $SBX mdev remove $U1 --persistent-only' drops it"
+	# the masks of what runs give the host an APQN of an autostart definition
+	apctl --root "$SBX" mdev remove $U1 --persistent-only >/dev/null
+	apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 4 --persistent-only --autostart \
+		>/dev/null
+	run -0 apctl --root "$SBX" release --adapters 5
+	assert_line "apctl: warning: APQN 05.0004 of autostart definition $U1 goes to the host's default drivers: mdevctl cannot start $U1 until it is reserved again"
 }
 
 @test "mdev start and stop: a definition started as one checked change, and kept" {
