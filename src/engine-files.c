@@ -2,7 +2,8 @@
 /*
  * The persistent files of a change: the udev rule and mdevctl's definitions.
  * They are written under the change's lock after its attributes, each one
- * atomically; a failure puts back the ones written before it.
+ * atomically and in the change's journal; a failure puts back the ones
+ * written before it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,46 +38,34 @@ int engine_add_file(struct engine *e, const char *rel, char *text)
 	return 0;
 }
 
-/* content, or the file's removal when it is NULL */
-static int put_file(struct sysfs *s, const char *rel, const char *content)
+void engine_file_entry(const struct pfile *pf, struct journal_entry *je, struct jwrite *undo)
 {
-	char dir[sizeof(((struct pfile *)0)->rel)];
-	char *slash;
-	int rc;
-
-	if (!content) {
-		rc = sysfs_remove(s, rel);
-		return rc == -ENOENT ? 0 : rc;
-	}
-	snprintf(dir, sizeof(dir), "%s", rel);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	rc = slash ? sysfs_mkdirs(s, dir, 0755) : 0;
-	/* as chzdev and mdevctl make them: rw-r--r-- */
-	return rc ? rc : sysfs_put_durable(s, rel, 0644, content, strlen(content));
+	*undo = (struct jwrite){ (char *)pf->rel, pf->old, true };
+	*je = (struct journal_entry){ { (char *)pf->rel, pf->text, true }, undo, 1 };
 }
 
-int engine_write_files(struct engine *e)
+int engine_write_file(struct engine *e, size_t k)
 {
 	struct sysfs *s = &e->root->s;
 	char path[4096];
-	size_t i;
-	int rc = 0;
+	int rc = journal_put_file(s, e->pf[k].rel, e->pf[k].text);
 
-	for (i = 0; i < e->npf && !rc; i++) {
-		rc = put_file(s, e->pf[i].rel, e->pf[i].text);
-		e->pf[i].written = !rc;
-	}
-	if (!rc)
-		return 0;
-	errmsg("cannot write %s: %s", sysfs_path(s, e->pf[i - 1].rel, path, sizeof(path)),
-	       strerror(-rc));
-	while (--i > 0)
-		if (put_file(s, e->pf[i - 1].rel, e->pf[i - 1].old))
-			errmsg("cannot put %s back as it was",
-			       sysfs_path(s, e->pf[i - 1].rel, path, sizeof(path)));
+	e->pf[k].written = !rc;
+	if (rc)
+		errmsg("cannot write %s: %s", sysfs_path(s, e->pf[k].rel, path, sizeof(path)),
+		       strerror(-rc));
 	return rc;
+}
+
+void engine_restore_files(struct engine *e, size_t upto)
+{
+	struct sysfs *s = &e->root->s;
+	char path[4096];
+
+	for (size_t k = upto; k-- > 0;)
+		if (journal_put_file(s, e->pf[k].rel, e->pf[k].old))
+			errmsg("cannot put %s back as it was",
+			       sysfs_path(s, e->pf[k].rel, path, sizeof(path)));
 }
 
 void engine_free_files(struct engine *e)

@@ -75,7 +75,7 @@ static int add_undo(struct pwrite *w, char *attr, char *value)
 		return -ENOMEM;
 	}
 	w->je.undo = more;
-	more[w->je.nundo++] = (struct jwrite){ attr, value };
+	more[w->je.nundo++] = (struct jwrite){ attr, value, false };
 	return 0;
 }
 

@@ -127,21 +127,52 @@ static void report_failure(struct engine *e, size_t i, int rc)
 			"holds them");
 }
 
-/* Records the plan before its first write, where there is more than one. */
+/* Records the plan (the attributes, then the files) before its first write, where there are two. */
 static int journal_plan(struct engine *e)
 {
-	struct journal j = { getpid(), (char *)e->command, NULL, e->p.nw, -1 };
+	size_t n = e->p.nw + e->npf;
+	struct journal j = { getpid(), (char *)e->command, NULL, n, -1 };
+	struct jwrite *undo;
 	int rc;
 
-	if (e->p.nw < 2)
+	if (n < 2)
 		return 0;
-	j.e = malloc(e->p.nw * sizeof(*j.e));
-	if (!j.e)
+	j.e = malloc(n * sizeof(*j.e));
+	undo = malloc((e->npf + 1) * sizeof(*undo));
+	if (!j.e || !undo) {
+		free(j.e);
+		free(undo);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < e->p.nw; i++)
 		j.e[i] = e->p.w[i].je;
+	for (size_t k = 0; k < e->npf; k++)
+		engine_file_entry(&e->pf[k], &j.e[e->p.nw + k], &undo[k]);
 	rc = journal_begin(&e->root->s, &j);
 	free(j.e);
+	free(undo);
+	return rc;
+}
+
+/* The files after the attributes, each in the journal; a failure takes both back. */
+static int write_files(struct engine *e, bool journaled, long kill_n)
+{
+	struct sysfs *s = &e->root->s;
+	int rc = 0;
+
+	for (size_t k = 0; !rc && k < e->npf; k++) {
+		if (journaled && (rc = journal_mark(s, e->p.nw + k)) != 0)
+			errmsg("cannot write the journal %s/%s: %s", s->root, JOURNAL_FILE,
+			       strerror(-rc));
+		else
+			rc = engine_write_file(e, k);
+		if (kill_n && (long)(e->p.nw + k) + 1 == kill_n)
+			raise(SIGKILL);
+		if (rc) {
+			engine_restore_files(e, k);
+			undo_before(e, e->p.nw);
+		}
+	}
 	return rc;
 }
 
@@ -150,7 +181,7 @@ static int write_all(struct engine *e)
 {
 	struct sysfs *s = &e->root->s;
 	long kill_n = kill_after_write();
-	bool journaled = e->p.nw > 1;
+	bool journaled = e->p.nw + e->npf > 1;
 	int rc = journal_plan(e);
 
 	if (rc) {
@@ -185,6 +216,8 @@ static int write_all(struct engine *e)
 			break;
 		}
 	}
+	if (!rc)
+		rc = write_files(e, journaled, kill_n);
 	if (journaled)
 		journal_end(s);
 	return rc ? EXIT_RUNTIME : EXIT_OK;
@@ -291,11 +324,6 @@ int engine_run(struct engine *e)
 	if (masks)
 		w = waiter_start(&e->root->s, e->o.wait && e->root->live);
 	rc = write_all(e);
-	/* the persistent files follow what runs; a failure takes both back */
-	if (rc == EXIT_OK && e->npf && engine_write_files(e)) {
-		undo_before(e, e->p.nw);
-		rc = EXIT_RUNTIME;
-	}
 	e->written = rc == EXIT_OK;
 	if (e->written && masks)
 		verify_masks(e);

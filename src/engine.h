@@ -163,15 +163,18 @@ int engine_run(struct engine *e);
 /*
  * The persistent files (engine-files.c). engine_add_file() adds the writing
  * (text, taken over, malloc'ed) or removal (NULL) of rel to the plan, with
- * what it holds now: 0, or -errno (said). engine_write_files() writes them after the
- * attributes, each atomically; when one fails, those written before are
- * put back: 0 or its -errno.
+ * what it holds now: 0, or -errno (said). engine_write_file() writes file k
+ * after the attributes: 0 or -errno (said); engine_restore_files() puts back
+ * files upto-1 .. 0. engine_file_entry() is file pf as a journal entry, whose
+ * undo is in *undo; both point into pf.
  */
 int engine_add_file(struct engine *e, const char *rel, char *text);
+int engine_write_file(struct engine *e, size_t k);
+void engine_restore_files(struct engine *e, size_t upto);
+void engine_file_entry(const struct pfile *pf, struct journal_entry *je, struct jwrite *undo);
+void engine_free_files(struct engine *e);
 /* The masks at boot: the rule's, all ones where it sets none (or has none). */
 void engine_persistent_masks(const struct engine *e, struct idset *apmask, struct idset *aqmask);
-int engine_write_files(struct engine *e);
-void engine_free_files(struct engine *e);
 
 /* For the renderer: the mdev an op is about in the state after (or predicted). */
 const struct ap_mdev *engine_mdev(const struct engine *e, const char *uuid);

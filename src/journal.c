@@ -13,12 +13,15 @@
 
 #define JOURNAL_VERSION 1
 
+/* [attr, value], or for a file [path, content or null, true] */
 static struct json_object *jwrite_json(const struct jwrite *w)
 {
 	struct json_object *a = json_object_new_array();
 
 	json_object_array_add(a, json_object_new_string(w->attr));
-	json_object_array_add(a, json_object_new_string(w->value));
+	json_object_array_add(a, w->value ? json_object_new_string(w->value) : NULL);
+	if (w->file)
+		json_object_array_add(a, json_object_new_boolean(true));
 	return a;
 }
 
@@ -104,11 +107,37 @@ void journal_free(struct journal *j)
 
 static int jwrite_parse(struct json_object *a, struct jwrite *w)
 {
-	if (!json_object_is_type(a, json_type_array) || json_object_array_length(a) != 2)
+	size_t n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+	struct json_object *v;
+
+	if (n != 2 && n != 3)
+		return -EINVAL;
+	w->file = n == 3 && json_object_get_boolean(json_object_array_get_idx(a, 2));
+	v = json_object_array_get_idx(a, 1);
+	if (!json_object_is_type(json_object_array_get_idx(a, 0), json_type_string) ||
+	    (!json_object_is_type(v, json_type_string) && !(w->file && !v)))
 		return -EINVAL;
 	w->attr = strdup(json_object_get_string(json_object_array_get_idx(a, 0)));
-	w->value = strdup(json_object_get_string(json_object_array_get_idx(a, 1)));
-	return w->attr && w->value ? 0 : -ENOMEM;
+	w->value = v ? strdup(json_object_get_string(v)) : NULL;
+	return w->attr && (w->value || !v) ? 0 : -ENOMEM;
+}
+
+int journal_put_file(struct sysfs *s, const char *rel, const char *content)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int rc;
+
+	if (!content) {
+		rc = sysfs_remove(s, rel);
+		return rc == -ENOENT ? 0 : rc;
+	}
+	snprintf(dir, sizeof(dir), "%s", rel);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	rc = slash ? sysfs_mkdirs(s, dir, 0755) : 0;
+	return rc ? rc : sysfs_put_durable(s, rel, 0644, content, strlen(content));
 }
 
 static int entry_parse(struct json_object *o, struct journal *j)
@@ -189,12 +218,18 @@ int journal_undo(struct sysfs *s, const struct journal_entry *e, FILE *msg)
 
 	for (size_t u = 0; u < e->nundo; u++) {
 		const struct jwrite *w = &e->undo[u];
-		int rc = sysfs_write(s, w->attr, w->value, strlen(w->value));
+		int rc = w->file ? journal_put_file(s, w->attr, w->value) :
+				   sysfs_write(s, w->attr, w->value, strlen(w->value));
+		char path[PATH_MAX];
 
+		if (rc && w->file) {
+			fprintf(msg, "apctl: putting %s back failed: %s; it stays changed\n",
+				sysfs_path(s, w->attr, path, sizeof(path)), strerror(-rc));
+			failed = -EIO;
+			continue;
+		}
 		/* what was never done needs no undo: an mdev never made, or made again */
 		if (rc && rc != -ENOENT && rc != -EEXIST) {
-			char path[PATH_MAX];
-
 			fprintf(msg, "apctl: undoing '%.*s' with '%.*s' failed too: %s (%s); it stays "
 				"changed: 'echo %.*s > %s' restores it\n",
 				(int)strcspn(e->w.value, "\n"), e->w.value,

@@ -22,10 +22,14 @@
 #define JOURNAL_DIR "run/apctl"
 #define JOURNAL_FILE JOURNAL_DIR "/journal"
 
-/* One attribute write: where and what. */
+/*
+ * One attribute write: where and what; or, with file, a persistent file
+ * replaced by value (NULL: removed).
+ */
 struct jwrite {
 	char *attr;
 	char *value;
+	bool file;
 };
 
 struct journal_entry {
@@ -53,6 +57,11 @@ void journal_end(struct sysfs *s);
  * msg. 0 or -EIO.
  */
 int journal_undo(struct sysfs *s, const struct journal_entry *e, FILE *msg);
+/*
+ * A persistent file rel replaced by content atomically and durably (mode 644,
+ * as chzdev and mdevctl make them), or removed when content is NULL: 0 or -errno.
+ */
+int journal_put_file(struct sysfs *s, const char *rel, const char *content);
 /* Reads a journal: 0, -ENOENT when there is none, -EINVAL when it is unreadable. */
 int journal_load(struct sysfs *s, struct journal **out);
 void journal_free(struct journal *j);

@@ -3,9 +3,9 @@
  * The persistent configuration under a root: the masks in chzdev's udev
  * rule 41-ap.rules (etc/udev/rules.d, or run/udev/rules.d when /etc has none,
  * as udev gives /etc precedence), and the vfio_ap mdevs in mdevctl's
- * definitions (etc/mdevctl.d/matrix/UUID, mdevctl's JSON). Read as they are,
- * written as chzdev and mdevctl write them: atomically, a temporary file
- * renamed over the old one.
+ * definitions (etc/mdevctl.d/matrix/UUID, mdevctl's JSON), read as they are
+ * and formatted as chzdev and mdevctl write them (the change engine writes
+ * the files).
  */
 #ifndef APCTL_PERSIST_H
 #define APCTL_PERSIST_H
@@ -78,13 +78,5 @@ void def_free(struct mdev_def *def);
 
 /* The file as mdevctl writes it, in a malloc'ed string (NULL: out of memory). */
 char *def_format(const struct mdev_def *def);
-
-/*
- * Writing, each file atomically: 0 or -errno. The rule is removed when it
- * sets no mask, as chzdev does.
- */
-int persist_write_rule(struct sysfs *s, const struct ap_rule *r);
-int persist_write_def(struct sysfs *s, const struct mdev_def *def);
-int persist_remove_def(struct sysfs *s, const char *uuid);
 
 #endif

@@ -193,3 +193,29 @@ Removed $DEFS/$U1"
 	assert_line --partial "apctl: warning: the persistent configuration is not checked: $SBX/$RULE: line 1"
 	cmp "$SBX/$RULE" "$BATS_TEST_TMPDIR/rule"
 }
+
+@test "a change killed between the attributes and the files is undone whole by the next one" {
+	make_sandbox
+	apctl --root "$SBX" reserve --adapters 5 --persistent >/dev/null 2>&1
+	cp "$SBX/$RULE" "$BATS_TEST_TMPDIR/rule"
+	# killed after the mask write, before the rule
+	run -137 env APCTL_TEST_KILL_AFTER_WRITE=1 "$APCTL" --root "$SBX" reserve --adapters 6 --persistent
+	cmp "$SBX/$RULE" "$BATS_TEST_TMPDIR/rule"
+	assert_equal "$(jq -r .apmask <<<"$(apctl --root "$SBX" show --json | jq .bus)")" \
+		0xf9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+	run -0 apctl --root "$SBX" release --adapters 0x30
+	assert_output --partial "after 1 of 2 writes; they are undone"
+	assert_equal "$(apctl --root "$SBX" show --json | jq -r .bus.apmask)" \
+		0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+	# killed after the rule too: the rule is put back as it was
+	run -137 env APCTL_TEST_KILL_AFTER_WRITE=2 "$APCTL" --root "$SBX" reserve --adapters 6 --persistent
+	assert_equal "$(rule_mask apmask)" 0xf9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+	run -0 apctl --root "$SBX" release --adapters 0x30
+	cmp "$SBX/$RULE" "$BATS_TEST_TMPDIR/rule"
+	# a rule that was not there goes again
+	rm "$SBX/$RULE"
+	run -137 env APCTL_TEST_KILL_AFTER_WRITE=2 "$APCTL" --root "$SBX" reserve --adapters 7 --persistent
+	[ -e "$SBX/$RULE" ]
+	run -0 apctl --root "$SBX" release --adapters 0x30
+	[ ! -e "$SBX/$RULE" ]
+}
