@@ -136,8 +136,16 @@ static int run_list(struct ctx *ctx)
 	} else if (ctx->json) {
 		struct json_object *arr = json_object_new_array();
 
-		for (size_t k = 0; k < st->nmdevs; k++)
-			json_object_array_add(arr, json_mdev(&v, &st->mdevs[v.order[k]]));
+		view_read_persist(&v, &r.s);
+		for (size_t k = 0; k < st->nmdevs; k++) {
+			const struct ap_mdev *m = &st->mdevs[v.order[k]];
+			const struct mdev_def *def = v.persist ? persist_find(v.persist, m->uuid) : NULL;
+			struct json_object *o = json_mdev(&v, m);
+
+			/* what its mdevctl definition says, as show --json has it */
+			json_object_object_add(o, "definition", def ? json_def(&v, def) : NULL);
+			json_object_array_add(arr, o);
+		}
 		json_print(stdout, arr);
 	} else {
 		view_read_persist(&v, &r.s);
