@@ -86,13 +86,15 @@ static int persist_op(struct engine *e, const struct change_op *o, struct persis
 	struct ap_matrix m = { 0 }, changed;
 	int i;
 
+	if (o->scope == SCOPE_RUNNING)
+		return 0;
 	switch (o->kind) {
 	case OP_PMASK:
 		*(o->is_apmask ? &next->rule.apmask : &next->rule.aqmask) = o->mask;
 		*(o->is_apmask ? &next->rule.has_apmask : &next->rule.has_aqmask) = true;
 		return 0;
 	case OP_CREATE:
-		if (def && e->o.scope == SCOPE_PERSISTENT) {
+		if (def && o->scope == SCOPE_PERSISTENT) {
 			strlist_addf(&e->p.boot_conflicts, "mdevctl already defines %s", o->uuid);
 			e->p.refused = true;
 			return 0;
@@ -308,12 +310,14 @@ static void running_notes(struct engine *e)
 
 int plan_persist(struct engine *e)
 {
-	bool rule = false;
+	bool rule = false, persistent = false;
 	int rc = 0;
 
+	for (size_t i = 0; i < e->nops; i++)
+		persistent |= e->ops[i].scope != SCOPE_RUNNING;
 	if (!e->pers)
 		return 0;
-	if (e->o.scope == SCOPE_RUNNING) {
+	if (!persistent) {
 		running_notes(e);
 		return 0;
 	}

@@ -329,7 +329,7 @@ int plan_op(struct engine *e, size_t op)
 	int i;
 
 	/* the persistent side is planned apart (plan_persist()) */
-	if (o->kind == OP_PMASK || e->o.scope == SCOPE_PERSISTENT)
+	if (o->kind == OP_PMASK || o->scope == SCOPE_PERSISTENT)
 		return 0;
 	if (o->kind == OP_MASK)
 		return plan_mask(e, op);

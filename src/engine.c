@@ -118,6 +118,8 @@ int engine_add(struct engine *e, const struct change_op *op)
 	}
 	e->ops[e->nops] = *op;
 	e->ops[e->nops].seq = e->nops;
+	if (op->scope == SCOPE_DEFAULT)
+		e->ops[e->nops].scope = e->o.scope;
 	e->nops++;
 	return 0;
 }

@@ -34,21 +34,27 @@ enum op_kind {
 	OP_DEFINE,   /* mdev uuid is defined with the IDs of ids */
 };
 
+/*
+ * What a change changes: what runs, the persistent configuration, or both.
+ * A change has one; each of its ops has the change's unless it says its own.
+ */
+enum change_scope {
+	SCOPE_DEFAULT,     /* an op: the change's */
+	SCOPE_RUNNING,
+	SCOPE_BOTH,        /* --persistent */
+	SCOPE_PERSISTENT,  /* --persistent-only */
+};
+
 struct change_op {
 	enum op_kind kind;
 	char uuid[UUID_STR_MAX];
 	struct ap_matrix ids;
 	bool is_apmask;
 	struct idset mask;
+	enum change_scope scope;  /* SCOPE_DEFAULT: the change's (set by engine_add) */
 	size_t seq;               /* the order given (set by engine_add) */
 };
 
-/* What a change changes: what runs, the persistent configuration, or both. */
-enum change_scope {
-	SCOPE_RUNNING,
-	SCOPE_BOTH,        /* --persistent */
-	SCOPE_PERSISTENT,  /* --persistent-only */
-};
 
 struct change_opts {
 	enum change_scope scope;
