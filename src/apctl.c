@@ -3,7 +3,8 @@
 #include "apctl.h"
 
 static const struct verb *const commands[] = {
-	&show_verb, &reserve_verb, &release_verb, &mdev_verb, &ids_verb, &sandbox_verb, NULL,
+	&show_verb, &reserve_verb, &release_verb, &mdev_verb, &export_verb, &plan_verb, &apply_verb,
+	&ids_verb, &sandbox_verb, NULL,
 };
 
 static const struct verb_opt top_opts[] = {

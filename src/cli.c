@@ -58,6 +58,8 @@ const struct optdef cli_optdefs[O_COUNT] = {
 	[O_PERSISTENT_ONLY] = { "persistent-only", 0, false, NULL,
 				"change only the persistent configuration; write\n"
 				"nothing to sysfs" },
+	[O_PRUNE] = { "prune", 0, false, NULL,
+		      "also remove the mdevs and definitions the file does not name" },
 	[O_BOOT] = { "boot", 0, false, NULL,
 		     "what the next boot brings: the rule's masks, then mdevctl's\n"
 		     "starts, each with the kernel's answer" },

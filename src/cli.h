@@ -47,6 +47,7 @@ enum opt_id {
 	O_BOOT,
 	O_PERSISTENT,
 	O_PERSISTENT_ONLY,
+	O_PRUNE,
 	O_COUNT
 };
 

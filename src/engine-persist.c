@@ -71,11 +71,13 @@ void engine_persistent_masks(const struct engine *e, struct idset *apmask, struc
 		*aqmask = r->aqmask;
 }
 
-/* The start mode of uuid's definition: as asked, else as it was, else manual. */
-static bool start_mode(const struct engine *e, const char *uuid)
+/* The start mode of op's definition: as op or the change asks, else as it was, else manual. */
+static bool start_mode(const struct engine *e, const struct change_op *op)
 {
-	const struct mdev_def *def = persist_find(e->pers, uuid);
+	const struct mdev_def *def = persist_find(e->pers, op->uuid);
 
+	if (op->start)
+		return op->start > 0;
 	return e->o.start_mode >= 0 ? e->o.start_mode == 1 : def && def->autostart;
 }
 
@@ -91,7 +93,7 @@ static int persist_op(struct engine *e, const struct change_op *o, struct persis
 	switch (o->kind) {
 	case OP_PMASK:
 		*(o->is_apmask ? &next->rule.apmask : &next->rule.aqmask) = o->mask;
-		*(o->is_apmask ? &next->rule.has_apmask : &next->rule.has_aqmask) = true;
+		*(o->is_apmask ? &next->rule.has_apmask : &next->rule.has_aqmask) = !o->unset;
 		return 0;
 	case OP_CREATE:
 		if (def && o->scope == SCOPE_PERSISTENT) {
@@ -99,7 +101,7 @@ static int persist_op(struct engine *e, const struct change_op *o, struct persis
 			e->p.refused = true;
 			return 0;
 		}
-		return persist_set_def(next, o->uuid, &o->ids, start_mode(e, o->uuid));
+		return persist_set_def(next, o->uuid, &o->ids, start_mode(e, o));
 	case OP_ASSIGN:
 	case OP_UNASSIGN:
 		i = state_find_mdev(e->st, o->uuid);
@@ -108,9 +110,9 @@ static int persist_op(struct engine *e, const struct change_op *o, struct persis
 		else if (i >= 0)
 			m = e->st->mdevs[i].matrix;
 		matrix_edit(&m, &o->ids, o->kind == OP_ASSIGN, &changed);
-		return persist_set_def(next, o->uuid, &m, start_mode(e, o->uuid));
+		return persist_set_def(next, o->uuid, &m, start_mode(e, o));
 	case OP_DEFINE:
-		return persist_set_def(next, o->uuid, &o->ids, start_mode(e, o->uuid));
+		return persist_set_def(next, o->uuid, &o->ids, start_mode(e, o));
 	case OP_REMOVE:
 		persist_drop_def(next, o->uuid);
 		return 0;

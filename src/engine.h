@@ -52,6 +52,8 @@ struct change_op {
 	bool is_apmask;
 	struct idset mask;
 	enum change_scope scope;  /* SCOPE_DEFAULT: the change's (set by engine_add) */
+	signed char start;        /* a definition's start mode: 1 auto, -1 manual, 0 the change's */
+	bool unset;               /* OP_PMASK: the rule sets no such mask */
 	size_t seq;               /* the order given (set by engine_add) */
 };
 
@@ -201,6 +203,13 @@ void plan_notes(struct engine *e);
  * part. 0 or -ENOMEM.
  */
 int plan_persist(struct engine *e);
+/*
+ * The ops that bring the configuration c about (engine-config.c): the masks,
+ * each mdev where it runs and where it persists, and with prune the removal
+ * of mdevs and definitions c does not name. 0 or -ENOMEM.
+ */
+struct config;
+int engine_add_config(struct engine *e, const struct config *c, bool prune);
 /* Reads the persistent configuration at the start of a change: EXIT_OK or an exit code. */
 int engine_load_persist(struct engine *e);
 void engine_free_persist(struct engine *e);

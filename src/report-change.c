@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* A change as text: the masks and what moves, a dry run's writes, an mdev as it ends up. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errnames.h"
 #include "masksyntax.h"
 #include "output.h"
 #include "report.h"
@@ -89,4 +91,48 @@ void text_mdev_dry_run(FILE *f, const struct engine *e)
 		else
 			fprintf(f, "mdev %s is removed\n", e->ops[i].uuid);
 	}
+}
+
+/* What write w does, in words: its op's kind and mdev. */
+static const char *write_what(const struct pwrite *w, char *buf, size_t size)
+{
+	static const char *const kinds[] = {
+		[W_MASK] = "mask", [W_CREATE] = "create", [W_AP_CONFIG] = "matrix",
+		[W_ASSIGN] = "assign", [W_REMOVE] = "remove",
+	};
+
+	if (w->kind == W_MASK)
+		snprintf(buf, size, "%s", w->is_apmask ? "apmask" : "aqmask");
+	else
+		snprintf(buf, size, "%s %s", kinds[w->kind], w->uuid);
+	return buf;
+}
+
+void text_plan(FILE *f, const struct engine *e)
+{
+	const struct plan *p = &e->p;
+	char what[64];
+
+	if (!p->nw && !e->npf) {
+		fprintf(f, "Nothing to change: the configuration is as the file says.\n");
+		return;
+	}
+	fprintf(f, "Plan of apctl %s, in its order:\n", e->command);
+	for (size_t i = 0; i < p->nw; i++) {
+		const struct pwrite *w = &p->w[i];
+		const char *v = w->je.w.value;
+
+		fprintf(f, "  %zu. %-44s %.*s\n     %s: %s\n", i + 1, write_what(w, what, sizeof(what)),
+			(int)strcspn(v, "\n"), v, w->je.w.attr,
+			!w->predicted ? "the kernel accepts it" :
+			w->predicted == -EINPROGRESS ? "waits for the guest to let go" :
+						       errno_name(-w->predicted));
+	}
+	for (size_t i = 0; i < e->npf; i++)
+		fprintf(f, "  %zu. %s %s\n", p->nw + i + 1, e->pf[i].text ? "write" : "remove",
+			e->pf[i].rel);
+	if (p->refused)
+		text_refusal(f, e);
+	else
+		fprintf(f, "The kernel would accept every write; the next boot brings what persists.\n");
 }

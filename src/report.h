@@ -93,6 +93,8 @@ void text_conflicts(FILE *f, const struct engine *e);
 void text_mask_change(FILE *f, const struct engine *e);
 /* A dry run of mdev changes: the writes, the verdict, the predicted matrices. */
 void text_mdev_dry_run(FILE *f, const struct engine *e);
+/* A whole configuration's plan: every write with the kernel's answer, the files, the verdict. */
+void text_plan(FILE *f, const struct engine *e);
 /* An mdev as a change left it: its IDs and its matrix and guest_matrix sizes. */
 void text_mdev_result(FILE *f, const struct ap_mdev *m);
 

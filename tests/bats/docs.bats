@@ -8,12 +8,22 @@ MAN=$BATS_TEST_DIRNAME/../../man/apctl.8
 BASH_COMPLETION=$BATS_TEST_DIRNAME/../../completions/apctl
 ZSH_COMPLETION=$BATS_TEST_DIRNAME/../../completions/_apctl
 
+# Every command apctl's help lists, one per line: "mdev create", "sandbox host add".
+all_commands() {
+	apctl --help | sed -n '/^Commands:/,/^$/p' | grep '^  [a-z]' |
+		awk '{ split($0, p, "  +"); n = split(p[2], w, " "); c = ""
+			for (i = 1; i <= n && w[i] ~ /^[a-z]+$/; i++) c = c (c ? " " : "") w[i]
+			print c }'
+}
+
 # Every help text apctl has.
 all_help() {
 	local c
 	apctl --help
-	for c in show reserve release mdev ids sandbox; do apctl $c --help; done
-	for c in create write fault attach host; do apctl sandbox $c --help; done
+	while read -r c; do
+		# shellcheck disable=SC2086
+		apctl $c --help
+	done < <(all_commands)
 }
 
 @test "the man page is clean for mandoc -Tlint" {
@@ -40,9 +50,10 @@ all_help() {
 
 @test "every command of --help is in the man page and both completions" {
 	local c
-	for c in show reserve release mdev ids sandbox create assign unassign remove list \
-		write fault attach detach host; do
-		grep -qE "\\.SS \"?apctl.* $c" "$MAN" || grep -qE "^\\.B .*$c" "$MAN" || fail "$c not in the man page"
+	[ "$(all_commands | wc -l)" -gt 30 ]
+	for c in $(all_commands | tr ' ' '\n' | sort -u); do
+		grep -qE "\\.SS \"?apctl.*[ |]$c" "$MAN" || grep -qE "^\\.B .*$c" "$MAN" ||
+			fail "$c not in the man page"
 		grep -qw -- "$c" "$BASH_COMPLETION" || fail "$c not in the bash completion"
 		grep -qw -- "$c" "$ZSH_COMPLETION" || fail "$c not in the zsh completion"
 	done
@@ -82,7 +93,7 @@ complete_bash_at() {
 
 @test "bash completes commands and options" {
 	run -0 complete_bash ''
-	assert_output "show reserve release mdev ids sandbox"
+	assert_output "show reserve release mdev export plan apply ids sandbox"
 	run -0 complete_bash re
 	assert_output "reserve release"
 	run -0 complete_bash --r

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "config.h"
+#include "conffile.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * apctl export, plan and apply: a whole configuration as a file. export
+ * writes the root's configuration in the file's form; plan and apply read a
+ * file, and the engine makes the change from what is to what it says.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apctl.h"
+#include "conffile.h"
+#include "output.h"
+#include "report.h"
+
+static int run_export(struct ctx *ctx)
+{
+	struct ap_state *st = NULL;
+	struct persist p;
+	struct diag d;
+	struct root r;
+	int rc = load_state(ctx, &r, STATE_OVERRIDES, &st);
+
+	if (rc)
+		return rc;
+	if (persist_read(&r.s, &p, &d)) {
+		errmsg("%s: %s", ctx->path, d.msg);
+		rc = EXIT_RUNTIME;
+	} else {
+		json_print(stdout, config_export(st, &p));
+		persist_free(&p);
+	}
+	state_free(st);
+	root_close(&r);
+	return finish_output(rc);
+}
+
+/* The file's text ("-": standard input), or NULL after the message. */
+static char *read_file(const struct ctx *ctx, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	char *text = NULL;
+	size_t len = 0, n;
+	char buf[4096];
+
+	if (!f) {
+		errmsg("%s: cannot read %s: %s", ctx->path, path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		char *more = realloc(text, len + n + 1);
+
+		if (!more) {
+			free(text);
+			text = NULL;
+			break;
+		}
+		text = more;
+		memcpy(text + len, buf, n);
+		len += n;
+		text[len] = '\0';
+	}
+	if (f != stdin)
+		fclose(f);
+	return text ? text : strdup("");
+}
+
+static void nothing(FILE *f, const struct engine *e)
+{
+	(void)e;
+	fprintf(f, "Nothing to change: the configuration is as the file says.\n");
+}
+
+static void done(FILE *f, const struct engine *e)
+{
+	fprintf(f, "Done: %zu write%s.\n", e->p.nw, e->p.nw == 1 ? "" : "s");
+}
+
+static const struct change_render plan_render = { text_plan, nothing, NULL };
+static const struct change_render apply_render = { text_plan, nothing, done };
+
+/* plan and apply: the file read against the root, then one change. */
+static int config_change(struct ctx *ctx, bool apply)
+{
+	char *text = read_file(ctx, ctx->pos[0]);
+	struct change_opts o;
+	struct config c;
+	struct diag d;
+	struct engine e;
+	struct root r;
+	int rc;
+
+	if (!text)
+		return EXIT_RUNTIME;
+	rc = args_change(ctx, &o);
+	/* the file says what persists; the change may write both */
+	o.scope = SCOPE_BOTH;
+	o.dry_run |= !apply;
+	if (!rc)
+		rc = open_root(ctx, &r);
+	if (rc) {
+		free(text);
+		return rc;
+	}
+	rc = engine_begin(&e, &r, ctx->path, &o, STATE_OVERRIDES_ALL);
+	if (!rc && config_parse(text, e.st->max_adapter, e.st->max_domain, &c, &d))
+		rc = usage_error(ctx, "%s: %s", ctx->pos[0], d.msg);
+	else if (!rc) {
+		if (engine_add_config(&e, &c, args_has(ctx, O_PRUNE)))
+			rc = EXIT_RUNTIME;
+		config_free(&c);
+	}
+	free(text);
+	rc = rc ? (engine_end(&e), rc) : change_conclude(ctx, &e, apply ? &apply_render : &plan_render);
+	root_close(&r);
+	return rc;
+}
+
+static int run_plan(struct ctx *ctx)
+{
+	return config_change(ctx, false);
+}
+
+static int run_apply(struct ctx *ctx)
+{
+	return config_change(ctx, true);
+}
+
+static const struct verb_opt export_opts[] = { ROOT_VERB_OPTS, { O_COUNT, NULL } };
+static const struct verb_opt plan_opts[] = {
+	{ O_PRUNE, NULL }, { O_LOCK_TIMEOUT, NULL }, ROOT_VERB_OPTS, { O_COUNT, NULL },
+};
+static const struct verb_opt apply_opts[] = {
+	{ O_PRUNE, NULL }, { O_DRY_RUN, NULL }, { O_FORCE, NULL }, { O_WAIT, NULL },
+	{ O_NO_WAIT, NULL }, { O_LOCK_TIMEOUT, NULL }, ROOT_VERB_OPTS, { O_COUNT, NULL },
+};
+
+const struct verb export_verb = {
+	"export", "", 0, 0, false, "the configuration as a file for apply",
+	"Print the configuration of the root as apctl plan and apply read it: the IDs\n"
+	"reserved for vfio_ap, whether the masks persist, and every running mdev with\n"
+	"its IDs and whether mdevctl defines it and starts it at boot.",
+	export_opts, run_export, NULL,
+};
+
+const struct verb plan_verb = {
+	"plan", "FILE", 1, 1, false, "what apply FILE would do, in its order",
+	"Print the change from the root's configuration to FILE's (- for standard\n"
+	"input): every write in its order with the kernel's answer, and the\n"
+	"persistent files, checked as one change. Exits 4 when it would be refused.",
+	plan_opts, run_plan, NULL,
+};
+
+const struct verb apply_verb = {
+	"apply", "FILE", 1, 1, false, "bring the configuration of FILE about",
+	"Make the root's configuration FILE's (- for standard input) as one change:\n"
+	"checked first, under the lock, journaled, undone whole when a write fails.\n"
+	"mdevs and definitions FILE does not name are left alone unless --prune.",
+	apply_opts, run_apply, NULL,
+};

@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# A whole configuration as a file: apctl export, plan and apply. What export
+# writes, apply brings about on a fresh host; a second apply writes nothing;
+# plans free before they take; refused or failing applies leave the host as
+# it was.
+
+load helpers
+
+U1=62177883-f1bb-47f0-914d-32a22e3a8804
+U2=cef03c3c-903d-4ecc-9a83-40694cb8aee4
+U3=1b5a14fa-cc3e-4b3a-a1d5-8e6b8c9e5d5b
+DEFS=etc/mdevctl.d/matrix
+RULE=etc/udev/rules.d/41-ap.rules
+
+# The kernel document's example as a file: three guests on adapters 5 and 6.
+example() {
+	cat <<EOF
+{
+  "version": 1,
+  "adapters": [5, 6],
+  "domains": [],
+  "mdevs": [
+    { "uuid": "$U1", "adapters": [5, 6], "domains": [4, "0xab"], "persistent": true,
+      "autostart": true, "name": "guest1" },
+    { "uuid": "$U2", "adapters": [5], "domains": ["0x47", "0xff"], "persistent": true },
+    { "uuid": "$U3", "adapters": ["6"], "domains": ["0x47,0xff"] }
+  ]
+}
+EOF
+}
+
+# What a host has, running and persistent, byte for byte.
+host_digest() {
+	(cd "$1" && find sys etc -printf '%p %y %m %l\n' | LC_ALL=C sort &&
+		find sys etc -type f -exec sha256sum {} + | LC_ALL=C sort) | sha256sum | cut -d' ' -f1
+}
+
+@test "apply brings the example about; export of it applied to a fresh host makes the same" {
+	make_sandbox
+	example >"$BATS_TEST_TMPDIR/cfg.json"
+	run -0 apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/cfg.json"
+	assert_line "Wrote $RULE"
+	assert_line "Wrote $DEFS/$U1"
+	assert_line "Wrote $DEFS/$U2"
+	run -0 apctl --root "$SBX" show --json
+	assert_equal "$(json -c '[.mdevs[] | [.uuid, (.matrix | join(","))]]')" \
+		"[[\"$U3\",\"06.0047,06.00ff\"],[\"$U1\",\"05.0004,05.00ab,06.0004,06.00ab\"],[\"$U2\",\"05.0047,05.00ff\"]]"
+	assert_equal "$(json -c '[.persistent.definitions[] | [.uuid, .start]] | sort')" \
+		"[[\"$U1\",\"auto\"],[\"$U2\",\"manual\"]]"
+	run -0 apctl --root "$SBX" export
+	echo "$output" >"$BATS_TEST_TMPDIR/export.json"
+	local first=$SBX
+	make_sandbox
+	run -0 apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/export.json"
+	assert_equal "$(apctl --root "$SBX" show --json | jq -c 'del(.root)')" \
+		"$(apctl --root "$first" show --json | jq -c 'del(.root)')"
+	assert_equal "$(host_digest "$SBX")" "$(host_digest "$first")"
+	run -0 apctl --root "$SBX" export
+	assert_equal "$output" "$(cat "$BATS_TEST_TMPDIR/export.json")"
+}
+
+@test "a second apply writes nothing and says so" {
+	make_sandbox
+	example >"$BATS_TEST_TMPDIR/cfg.json"
+	apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/cfg.json" >/dev/null 2>&1
+	local before
+	before=$(tree_digest "$SBX")
+	run -0 apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/cfg.json"
+	assert_output "Nothing to change: the configuration is as the file says."
+	assert_equal "$(tree_digest "$SBX")" "$before"
+	run -0 apctl --root "$SBX" --json plan "$BATS_TEST_TMPDIR/cfg.json"
+	assert_equal "$(json -c '[.ok, (.writes | length), (.files | length)]')" "[true,0,0]"
+}
+
+@test "plans free before they take" {
+	make_sandbox
+	example >"$BATS_TEST_TMPDIR/cfg.json"
+	apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/cfg.json" >/dev/null 2>&1
+	# domain 0xff moves from U2 to U1; U3 goes, and the reservation of adapter 6 with it
+	cat >"$BATS_TEST_TMPDIR/next.json" <<EOF
+{ "version": 1, "adapters": [5], "domains": [],
+  "mdevs": [
+    { "uuid": "$U1", "adapters": [5], "domains": [4, "0xab", "0xff"], "persistent": true,
+      "autostart": true },
+    { "uuid": "$U2", "adapters": [5], "domains": ["0x47"], "persistent": true } ] }
+EOF
+	run -0 apctl --root "$SBX" --json plan "$BATS_TEST_TMPDIR/next.json" --prune
+	assert_equal "$(json -r '[.writes[] | .attribute | sub(".*/"; "")] | join(" ")')" \
+		"remove unassign_adapter unassign_domain apmask assign_domain"
+	assert_equal "$(json -c '[.writes[] | .predicted] | unique')" "[null]"
+	run -0 apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/next.json" --prune
+	run -0 apctl --root "$SBX" show --json
+	assert_equal "$(json -c '[.bus.apmask, [.mdevs[] | [.uuid, (.matrix | join(","))]]]')" \
+		"[\"0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\",[[\"$U1\",\"05.0004,05.00ab,05.00ff\"],[\"$U2\",\"05.0047\"]]]"
+	[ ! -e "$SBX/sys/devices/vfio_ap/matrix/$U3" ]
+}
+
+@test "a plan that cannot be carried out exits 4, names every conflict and writes nothing" {
+	make_sandbox
+	apctl --root "$SBX" reserve --adapters 5 >/dev/null 2>&1
+	apctl --root "$SBX" mdev create $U3 --adapters 5 --domains 4 >/dev/null
+	cat >"$BATS_TEST_TMPDIR/cfg.json" <<EOF
+{ "version": 1, "adapters": [5],
+  "mdevs": [ { "uuid": "$U1", "adapters": [5], "domains": [4], "persistent": true, "autostart": true } ] }
+EOF
+	local before
+	before=$(tree_digest "$SBX")
+	run -4 apctl --root "$SBX" plan "$BATS_TEST_TMPDIR/cfg.json"
+	assert_output --partial "05.0004"
+	assert_output --partial "$U3"
+	run -4 apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/cfg.json"
+	assert_equal "$(tree_digest "$SBX")" "$before"
+	# with --prune the other mdev goes first, and it is accepted
+	run -0 apctl --root "$SBX" plan "$BATS_TEST_TMPDIR/cfg.json" --prune
+}
+
+@test "a bad file exits 2, naming the JSON path and the value, and writes nothing" {
+	make_sandbox
+	local before f=$BATS_TEST_TMPDIR/bad.json
+	before=$(tree_digest "$SBX")
+	bad() {
+		echo "$1" >"$f"
+		run -2 apctl --root "$SBX" apply "$f"
+		assert_output --partial "apctl: $f: $2"
+	}
+	bad '{"version":1,"mdevs":[{"uuid":"'$U1'"},{"uuid":"'$U2'","domains":["08"]}]}' \
+		"mdevs[1].domains[0]: '08' in '08' has a leading 0"
+	bad '{"version":1,"mdevs":[{"uuid":"'$U1'","domains":[300]}]}' \
+		"mdevs[0].domains[0]: domain 300 is above the system's maximum ID"
+	bad '{"version":2}' "version: 2 is not 1"
+	bad '{"version":1,"adapter":[5]}' "adapter: no such key"
+	bad '{"version":1,"adapters":[5],"apmask":"0xff"}' "adapters and apmask both say"
+	bad '{"version":1,"mdevs":[{"uuid":"x"}]}' "mdevs[0].uuid: 'x' is not a UUID"
+	bad '{"version":1,"mdevs":[{"uuid":"'$U1'","autostart":true}]}' \
+		"mdevs[0].autostart: true needs \"persistent\": true"
+	bad '{"version":1,"mdevs":[{"uuid":"'$U1'"},{"uuid":"'$U1'"}]}' "mdevs[1].uuid: $U1 is mdevs[0]'s too"
+	bad '{"version":1,' "not JSON"
+	assert_equal "$(tree_digest "$SBX")" "$before"
+}
+
+@test "a write that fails half way through an apply leaves the host as it was" {
+	local n k before attr plan
+	make_sandbox
+	example >"$BATS_TEST_TMPDIR/cfg.json"
+	before=$(host_digest "$SBX")
+	plan=$(apctl --root "$SBX" --json plan "$BATS_TEST_TMPDIR/cfg.json")
+	n=$(jq '.writes | length' <<<"$plan")
+	[ "$n" -ge 5 ]
+	for ((k = 0; k < n; k++)); do
+		attr=$(jq -r ".writes[$k].attribute" <<<"$plan")
+		# the Nth write to that attribute: the creates share one
+		apctl --root "$SBX" sandbox fault "$attr" EIO \
+			"$(jq "[.writes[:$((k + 1))][] | select(.attribute == \"$attr\")] | length" <<<"$plan")"
+		run -1 apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/cfg.json"
+		assert_equal "$(host_digest "$SBX")" "$before"
+		apctl --root "$SBX" sandbox fault --clear
+	done
+	run -0 apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/cfg.json"
+}
+
+@test "the JSON Schema names the keys apctl reads, and no other" {
+	local schema=$BATS_TEST_DIRNAME/../../schema/config.schema.json f=$BATS_TEST_TMPDIR/all.json
+	make_sandbox
+	# a file with every key the schema has is read
+	jq '{version: 1, adapters: [5], domains: ["0x47"], persistent: true,
+		mdevs: [(.properties.mdevs.items.properties | keys | map({(.): null}) | add) |
+			.uuid = "'$U1'" | .adapters = [5] | .domains = [71] | .control_domains = [] |
+			.persistent = true | .autostart = false | .name = "g"]}' "$schema" >"$f"
+	assert_equal "$(jq -c '.properties | keys - ["apmask", "aqmask"]' "$schema")" \
+		"$(jq -c 'keys' "$f")"
+	run -0 apctl --root "$SBX" plan "$f"
+	# and a key it has not is refused, by both
+	assert_equal "$(jq -r '.additionalProperties, .properties.mdevs.items.additionalProperties' \
+		"$schema" | xargs)" "false false"
+	jq '.mdevs[0].guest = "g"' "$f" >"$f.2"
+	run -2 apctl --root "$SBX" plan "$f.2"
+	assert_output --partial "mdevs[0].guest: no such key"
+}
