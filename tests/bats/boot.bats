@@ -9,8 +9,6 @@ load helpers
 U1=62177883-f1bb-47f0-914d-32a22e3a8804
 U2=cef03c3c-903d-4ecc-9a83-40694cb8aee4
 U3=1b5a14fa-cc3e-4b3a-a1d5-8e6b8c9e5d5b
-DEFS=etc/mdevctl.d/matrix
-RULE=etc/udev/rules.d/41-ap.rules
 
 # A definition UUID START ATTR=VALUE...: the file as mdevctl would have it.
 define() {

@@ -110,6 +110,9 @@ use_stderr() {
 
 TYPE_DIR=sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough
 MATRIX=sys/devices/vfio_ap/matrix
+# the persistent configuration under a root: mdevctl's definitions, chzdev's rule
+DEFS=etc/mdevctl.d/matrix
+RULE=etc/udev/rules.d/41-ap.rules
 
 # Creates an mdev by a direct write to the sandbox's create attribute:
 # [-n] UUID.

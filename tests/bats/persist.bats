@@ -10,7 +10,6 @@ U1=62177883-f1bb-47f0-914d-32a22e3a8804
 U2=cef03c3c-903d-4ecc-9a83-40694cb8aee4
 APM=0x9fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
 AQM=0xfcffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
-DEFS=etc/mdevctl.d/matrix
 
 # The rule chzdev --type ap apmask=-1,-2 aqmask=-6,-7 --persistent writes.
 chzdev_rule() {
