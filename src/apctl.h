@@ -27,6 +27,7 @@ extern const struct verb reserve_verb, release_verb; /* cmd-reserve.c */
 extern const struct verb mdev_verb;                  /* cmd-mdev.c */
 /* cmd-mdev-persist.c */
 extern const struct verb mdev_define_verb, mdev_start_verb, mdev_stop_verb, mdev_list_verb;
+extern const struct verb mdev_guest_verb;            /* cmd-mdev-guest.c */
 /*
  * Opens the change of an mdev (cmd-mdev.c): the root, the lock, the state,
  * vfio_ap loaded. *i is the index of mdev uuid (-1 when it does not exist).

@@ -48,6 +48,7 @@ enum opt_id {
 	O_PERSISTENT,
 	O_PERSISTENT_ONLY,
 	O_PRUNE,
+	O_FORMAT,
 	O_COUNT
 };
 

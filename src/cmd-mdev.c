@@ -256,7 +256,7 @@ static const struct verb remove_verb = {
 
 static const struct verb *const mdev_verbs[] = {
 	&create_verb, &assign_verb, &unassign_verb, &remove_verb, &mdev_define_verb,
-	&mdev_start_verb, &mdev_stop_verb, &mdev_list_verb, NULL,
+	&mdev_start_verb, &mdev_stop_verb, &mdev_list_verb, &mdev_guest_verb, NULL,
 };
 
 const struct verb mdev_verb = {

@@ -80,6 +80,14 @@ void text_def_table(FILE *f, const struct view *v, const char *indent, bool stop
 void show_boot_json(FILE *f, const struct view *v, const struct boot *b);
 void show_boot_text(FILE *f, const struct view *v, const struct boot *b);
 
+/* ---- the guest's side of an mdev (report-guest.c): malloc'ed, NULL when out of memory ---- */
+/* The libvirt domain's <hostdev> element. */
+char *guest_hostdev(const char *uuid);
+/* The libvirt node device of the mdev with the IDs of m, for virsh nodedev-define. */
+char *guest_nodedev(const char *uuid, const struct ap_matrix *m);
+/* The QEMU -device argument. */
+char *guest_qemu(const char *uuid);
+
 /* ---- verdicts of changes (report-verdict.c) ---- */
 struct json_object *json_verdict(const struct engine *e);
 /*

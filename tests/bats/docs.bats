@@ -101,7 +101,7 @@ complete_bash_at() {
 	run -0 complete_bash reserve --a
 	assert_output "--adapters --apqns --apmask --aqmask"
 	run -0 complete_bash mdev ''
-	assert_output "create assign unassign remove define start stop list --help"
+	assert_output "create assign unassign remove define start stop list guest --help"
 	run -0 complete_bash sandbox create /tmp/x --k
 	assert_output "--kernel"
 	run -0 complete_bash sandbox create /tmp/x --kernel 6.1
@@ -194,6 +194,7 @@ program_keys() {
 		apctl --root "$SBX" --json mdev remove $u --dry-run
 		apctl --root "$SBX" --json mdev define $u --dry-run
 		apctl --root "$SBX" show --boot --json
+		apctl --root "$SBX" --json mdev guest $u
 		apctl --root "$SBX" --json sandbox reboot
 		apctl --root "$SBX" sandbox fault sys/bus/ap/apmask EIO
 		apctl --root "$SBX" --json sandbox fault
@@ -219,7 +220,7 @@ man_keys() {
 	for k in $man; do
 		grep -qx "$k" <<<"$keys" && continue
 		case $k in
-		apctl | show | json | mdev | list | ids | uuid | sandbox | create | fault | version | boot | reboot | \
+		apctl | show | json | mdev | list | ids | uuid | sandbox | create | fault | version | boot | reboot | guest | \
 			to | or | and | host | vfio_ap | null | apqns | dry | run | no | wait | \
 			adapter_not_in_host | domain_not_in_host | no_queue | host_owned | not_bound | \
 			adapter_filtered | history) ;;

@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+# The guest's side of an mdev: apctl mdev guest prints what gives it to a
+# guest, and libvirt's own tools accept it (virt-xml-validate from Debian's
+# libvirt-clients, and virsh on libvirt's test driver).
+
+load helpers
+
+U1=62177883-f1bb-47f0-914d-32a22e3a8804
+U2=cef03c3c-903d-4ecc-9a83-40694cb8aee4
+
+setup() {
+	command -v virt-xml-validate >/dev/null || fail "virt-xml-validate is not installed (Debian: libvirt-clients)"
+	command -v xmllint >/dev/null || fail "xmllint is not installed (Debian: libxml2-utils)"
+	make_sandbox
+	apctl --root "$SBX" reserve --adapters 5,6 >/dev/null 2>&1
+	apctl --root "$SBX" mdev create $U1 --adapters 5,6 --domains 4,0xab --control-domains 4 \
+		>/dev/null
+}
+
+# A minimal s390x domain around a hostdev element.
+domain() {
+	printf "<domain type='kvm'>\n  <name>%s</name>\n  <memory unit='MiB'>512</memory>\n" "$1"
+	printf "  <os><type arch='s390x' machine='s390-ccw-virtio'>hvm</type></os>\n  <devices>\n"
+	cat
+	printf "  </devices>\n</domain>\n"
+}
+
+@test "the libvirt hostdev: valid in a domain, and a domain that has it is defined" {
+	run -0 apctl --root "$SBX" mdev guest $U1
+	assert_output "<hostdev mode='subsystem' type='mdev' managed='no' model='vfio-ap'>
+  <source>
+    <address uuid='$U1'/>
+  </source>
+</hostdev>"
+	domain guest1 <<<"$output" >"$BATS_TEST_TMPDIR/domain.xml"
+	run -0 virt-xml-validate "$BATS_TEST_TMPDIR/domain.xml" domain
+	run -0 virsh -c test:///default define "$BATS_TEST_TMPDIR/domain.xml"
+	assert_output --partial "Domain 'guest1' defined"
+}
+
+@test "the libvirt node device: valid, its attributes in the order they are written" {
+	run -0 apctl --root "$SBX" mdev guest $U1 --format nodedev
+	echo "$output" >"$BATS_TEST_TMPDIR/nodedev.xml"
+	run -0 virt-xml-validate "$BATS_TEST_TMPDIR/nodedev.xml" nodedev
+	assert_equal "$(xmllint --xpath '//attr/@name' "$BATS_TEST_TMPDIR/nodedev.xml" | xargs)" \
+		"name=assign_adapter name=assign_adapter name=assign_domain name=assign_domain name=assign_control_domain"
+	assert_equal "$(xmllint --xpath 'string(/device/capability/uuid)' "$BATS_TEST_TMPDIR/nodedev.xml")" $U1
+	assert_equal "$(xmllint --xpath '//attr/@value' "$BATS_TEST_TMPDIR/nodedev.xml" | xargs)" \
+		"value=0x05 value=0x06 value=0x0004 value=0x00ab value=0x0004"
+}
+
+@test "the QEMU argument, JSON of all three, and an mdev that is only defined" {
+	run -0 apctl --root "$SBX" mdev guest $U1 --format qemu
+	assert_output "-device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/$U1"
+	# a manual definition of an mdev that does not run
+	run -0 apctl --root "$SBX" mdev create $U2 --adapters 5 --domains 0x47 --persistent-only
+	run -0 apctl --root "$SBX" --json mdev guest $U1 $U2
+	assert_equal "$(json -c '[.[] | [.uuid, (keys | join(","))]]')" \
+		"[[\"$U1\",\"libvirt,nodedev,qemu,uuid\"],[\"$U2\",\"libvirt,nodedev,qemu,uuid\"]]"
+	assert_equal "$(json -r '.[1].nodedev' | xmllint --xpath '//attr/@value' - | xargs)" \
+		"value=0x05 value=0x0047"
+}
+
+@test "what is not there or not a format is refused" {
+	run -3 apctl --root "$SBX" mdev guest $U2
+	assert_output "apctl: mdev guest: no mdev $U2 under $SBX, running or defined"
+	run -2 apctl --root "$SBX" mdev guest $U1 --format xml
+	assert_output --partial "'xml' is not a format: libvirt, nodedev or qemu"
+	run -2 apctl --root "$SBX" mdev guest nope
+	assert_output --partial "'nope' is not a UUID"
+}
