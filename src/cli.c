@@ -61,6 +61,7 @@ const struct optdef cli_optdefs[O_COUNT] = {
 	[O_PRUNE] = { "prune", 0, false, NULL,
 		      "also remove the mdevs and definitions the file does not name" },
 	[O_FORMAT] = { "format", 0, true, "FORMAT", "libvirt, nodedev or qemu" },
+	[O_GUEST] = { "guest", 0, true, "NAME", "the guest's name" },
 	[O_BOOT] = { "boot", 0, false, NULL,
 		     "what the next boot brings: the rule's masks, then mdevctl's\n"
 		     "starts, each with the kernel's answer" },

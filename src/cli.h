@@ -49,6 +49,7 @@ enum opt_id {
 	O_PERSISTENT_ONLY,
 	O_PRUNE,
 	O_FORMAT,
+	O_GUEST,
 	O_COUNT
 };
 

@@ -135,12 +135,17 @@ static int attach(struct ctx *ctx, bool on)
 	struct root r;
 	int rc;
 
+	const char *guest = args_last(ctx, O_GUEST);
+
 	if (!uuid_valid(ctx->pos[0]))
 		return usage_error(ctx, "'%s' is not a UUID", ctx->pos[0]);
+	if (guest && (!*guest || strlen(guest) > 63 || strpbrk(guest, " \t\n,")))
+		return usage_error(ctx, "'%s' is not a guest name (1 to 63 characters, no blank "
+				   "or comma)", guest);
 	rc = open_sandbox(ctx, &r);
 	if (rc)
 		return rc;
-	rc = sandbox_attach(&r.s, ctx->pos[0], on, &d);
+	rc = sandbox_attach(&r.s, ctx->pos[0], on, guest, &d);
 	root_close(&r);
 	if (rc)
 		errmsg("%s: %s", ctx->path, d.msg[0] ? d.msg : strerror(-rc));
@@ -183,12 +188,15 @@ static const struct verb fault_verb = {
 	"arguments, list the faults waiting; --clear removes them.",
 	fault_opts, run_fault, NULL,
 };
+static const struct verb_opt attach_opts[] = {
+	{ O_GUEST, NULL }, { O_ROOT, "the sandbox" }, { O_COUNT, NULL },
+};
 static const struct verb attach_verb = {
 	"attach", "UUID", 1, 1, false, "a guest starts using an mdev",
 	"A guest starts using the mdev UUID of the sandbox, as when QEMU opens it: its\n"
 	"queues in guest_matrix turn 'in use', and the kernel's rules for an mdev in\n"
-	"use apply.",
-	root_only, run_attach, NULL,
+	"use apply. --guest names the guest, as show then reports it.",
+	attach_opts, run_attach, NULL,
 };
 static const struct verb detach_verb = {
 	"detach", "UUID", 1, 1, false, "the guest stops using it",

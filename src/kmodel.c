@@ -426,6 +426,10 @@ int kmodel_attach(struct ap_state *st, size_t i, bool attach)
 		return -EALREADY;
 	/* the guest gets the shadow APCB as it is (vfio_ap_mdev_set_kvm) */
 	m->in_use = attach;
+	if (!attach) {
+		m->guest_name[0] = '\0';
+		m->guest_pid = 0;
+	}
 	/* the remove that waited for the guest goes on */
 	if (!attach && m->removing)
 		remove_now(st, i);

@@ -123,6 +123,42 @@ static struct json_object *json_missing(const struct view *v, const struct ap_md
 	return miss;
 }
 
+const char *guest_words(const struct ap_mdev *m, char *buf, size_t size)
+{
+	if (m->guest_name[0] && m->guest_pid)
+		snprintf(buf, size, "in use by guest %s (pid %d)", m->guest_name, m->guest_pid);
+	else if (m->guest_name[0])
+		snprintf(buf, size, "in use by guest %s", m->guest_name);
+	else if (m->guest_pid)
+		snprintf(buf, size, "in use by process %d", m->guest_pid);
+	else
+		snprintf(buf, size, "in use by a guest");
+	return buf;
+}
+
+const char *guest_words_of(const struct ap_state *st, const char *uuid, char *buf, size_t size)
+{
+	int i = state_find_mdev(st, uuid);
+
+	if (i < 0)
+		return snprintf(buf, size, "in use by a guest") > 0 ? buf : buf;
+	return guest_words(&st->mdevs[i], buf, size);
+}
+
+/* Who uses m: null, or its pid and name as far as they are known. */
+static struct json_object *json_guest(const struct ap_mdev *m)
+{
+	struct json_object *o;
+
+	if (m->in_use != 1)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "pid", m->guest_pid ? json_object_new_int(m->guest_pid) : NULL);
+	json_object_object_add(o, "name", m->guest_name[0] ? json_object_new_string(m->guest_name) :
+							     NULL);
+	return o;
+}
+
 struct json_object *json_mdev(const struct view *v, const struct ap_mdev *m)
 {
 	struct json_object *o = json_object_new_object();
@@ -142,6 +178,7 @@ struct json_object *json_mdev(const struct view *v, const struct ap_mdev *m)
 						  idset_count(&m->guest.aqm)) : NULL);
 	json_object_object_add(o, "in_use",
 			       m->in_use < 0 ? NULL : json_object_new_boolean(m->in_use == 1));
+	json_object_object_add(o, "guest", json_guest(m));
 	json_object_object_add(o, "missing", guest && v ? json_missing(v, m) : NULL);
 	json_object_object_add(o, "incomplete", m->incomplete ?
 				   json_object_new_string(errno_name(-m->incomplete)) : NULL);

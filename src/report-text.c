@@ -254,7 +254,7 @@ void text_mdev(FILE *f, const struct view *v, const struct ap_mdev *m, bool lett
 		return;
 	}
 	fprintf(f, "  %s\n", m->in_use < 0 ? "use by a guest unknown" :
-			 m->in_use ? "in use by a guest" : "not in use");
+			 m->in_use ? guest_words(m, buf, sizeof(buf)) : "not in use");
 	fprintf(f, "     adapters         %s\n", text_ids(&m->matrix.apm, "none", buf, sizeof(buf)));
 	fprintf(f, "     domains          %s\n", text_ids(&m->matrix.aqm, "none", buf, sizeof(buf)));
 	fprintf(f, "     control domains  %s\n", text_ids(&m->matrix.adm, "none", buf, sizeof(buf)));
@@ -367,7 +367,8 @@ void text_mdev_table(FILE *f, const struct view *v)
 			text_ids(&m->matrix.aqm, "-", q, sizeof(q)),
 			text_ids(&m->matrix.adm, "-", c, sizeof(c)),
 			idset_count(&m->matrix.apm) * idset_count(&m->matrix.aqm),
-			m->has_guest ? g : "-", m->in_use < 0 ? "?" : m->in_use ? "yes" : "no",
+			m->has_guest ? g : "-",
+			m->in_use < 0 ? "?" : m->in_use != 1 ? "no" : m->guest_name[0] ? m->guest_name : "yes",
 			defined_as(v, m, d, sizeof(d)));
 	}
 	if (stopped) {

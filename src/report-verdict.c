@@ -55,12 +55,13 @@ static void mask_reason(const struct engine *e, const struct conflict *c, char *
 	const struct pwrite *w = conflict_write(e, c);
 	const char *mask = w->is_apmask ? "apmask" : "aqmask";
 	unsigned bit = w->is_apmask ? c->a : c->d;
-	char id[ID_STR_MAX], other[ID_STR_MAX];
+	char id[ID_STR_MAX], other[ID_STR_MAX], who[128];
 	struct kgen all = kfeature_since(KF_INUSE_ALL_BITS);
 	int n;
 
-	n = snprintf(buf, size, "assigned to mdev %s%s; %s bit %s would give it to the host's "
-		     "default drivers", c->holder, c->holder_in_use ? ", in use by a guest" : "",
+	n = snprintf(buf, size, "assigned to mdev %s%s%s; %s bit %s would give it to the host's "
+		     "default drivers", c->holder, c->holder_in_use ? ", " : "",
+		     c->holder_in_use ? guest_words_of(e->st, c->holder, who, sizeof(who)) : "",
 		     mask, id_format(bit, id));
 	if (!c->moves && n > 0 && (size_t)n < size)
 		snprintf(buf + n, size - (size_t)n, " (it stays with vfio_ap, as %s bit %s is 0, but "
@@ -73,11 +74,13 @@ static void mask_reason(const struct engine *e, const struct conflict *c, char *
 static void apqn_reason(const struct engine *e, const struct conflict *c, char *buf, size_t size)
 {
 	const struct ap_state *st = e->st;
-	char a[ID_STR_MAX], d[ID_STR_MAX];
+	char a[ID_STR_MAX], d[ID_STR_MAX], who[128];
 
 	if (*c->holder)
-		snprintf(buf, size, "assigned to mdev %s%s, and an APQN belongs to one mdev at most",
-			 c->holder, c->holder_in_use ? " (in use by a guest)" : "");
+		snprintf(buf, size, "assigned to mdev %s%s%s%s, and an APQN belongs to one mdev at most",
+			 c->holder, c->holder_in_use ? " (" : "",
+			 c->holder_in_use ? guest_words_of(st, c->holder, who, sizeof(who)) : "",
+			 c->holder_in_use ? ")" : "");
 	else if (!kgen_has(st->kernel, KF_DYNAMIC))
 		snprintf(buf, size, "%s; kernel %u.%u assigns only queues bound to vfio_ap",
 			 apqnset_has(&st->queues, c->a, c->d) ? "not bound to vfio_ap" :
@@ -96,7 +99,7 @@ static void write_reason(const struct engine *e, const struct conflict *c, char 
 {
 	const struct ap_state *st = e->st;
 	const struct pwrite *w = conflict_write(e, c);
-	char a[ID_STR_MAX], m[ID_STR_MAX];
+	char a[ID_STR_MAX], m[ID_STR_MAX], who[128];
 
 	if (w->kind == W_MASK && c->err == -EINVAL && st->noverrides)
 		snprintf(buf, size, "queue %02x.%04x has a driver_override, and while a queue has "
@@ -104,7 +107,8 @@ static void write_reason(const struct engine *e, const struct conflict *c, char 
 			 "empty write to its driver_override", st->overrides[0].adapter,
 			 st->overrides[0].domain);
 	else if (w->kind == W_REMOVE)
-		snprintf(buf, size, "in use by a guest; %s", c->err == -EBUSY ?
+		snprintf(buf, size, "%s; %s", guest_words_of(st, w->uuid, who, sizeof(who)),
+			 c->err == -EBUSY ?
 			 "this kernel refuses (EBUSY) until the guest stops" :
 			 "the kernel would wait until the guest lets go of it (hot unplug it, or "
 			 "stop the guest)");
@@ -222,7 +226,7 @@ static bool mask_plan(const struct engine *e)
 /* Mask conflicts, one group per write and mdev: its APQNs, the bits, one fix. */
 static void text_mask_conflicts(FILE *f, const struct engine *e)
 {
-	char reason[REASON_MAX], fix[FIX_MAX], apqn[APQN_STR_MAX];
+	char reason[REASON_MAX], fix[FIX_MAX], apqn[APQN_STR_MAX], who[128];
 
 	for (size_t i = 0; i < e->p.nc; i++) {
 		const struct conflict *c = &e->p.c[i];
@@ -240,7 +244,9 @@ static void text_mask_conflicts(FILE *f, const struct engine *e)
 			first = !(e->p.c[k].w == c->w && !strcmp(e->p.c[k].holder, c->holder));
 		if (!first)
 			continue;
-		fprintf(f, "  mdev %s%s:\n", c->holder, c->holder_in_use ? " (in use by a guest)" : "");
+		fprintf(f, "  mdev %s%s%s%s:\n", c->holder, c->holder_in_use ? " (" : "",
+			c->holder_in_use ? guest_words_of(e->st, c->holder, who, sizeof(who)) : "",
+			c->holder_in_use ? ")" : "");
 		for (size_t k = i; k < e->p.nc; k++) {
 			const struct conflict *g = &e->p.c[k];
 

@@ -47,6 +47,11 @@ bool view_host_owned(const struct view *v, unsigned a, unsigned d);
 /* The mdev that holds APQN (a, d), or NULL. */
 const struct ap_mdev *view_holder(const struct view *v, unsigned a, unsigned d);
 
+/* "in use by guest NAME (pid N)", as far as it is known: who uses mdev m, in buf. */
+const char *guest_words(const struct ap_mdev *m, char *buf, size_t size);
+/* The same of mdev uuid of st ("in use by a guest" when st does not have it). */
+const char *guest_words_of(const struct ap_state *st, const char *uuid, char *buf, size_t size);
+
 /* ---- the objects (report-json.c) ---- */
 struct json_object *json_mdev(const struct view *v, const struct ap_mdev *m);
 struct json_object *json_queue(const struct view *v, unsigned a, unsigned d);

@@ -116,6 +116,9 @@ int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag
 	if (rc)
 		return rc;
 	(*st)->sandbox = r->sandbox;
+	/* a host's own processes: this system's, or those of a root that is a system */
+	if (!r->sandbox && (flags & STATE_GUESTS))
+		state_find_guests(&r->s, *st);
 	if (!r->sandbox)
 		return 0;
 	/* the emulated kernel knows what a live kernel keeps in memory */

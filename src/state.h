@@ -43,6 +43,8 @@ struct ap_mdev {
 	struct ap_matrix guest;  /* guest_matrix and the guest's control domains */
 	bool has_guest;          /* the kernel shows guest_matrix (6.0 and later) */
 	int in_use;              /* 1 in use by a guest, 0 not, -1 unknown */
+	char guest_name[64];     /* the guest that uses it, or "" when unknown */
+	int guest_pid;           /* the process that holds its vfio device, or 0 */
 	bool removing;           /* a remove waits for the guest to let go (emulated kernel) */
 	int incomplete;          /* 0, or the -errno of a file that could not be read */
 };
@@ -168,6 +170,14 @@ int state_find_override(const struct ap_state *st, unsigned a, unsigned d);
 enum queue_driver state_queue_driver(const struct ap_state *st, unsigned a, unsigned d);
 /* The name of the driver a queue is bound to, or NULL. */
 const char *state_queue_driver_name(const struct ap_state *st, unsigned a, unsigned d);
+
+/*
+ * Who uses each mdev on a live host: the process that holds its vfio device
+ * (/dev/vfio/GROUP of its IOMMU group) open, and for QEMU the guest's name
+ * from its -name. Reads the fd links of /proc under the root, only when an
+ * mdev has an IOMMU group.
+ */
+void state_find_guests(struct sysfs *s, struct ap_state *st);
 
 /* The kernel's view that lib/rules decides on, built from a state. */
 struct kview_store {

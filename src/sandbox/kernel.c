@@ -410,6 +410,7 @@ void sandbox_use_store(struct sysfs *s)
 struct attach_ctx {
 	const char *uuid;
 	bool attach;
+	const char *guest;
 	struct diag *d;
 };
 
@@ -423,15 +424,18 @@ static int do_attach(struct ap_state *st, void *arg)
 		return -ENOENT;
 	}
 	rc = kmodel_attach(st, (size_t)i, c->attach);
+	if (!rc && c->attach && c->guest)
+		snprintf(st->mdevs[i].guest_name, sizeof(st->mdevs[i].guest_name), "%s", c->guest);
 	if (rc == -EALREADY)
 		diag_set(c->d, "mdev %s is %s", st->mdevs[i].uuid,
 			 c->attach ? "already in use by a guest" : "not in use by a guest");
 	return rc;
 }
 
-int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, struct diag *d)
+int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, const char *guest,
+		   struct diag *d)
 {
-	struct attach_ctx c = { uuid, attach, d };
+	struct attach_ctx c = { uuid, attach, guest, d };
 
 	return apply(s, do_attach, &c, d);
 }

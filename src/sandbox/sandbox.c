@@ -387,10 +387,11 @@ struct order {
 static int order_mdev(char *line, void *ctx)
 {
 	struct order *o = ctx;
-	char uuid[UUID_STR_MAX];
+	char uuid[UUID_STR_MAX], guest[64] = "";
 	int attached = 0, removing = 0;
 
-	if (sscanf(line, "%36s attached=%d removing=%d", uuid, &attached, &removing) < 1)
+	if (sscanf(line, "%36s attached=%d removing=%d guest=%63s", uuid, &attached, &removing,
+		   guest) < 1)
 		return -EINVAL;
 	for (size_t i = 0; i < o->st->nmdevs; i++) {
 		if (o->taken[i] || strcmp(o->st->mdevs[i].uuid, uuid))
@@ -398,6 +399,7 @@ static int order_mdev(char *line, void *ctx)
 		o->taken[i] = true;
 		o->sorted[o->n] = o->st->mdevs[i];
 		o->sorted[o->n].in_use = attached == 1;
+		snprintf(o->sorted[o->n].guest_name, sizeof(o->sorted[o->n].guest_name), "%s", guest);
 		o->sorted[o->n++].removing = removing == 1;
 		break;
 	}

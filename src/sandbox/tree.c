@@ -309,13 +309,14 @@ int sbx_render_mdev(struct sysfs *s, const struct ap_state *st, const struct ap_
 static int private_mdevs(struct sysfs *s, const struct ap_state *st, char *text, size_t size)
 {
 	size_t len = (size_t)snprintf(text, size, "# mdevs, oldest first: UUID, whether a guest "
-				      "uses it, whether a remove waits for the guest\n");
+				      "uses it, whether a remove waits for the guest, the guest\n");
 	int rc;
 
 	for (size_t i = 0; i < st->nmdevs; i++)
-		len += (size_t)snprintf(text + len, size - len, "%s attached=%d removing=%d\n",
+		len += (size_t)snprintf(text + len, size - len, "%s attached=%d removing=%d%s%s\n",
 					st->mdevs[i].uuid, st->mdevs[i].in_use == 1,
-					st->mdevs[i].removing);
+					st->mdevs[i].removing, st->mdevs[i].guest_name[0] ? " guest=" : "",
+					st->mdevs[i].guest_name);
 	rc = sysfs_put(s, SANDBOX_MDEVS, RW, text, len);
 	len = (size_t)snprintf(text, size, "# queues with a driver_override: APQN DRIVER\n");
 	for (size_t i = 0; i < st->noverrides; i++)

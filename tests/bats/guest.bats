@@ -69,3 +69,44 @@ domain() {
 	run -2 apctl --root "$SBX" mdev guest nope
 	assert_output --partial "'nope' is not a UUID"
 }
+
+@test "a guest named in a sandbox is shown, in JSON, and in refusals" {
+	run -0 apctl --root "$SBX" sandbox attach $U1 --guest guest1
+	run -0 apctl --root "$SBX" show $U1
+	assert_line "  $U1  in use by guest guest1"
+	run -0 apctl --root "$SBX" --json mdev list
+	assert_equal "$(json -c '.[0] | [.in_use, .guest]')" '[true,{"pid":null,"name":"guest1"}]'
+	run -0 apctl --root "$SBX" mdev list
+	assert_line --regexp "^$U1 .* guest1 +-$"
+	run -4 apctl --root "$SBX" mdev remove $U1
+	assert_line --partial "removing mdev $U1: in use by guest guest1;"
+	run -4 apctl --root "$SBX" release --adapters 5
+	assert_line "  mdev $U1 (in use by guest guest1):"
+	run -0 apctl --root "$SBX" sandbox detach $U1
+	run -0 apctl --root "$SBX" show --json
+	assert_equal "$(json -c '.mdevs[0] | [.in_use, .guest]')" '[false,null]'
+	run -2 apctl --root "$SBX" sandbox attach $U1 --guest "a b"
+}
+
+@test "on a host, the process that holds the mdev's vfio device is named, and its guest" {
+	local host=$BATS_TEST_TMPDIR/host
+	apctl --root "$SBX" sandbox attach $U1 >/dev/null
+	# a root that is a system, not a sandbox: its sys, an IOMMU group, a QEMU in its proc
+	mkdir -p "$host/proc/4242/fd" "$host/proc/77/fd" "$host/proc/self"
+	cp -a "$SBX/sys" "$host/"
+	ln -s ../../../../kernel/iommu_groups/7 "$host/$MATRIX/$U1/iommu_group"
+	ln -s /dev/null "$host/proc/77/fd/0"
+	ln -s /dev/vfio/vfio "$host/proc/4242/fd/8"
+	ln -s /dev/vfio/7 "$host/proc/4242/fd/9"
+	printf '%s\0' /usr/bin/qemu-system-s390x -name guest=vm1,debug-threads=on -m 512 \
+		>"$host/proc/4242/cmdline"
+	run -0 apctl --root "$host" show --json
+	assert_equal "$(json -c '.sandbox, (.mdevs[0] | [.in_use, .guest])' | xargs)" \
+		'false [true,{pid:4242,name:vm1}]'
+	run -0 apctl --root "$host" show $U1
+	assert_line "  $U1  in use by guest vm1 (pid 4242)"
+	# a process that is not QEMU is named by its pid
+	printf '%s\0' /usr/bin/sleep 100 >"$host/proc/4242/cmdline"
+	run -0 apctl --root "$host" show $U1
+	assert_line "  $U1  in use by process 4242"
+}

@@ -69,7 +69,7 @@ example_state() {
 		"unassigned none"
 	assert_equal "$(json '[.mdevs[].uuid] | join(" ")')" "$UUID1 $UUID2"
 	assert_equal "$(json '.mdevs[0] | keys | join(" ")')" \
-		"adapters control_domains domains guest_matrix guest_matrix_apqns in_use incomplete matrix matrix_apqns missing uuid"
+		"adapters control_domains domains guest guest_matrix guest_matrix_apqns in_use incomplete matrix matrix_apqns missing uuid"
 	assert_equal "$(json '[.mdevs[0].missing[] | "\(.apqn):\(.reason)"] | join(" ")')" \
 		"06.0004:adapter_filtered 06.00ab:no_queue"
 	assert_equal "$(json '.mdevs[1].missing | length')" 0

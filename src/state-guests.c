@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* Which process, and which guest, holds an mdev's vfio device on a live host. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ascii.h"
+#include "paths.h"
+#include "state.h"
+
+struct group {
+	char dev[32];     /* "/dev/vfio/7" */
+	size_t mdev;
+};
+
+struct scan {
+	struct sysfs *s;
+	struct ap_state *st;
+	struct group *g;
+	size_t n;
+	const char *pid;  /* the process whose fds are read */
+};
+
+/* The guest's name from QEMU's "-name guest=NAME,..." or "-name NAME". */
+static void guest_name(struct sysfs *s, const char *pid, char *out, size_t size)
+{
+	char rel[64], *cmd;
+	size_t len;
+	int err;
+
+	snprintf(rel, sizeof(rel), "proc/%s/cmdline", pid);
+	cmd = sysfs_read_bytes(s, rel, &len, &err);
+	for (size_t i = 0; cmd && i < len; i += strlen(cmd + i) + 1) {
+		const char *v = cmd + i + strlen(cmd + i) + 1;
+
+		if (strcmp(cmd + i, "-name") || v >= cmd + len)
+			continue;
+		if (!strncmp(v, "guest=", 6))
+			v += 6;
+		snprintf(out, size, "%.*s", (int)strcspn(v, ","), v);
+		break;
+	}
+	free(cmd);
+}
+
+static int check_fd(const char *name, unsigned char type, void *ctx)
+{
+	struct scan *c = ctx;
+	char rel[96], target[64];
+
+	(void)type;
+	snprintf(rel, sizeof(rel), "proc/%s/fd/%s", c->pid, name);
+	if (sysfs_readlink(c->s, rel, target, sizeof(target)) < 0)
+		return 0;
+	for (size_t i = 0; i < c->n; i++) {
+		struct ap_mdev *m = &c->st->mdevs[c->g[i].mdev];
+
+		if (strcmp(target, c->g[i].dev) || m->guest_pid)
+			continue;
+		m->guest_pid = atoi(c->pid);
+		guest_name(c->s, c->pid, m->guest_name, sizeof(m->guest_name));
+	}
+	return 0;
+}
+
+static int check_process(const char *name, unsigned char type, void *ctx)
+{
+	struct scan *c = ctx;
+	char rel[64];
+
+	(void)type;
+	if (!ascii_isdigit(name[0]))
+		return 0;
+	c->pid = name;
+	snprintf(rel, sizeof(rel), "proc/%s/fd", name);
+	/* a process gone, or not ours to read, holds nothing we can tell */
+	sysfs_list(c->s, rel, check_fd, c);
+	return 0;
+}
+
+void state_find_guests(struct sysfs *s, struct ap_state *st)
+{
+	struct scan c = { s, st, calloc(st->nmdevs + 1, sizeof(*c.g)), 0, NULL };
+	char rel[PATH_MAX], link[PATH_MAX];
+
+	for (size_t i = 0; c.g && i < st->nmdevs; i++) {
+		const char *group;
+
+		snprintf(rel, sizeof(rel), MDEV_BUS "/devices/%s/iommu_group", st->mdevs[i].uuid);
+		if (sysfs_readlink(s, rel, link, sizeof(link)) < 0)
+			continue;
+		group = strrchr(link, '/');
+		snprintf(c.g[c.n].dev, sizeof(c.g[c.n].dev), "/dev/vfio/%.16s", group ? group + 1 : link);
+		c.g[c.n++].mdev = i;
+	}
+	if (c.n)
+		sysfs_list(s, "proc", check_process, &c);
+	free(c.g);
+}
