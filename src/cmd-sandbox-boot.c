@@ -42,7 +42,6 @@ static void print_boot(const struct ctx *ctx, const struct persist *p, const str
 	for (size_t i = 0; i < b->nstarts; i++) {
 		const struct boot_start *s = &b->starts[i];
 		const struct boot_write *w = &b->w[s->failed];
-		struct json_object *o = json_object_new_object(), *f = NULL;
 
 		if (!ctx->json && s->started)
 			printf("mdevctl started %s\n", p->defs[s->def].uuid);
@@ -50,17 +49,7 @@ static void print_boot(const struct ctx *ctx, const struct persist *p, const str
 			printf("mdevctl could not start %s: writing %s to %s: %s\n",
 			       p->defs[s->def].uuid, w->val, strrchr(w->attr, '/') + 1,
 			       errno_name(-w->answer));
-		json_object_object_add(o, "uuid", json_object_new_string(p->defs[s->def].uuid));
-		json_object_object_add(o, "started", json_object_new_boolean(s->started));
-		if (!s->started) {
-			f = json_object_new_object();
-			json_object_object_add(f, "attribute", json_object_new_string(w->attr));
-			json_object_object_add(f, "value", json_object_new_string(w->val));
-			json_object_object_add(f, "errno",
-					       json_object_new_string(errno_name(-w->answer)));
-		}
-		json_object_object_add(o, "failed_write", f);
-		json_object_array_add(arr, o);
+		json_object_array_add(arr, json_boot_start(p, b, s));
 	}
 	if (ctx->json)
 		json_print(stdout, arr);

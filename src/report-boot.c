@@ -44,20 +44,20 @@ static void differences(const struct ap_state *now, const struct ap_state *boot,
 			strlist_addf(out, "mdev %s runs after the boot, not now", boot->mdevs[j].uuid);
 }
 
-static struct json_object *json_start(const struct view *v, const struct boot *b,
-				      const struct boot_start *s)
+struct json_object *json_boot_start(const struct persist *p, const struct boot *b,
+				    const struct boot_start *s)
 {
 	struct json_object *o = json_object_new_object(), *f = NULL;
 	const struct boot_write *w = &b->w[s->failed];
 
-	json_object_object_add(o, "uuid", json_object_new_string(v->persist->defs[s->def].uuid));
+	json_object_object_add(o, "uuid", json_object_new_string(p->defs[s->def].uuid));
 	json_object_object_add(o, "started", json_object_new_boolean(s->started));
 	if (!s->started) {
 		f = json_object_new_object();
 		json_object_object_add(f, "attribute", json_object_new_string(w->attr));
 		json_object_object_add(f, "value", json_object_new_string(w->val));
 		json_object_object_add(f, "errno", json_object_new_string(errno_name(-w->answer)));
-		json_object_object_add(f, "reason", json_object_new_string(w->why));
+		json_object_object_add(f, "reason", w->why[0] ? json_object_new_string(w->why) : NULL);
 	}
 	json_object_object_add(o, "failed_write", f);
 	return o;
@@ -77,7 +77,7 @@ void show_boot_json(FILE *f, const struct view *v, const struct boot *b)
 	idset_to_hex(&b->st->aqmask, hex);
 	json_object_object_add(o, "aqmask", json_object_new_string(hex));
 	for (size_t i = 0; i < b->nstarts; i++)
-		json_object_array_add(arr, json_start(v, b, &b->starts[i]));
+		json_object_array_add(arr, json_boot_start(p, b, &b->starts[i]));
 	json_object_object_add(o, "starts", arr);
 	arr = json_object_new_array();
 	if (!view_init(&bv, b->st, v->root))

@@ -82,6 +82,9 @@ void text_persist(FILE *f, const struct view *v);
 void text_def_table(FILE *f, const struct view *v, const char *indent, bool stopped_only);
 
 /* ---- the next boot (report-boot.c): show --boot ---- */
+/* How the start of a definition ended: uuid, started, failed_write. */
+struct json_object *json_boot_start(const struct persist *p, const struct boot *b,
+				    const struct boot_start *s);
 void show_boot_json(FILE *f, const struct view *v, const struct boot *b);
 void show_boot_text(FILE *f, const struct view *v, const struct boot *b);
 
