@@ -339,6 +339,18 @@ static const char *defined_as(const struct view *v, const struct ap_mdev *m, cha
 	return buf;
 }
 
+/* The IN USE column: the guest's name, else its process, else yes. */
+static const char *in_use_by(const struct ap_mdev *m, char *buf, size_t size)
+{
+	if (m->guest_name[0])
+		snprintf(buf, size, "%s", m->guest_name);
+	else if (m->guest_pid)
+		snprintf(buf, size, "pid %d", m->guest_pid);
+	else
+		snprintf(buf, size, "yes");
+	return buf;
+}
+
 void text_mdev_table(FILE *f, const struct view *v)
 {
 	const struct ap_state *st = v->st;
@@ -354,7 +366,7 @@ void text_mdev_table(FILE *f, const struct view *v)
 			"DOMAINS", "CONTROL", "MATRIX", "GUEST", "IN USE", "DEFINED");
 	for (size_t i = 0; i < st->nmdevs; i++) {
 		const struct ap_mdev *m = &st->mdevs[v->order[i]];
-		char a[IDLIST_MAX], q[IDLIST_MAX], c[IDLIST_MAX], g[16], d[32];
+		char a[IDLIST_MAX], q[IDLIST_MAX], c[IDLIST_MAX], g[16], d[32], who[72];
 
 		if (m->incomplete) {
 			fprintf(f, "%-36s  incomplete: its files could not be read (%s)\n", m->uuid,
@@ -368,7 +380,7 @@ void text_mdev_table(FILE *f, const struct view *v)
 			text_ids(&m->matrix.adm, "-", c, sizeof(c)),
 			idset_count(&m->matrix.apm) * idset_count(&m->matrix.aqm),
 			m->has_guest ? g : "-",
-			m->in_use < 0 ? "?" : m->in_use != 1 ? "no" : m->guest_name[0] ? m->guest_name : "yes",
+			m->in_use < 0 ? "?" : m->in_use != 1 ? "no" : in_use_by(m, who, sizeof(who)),
 			defined_as(v, m, d, sizeof(d)));
 	}
 	if (stopped) {

@@ -109,4 +109,6 @@ domain() {
 	printf '%s\0' /usr/bin/sleep 100 >"$host/proc/4242/cmdline"
 	run -0 apctl --root "$host" show $U1
 	assert_line "  $U1  in use by process 4242"
+	run -0 apctl --root "$host" mdev list
+	assert_line --regexp "^$U1 .* pid 4242 +-$"
 }
