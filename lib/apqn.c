@@ -217,6 +217,29 @@ int cdoms_parse(const char *text, struct idset *adm)
 	return 0;
 }
 
+bool matrix_equal(const struct ap_matrix *a, const struct ap_matrix *b)
+{
+	return idset_equal(&a->apm, &b->apm) && idset_equal(&a->aqm, &b->aqm) &&
+	       idset_equal(&a->adm, &b->adm);
+}
+
+bool matrix_empty(const struct ap_matrix *m)
+{
+	return idset_empty(&m->apm) && idset_empty(&m->aqm) && idset_empty(&m->adm);
+}
+
+bool matrix_shared_apqn(const struct ap_matrix *a, const struct ap_matrix *b, unsigned *ad,
+			unsigned *dd)
+{
+	struct idset apm = idset_and(&a->apm, &b->apm), aqm = idset_and(&a->aqm, &b->aqm);
+
+	if (idset_empty(&apm) || idset_empty(&aqm))
+		return false;
+	*ad = (unsigned)idset_first(&apm);
+	*dd = (unsigned)idset_first(&aqm);
+	return true;
+}
+
 void ap_config_render(const struct ap_matrix *m, char buf[AP_CONFIG_STR_MAX])
 {
 	char a[IDSET_HEX_LEN], q[IDSET_HEX_LEN], c[IDSET_HEX_LEN];

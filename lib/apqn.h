@@ -82,6 +82,13 @@ struct ap_matrix {
 	struct idset adm; /* control domains */
 };
 
+bool matrix_equal(const struct ap_matrix *a, const struct ap_matrix *b);
+/* No ID of any kind. */
+bool matrix_empty(const struct ap_matrix *m);
+/* The first APQN of a's apm x aqm that b's has too, in *ad, *dd: whether there is one. */
+bool matrix_shared_apqn(const struct ap_matrix *a, const struct ap_matrix *b, unsigned *ad,
+			unsigned *dd);
+
 /*
  * vfio_ap_mdev_matrix_show(): one "AA.DDDD\n" per APQN of apm x aqm, or
  * "AA.\n" per adapter when there are no domains, or ".DDDD\n" per domain when

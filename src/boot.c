@@ -127,7 +127,6 @@ static void explain_assign(struct ap_state *st, struct boot_write *w, size_t i, 
 	struct khits hits = { 0 };
 	struct ap_state *dup;
 	char apqn[APQN_STR_MAX];
-	unsigned a, d;
 	uint64_t id = 0;
 	int k = 0;
 
@@ -135,16 +134,23 @@ static void explain_assign(struct ap_state *st, struct boot_write *w, size_t i, 
 		k++;
 	if (kernel_kstrtoul(w->val, &id) || id > IDSET_MAX_ID)
 		return;
-	if (w->answer == -EADDRNOTAVAIL && host_apqn(st, i, (enum assign_kind)k, (unsigned)id, &a, &d))
+	if (w->answer == -EADDRNOTAVAIL &&
+	    host_apqn(st, i, (enum assign_kind)k, (unsigned)id, &w->a, &w->d)) {
+		w->has_apqn = true;
 		snprintf(w->why, sizeof(w->why), "APQN %s belongs to the host's default drivers "
-			 "under the masks at boot", apqn_format(a, d, apqn));
+			 "under the masks at boot", apqn_format(w->a, w->d, apqn));
+	}
 	if (w->answer != -EADDRINUSE)
 		return;
 	dup = state_dup(st);
 	if (dup && kmodel_assign(dup, i, (enum assign_kind)k, id, true, &hits, false) && hits.n &&
-	    hits.v[0].mdev >= 0)
-		snprintf(w->why, sizeof(w->why), "APQN %s is mdev %s's",
-			 apqn_format(hits.v[0].a, hits.v[0].d, apqn), st->mdevs[hits.v[0].mdev].uuid);
+	    hits.v[0].mdev >= 0) {
+		w->has_apqn = true;
+		w->a = hits.v[0].a;
+		w->d = hits.v[0].d;
+		snprintf(w->why, sizeof(w->why), "APQN %s is mdev %s's", apqn_format(w->a, w->d, apqn),
+			 st->mdevs[hits.v[0].mdev].uuid);
+	}
 	state_free(dup);
 	khits_free(&hits);
 }
@@ -202,6 +208,13 @@ int boot_predict(const struct ap_state *st, const struct persist *p, struct boot
 	rc = boot_play(p, predict_write, predict_wait, &pr, b);
 	b->st = pr.st;
 	return rc;
+}
+
+const char *boot_write_words(const struct boot_write *w, char *buf, size_t size)
+{
+	snprintf(buf, size, "writing %s to %s: %s%s%s", w->val, strrchr(w->attr, '/') + 1,
+		 errno_name(-w->answer), w->why[0] ? ": " : "", w->why);
+	return buf;
 }
 
 void boot_free(struct boot *b)

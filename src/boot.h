@@ -24,6 +24,8 @@ struct boot_write {
 	char val[80];
 	int answer;               /* 0 or the -errno */
 	char why[256];            /* a refusal in words (predictions), or "" */
+	bool has_apqn;            /* the APQN behind the refusal, where there is one */
+	unsigned a, d;
 	size_t def;               /* the definition it starts, or BOOT_NO_DEF for a mask */
 };
 #define BOOT_NO_DEF ((size_t)-1)
@@ -60,5 +62,7 @@ int boot_play(const struct persist *p, boot_write_fn write, void (*wait)(void *c
  */
 int boot_predict(const struct ap_state *st, const struct persist *p, struct boot *b);
 void boot_free(struct boot *b);
+/* "writing VALUE to ATTRIBUTE: ERRNO", and ": why" where it is known, in buf. */
+const char *boot_write_words(const struct boot_write *w, char *buf, size_t size);
 
 #endif

@@ -178,7 +178,7 @@ int args_change(const struct ctx *ctx, struct change_opts *o)
 		   args_has(ctx, O_PERSISTENT_ONLY) ? SCOPE_PERSISTENT : SCOPE_RUNNING;
 	if (args_has(ctx, O_AUTOSTART) && args_has(ctx, O_MANUAL))
 		return usage_error(ctx, "--autostart and --manual exclude each other");
-	o->start_mode = args_has(ctx, O_AUTOSTART) ? 1 : args_has(ctx, O_MANUAL) ? 0 : -1;
+	o->start = args_has(ctx, O_AUTOSTART) ? 1 : args_has(ctx, O_MANUAL) ? -1 : 0;
 	if (seconds(ctx, O_WAIT, &o->wait_s) || seconds(ctx, O_LOCK_TIMEOUT, &o->lock_timeout_s))
 		return EXIT_USAGE;
 	return EXIT_OK;

@@ -106,9 +106,9 @@ static int change_matrix(struct ctx *ctx, enum op_kind kind)
 		rc = args_change(ctx, &o);
 	if (rc)
 		return rc;
-	if (o.start_mode >= 0 && o.scope == SCOPE_RUNNING)
+	if (o.start && o.scope == SCOPE_RUNNING)
 		return usage_error(ctx, "--%s goes with --persistent or --persistent-only",
-				   o.start_mode ? "autostart" : "manual");
+				   o.start > 0 ? "autostart" : "manual");
 	if (kind != OP_CREATE && !args_has(ctx, O_ADAPTERS) && !args_has(ctx, O_DOMAINS) &&
 	    !args_has(ctx, O_CDOMS))
 		return usage_error(ctx, "nothing to %s: give --adapters, --domains or "

@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "apctl.h"
-#include "errnames.h"
 #include "lock.h"
 #include "output.h"
 #include "report.h"
@@ -41,14 +40,13 @@ static void print_boot(const struct ctx *ctx, const struct persist *p, const str
 
 	for (size_t i = 0; i < b->nstarts; i++) {
 		const struct boot_start *s = &b->starts[i];
-		const struct boot_write *w = &b->w[s->failed];
+		char words[512];
 
 		if (!ctx->json && s->started)
 			printf("mdevctl started %s\n", p->defs[s->def].uuid);
 		else if (!ctx->json)
-			printf("mdevctl could not start %s: writing %s to %s: %s\n",
-			       p->defs[s->def].uuid, w->val, strrchr(w->attr, '/') + 1,
-			       errno_name(-w->answer));
+			printf("mdevctl could not start %s: %s\n", p->defs[s->def].uuid,
+			       boot_write_words(&b->w[s->failed], words, sizeof(words)));
 		json_object_array_add(arr, json_boot_start(p, b, s));
 	}
 	if (ctx->json)

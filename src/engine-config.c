@@ -10,6 +10,7 @@
 
 #include "conffile.h"
 #include "engine.h"
+#include "rules.h"
 
 static int add(struct engine *e, struct change_op op)
 {
@@ -55,22 +56,16 @@ static int config_mdev(struct engine *e, const struct config_mdev *m)
 	if (i < 0) {
 		rc = add(e, op);
 	} else {
-		const struct ap_matrix *cur = &e->st->mdevs[i].matrix;
-		struct ap_matrix less = { idset_minus(&cur->apm, &m->ids.apm),
-					  idset_minus(&cur->aqm, &m->ids.aqm),
-					  idset_minus(&cur->adm, &m->ids.adm) };
-		struct ap_matrix more = { idset_minus(&m->ids.apm, &cur->apm),
-					  idset_minus(&m->ids.aqm, &cur->aqm),
-					  idset_minus(&m->ids.adm, &cur->adm) };
+		/* what goes (what runs but the file has not), then what comes */
+		struct ap_matrix want = m->ids, cur = e->st->mdevs[i].matrix;
 
+		matrix_edit(&want, &e->st->mdevs[i].matrix, true, &op.ids);
 		op.kind = OP_UNASSIGN;
-		op.ids = less;
-		if (!idset_empty(&less.apm) || !idset_empty(&less.aqm) || !idset_empty(&less.adm))
+		if (!matrix_empty(&op.ids))
 			rc = add(e, op);
+		matrix_edit(&cur, &m->ids, true, &op.ids);
 		op.kind = OP_ASSIGN;
-		op.ids = more;
-		if (!rc && (!idset_empty(&more.apm) || !idset_empty(&more.aqm) ||
-			    !idset_empty(&more.adm)))
+		if (!rc && !matrix_empty(&op.ids))
 			rc = add(e, op);
 	}
 	op.scope = SCOPE_PERSISTENT;
@@ -79,8 +74,7 @@ static int config_mdev(struct engine *e, const struct config_mdev *m)
 	op.kind = OP_DEFINE;
 	if (!rc && m->persistent &&
 	    (!def || def->bad[0] || def->autostart != m->autostart ||
-	     !idset_equal(&def->ids.apm, &m->ids.apm) || !idset_equal(&def->ids.aqm, &m->ids.aqm) ||
-	     !idset_equal(&def->ids.adm, &m->ids.adm)))
+	     !matrix_equal(&def->ids, &m->ids)))
 		rc = add(e, op);
 	op.kind = OP_REMOVE;
 	if (!rc && !m->persistent && def)

@@ -50,7 +50,6 @@ int engine_write_file(struct engine *e, size_t k)
 	char path[4096];
 	int rc = journal_put_file(s, e->pf[k].rel, e->pf[k].text);
 
-	e->pf[k].written = !rc;
 	if (rc)
 		errmsg("cannot write %s: %s", sysfs_path(s, e->pf[k].rel, path, sizeof(path)),
 		       strerror(-rc));

@@ -16,7 +16,6 @@
 
 #include "boot.h"
 #include "engine.h"
-#include "errnames.h"
 #include "exitcodes.h"
 #include "masksyntax.h"
 #include "output.h"
@@ -75,10 +74,9 @@ void engine_persistent_masks(const struct engine *e, struct idset *apmask, struc
 static bool start_mode(const struct engine *e, const struct change_op *op)
 {
 	const struct mdev_def *def = persist_find(e->pers, op->uuid);
+	signed char start = op->start ? op->start : e->o.start;
 
-	if (op->start)
-		return op->start > 0;
-	return e->o.start_mode >= 0 ? e->o.start_mode == 1 : def && def->autostart;
+	return start ? start > 0 : def && def->autostart;
 }
 
 /* What op does to the persistent configuration next. 0 or -ENOMEM. */
@@ -178,7 +176,7 @@ static bool checked(const struct engine *e, const struct mdev_def *def, bool rul
 static int check_start(struct engine *e, const struct persist *next, const struct mdev_def *def)
 {
 	struct persist one = *next;
-	char fix[FIX_MAX], apqn[APQN_STR_MAX];
+	char fix[FIX_MAX], apqn[APQN_STR_MAX], words[512];
 	const struct boot_write *w;
 	struct boot b;
 	int rc;
@@ -189,13 +187,11 @@ static int check_start(struct engine *e, const struct persist *next, const struc
 	if (!rc && b.nstarts && !b.starts[0].started) {
 		w = &b.w[b.starts[0].failed];
 		fix[0] = '\0';
-		if (w->answer == -EADDRNOTAVAIL && !strncmp(w->why, "APQN ", 5)) {
-			snprintf(apqn, sizeof(apqn), "%.7s", w->why + 5);
-			engine_fix(e, fix, sizeof(fix), "reserve --apqns %s --persistent-only", apqn);
-		}
+		if (w->answer == -EADDRNOTAVAIL && w->has_apqn)
+			engine_fix(e, fix, sizeof(fix), "reserve --apqns %s --persistent-only",
+				   apqn_format(w->a, w->d, apqn));
 		strlist_addf(&e->p.boot_conflicts, "autostart definition %s would not start at "
-			     "boot: writing %s to %s: %s: %s%s%s", def->uuid, w->val,
-			     strrchr(w->attr, '/') + 1, errno_name(-w->answer), w->why,
+			     "boot: %s%s%s", def->uuid, boot_write_words(w, words, sizeof(words)),
 			     fix[0] ? "; run: " : "", fix);
 		e->p.refused = true;
 	}
@@ -211,16 +207,15 @@ static void check_sharing(struct engine *e, const struct persist *next, const st
 
 	for (size_t i = 0; i < next->ndefs; i++) {
 		const struct mdev_def *o = &next->defs[i];
-		struct idset apm = idset_and(&def->ids.apm, &o->ids.apm);
-		struct idset aqm = idset_and(&def->ids.aqm, &o->ids.aqm);
+		unsigned a, d;
 
 		/* a pair that both are checked is said once */
-		if (o == def || !o->autostart || o->bad[0] || idset_empty(&apm) || idset_empty(&aqm) ||
-		    (o < def && checked(e, o, rule)))
+		if (o == def || !o->autostart || o->bad[0] ||
+		    !matrix_shared_apqn(&def->ids, &o->ids, &a, &d) || (o < def && checked(e, o, rule)))
 			continue;
-		apqn_format((unsigned)idset_first(&apm), (unsigned)idset_first(&aqm), apqn);
+		apqn_format(a, d, apqn);
 		engine_fix(e, fix, sizeof(fix), "mdev unassign %s --domains %s --persistent-only",
-			   o->uuid, id_format((unsigned)idset_first(&aqm), id));
+			   o->uuid, id_format(d, id));
 		strlist_addf(&e->p.boot_conflicts, "autostart definitions %s and %s both have APQN "
 			     "%s: at boot mdevctl starts only the one it reads first; run: %s",
 			     def->uuid, o->uuid, apqn, fix);
@@ -288,19 +283,17 @@ static void running_notes(struct engine *e)
 				     e->pers->rule_rel);
 		if (!m || (o->kind != OP_CREATE && o->kind != OP_ASSIGN && o->kind != OP_UNASSIGN))
 			continue;
-		if (def && (!idset_equal(&m->apm, &def->ids.apm) ||
-			    !idset_equal(&m->aqm, &def->ids.aqm) || !idset_equal(&m->adm, &def->ids.adm)))
+		if (def && !matrix_equal(m, &def->ids))
 			strlist_addf(&e->p.notes, "mdev %s now differs from its mdevctl definition: "
 				     "add --persistent to change both", o->uuid);
 		for (size_t j = 0; o->kind != OP_UNASSIGN && j < e->pers->ndefs; j++) {
 			const struct mdev_def *a = &e->pers->defs[j];
-			struct idset apm = idset_and(&m->apm, &a->ids.apm);
-			struct idset aqm = idset_and(&m->aqm, &a->ids.aqm);
+			unsigned ad, dd;
 
-			if (!a->autostart || !strcmp(a->uuid, o->uuid) || idset_empty(&apm) ||
-			    idset_empty(&aqm) || state_find_mdev(sim, a->uuid) >= 0)
+			if (!a->autostart || !strcmp(a->uuid, o->uuid) ||
+			    !matrix_shared_apqn(m, &a->ids, &ad, &dd) || state_find_mdev(sim, a->uuid) >= 0)
 				continue;
-			apqn_format((unsigned)idset_first(&apm), (unsigned)idset_first(&aqm), apqn);
+			apqn_format(ad, dd, apqn);
 			strlist_addf(&e->p.warnings, "mdev %s has APQN %s of autostart definition %s: "
 				     "mdevctl cannot start %s while %s runs", o->uuid, apqn, a->uuid,
 				     a->uuid, o->uuid);

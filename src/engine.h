@@ -60,7 +60,7 @@ struct change_op {
 
 struct change_opts {
 	enum change_scope scope;
-	int start_mode;           /* of definitions written: 1 auto, 0 manual, -1 as it was */
+	signed char start;        /* of definitions written: 1 auto, -1 manual, 0 as it was */
 	bool dry_run;
 	bool force;
 	bool wait;
@@ -108,7 +108,6 @@ struct pfile {
 	char rel[128];
 	char *text;               /* the new content, or NULL: the file goes */
 	char *old;                /* what it held, or NULL: it was not there */
-	bool written;
 };
 
 struct plan {

@@ -34,9 +34,7 @@ static void differences(const struct ap_state *now, const struct ap_state *boot,
 
 		if (j < 0)
 			strlist_addf(out, "mdev %s runs now, not after the boot", now->mdevs[i].uuid);
-		else if (!idset_equal(&m->apm, &boot->mdevs[j].matrix.apm) ||
-			 !idset_equal(&m->aqm, &boot->mdevs[j].matrix.aqm) ||
-			 !idset_equal(&m->adm, &boot->mdevs[j].matrix.adm))
+		else if (!matrix_equal(m, &boot->mdevs[j].matrix))
 			strlist_addf(out, "mdev %s has other IDs after the boot", now->mdevs[i].uuid);
 	}
 	for (size_t j = 0; j < boot->nmdevs; j++)
@@ -112,7 +110,7 @@ void show_boot_text(FILE *f, const struct view *v, const struct boot *b)
 		const struct boot_write *w = &b->w[s->failed];
 		int j = state_find_mdev(b->st, p->defs[s->def].uuid);
 
-		char ia[IDLIST_MAX], id[IDLIST_MAX], ic[IDLIST_MAX];
+		char ia[IDLIST_MAX], id[IDLIST_MAX], ic[IDLIST_MAX], words[512];
 
 		if (s->started && j >= 0)
 			fprintf(f, "  %s starts: adapters %s, domains %s, control domains %s\n",
@@ -121,8 +119,8 @@ void show_boot_text(FILE *f, const struct view *v, const struct boot *b)
 				text_ids(&b->st->mdevs[j].matrix.aqm, "none", id, sizeof(id)),
 				text_ids(&b->st->mdevs[j].matrix.adm, "none", ic, sizeof(ic)));
 		else
-			fprintf(f, "  %s fails: writing %s to %s: %s: %s\n", p->defs[s->def].uuid,
-				w->val, strrchr(w->attr, '/') + 1, errno_name(-w->answer), w->why);
+			fprintf(f, "  %s fails: %s\n", p->defs[s->def].uuid,
+				boot_write_words(w, words, sizeof(words)));
 	}
 	differences(v->st, b->st, &diffs);
 	fprintf(f, "\nAgainst the running configuration%s\n", diffs.n ? "" : ": the same");

@@ -35,10 +35,7 @@ enum def_running def_running(const struct view *v, const struct mdev_def *def)
 	if (i < 0)
 		return DEF_STOPPED;
 	m = &v->st->mdevs[i].matrix;
-	return idset_equal(&m->apm, &def->ids.apm) && idset_equal(&m->aqm, &def->ids.aqm) &&
-			       idset_equal(&m->adm, &def->ids.adm) ?
-		       DEF_RUNNING :
-		       DEF_RUNNING_OTHER;
+	return matrix_equal(m, &def->ids) ? DEF_RUNNING : DEF_RUNNING_OTHER;
 }
 
 static const char *const running_words[] = {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Which process, and which guest, holds an mdev's vfio device on a live host. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ struct scan {
 	struct group *g;
 	size_t n;
 	const char *pid;  /* the process whose fds are read */
+	int fds;          /* its fd directory, open */
 };
 
 /* The guest's name from QEMU's "-name guest=NAME,..." or "-name NAME". */
@@ -48,11 +50,10 @@ static void guest_name(struct sysfs *s, const char *pid, char *out, size_t size)
 static int check_fd(const char *name, unsigned char type, void *ctx)
 {
 	struct scan *c = ctx;
-	char rel[96], target[64];
+	char target[64];
 
 	(void)type;
-	snprintf(rel, sizeof(rel), "proc/%s/fd/%s", c->pid, name);
-	if (sysfs_readlink(c->s, rel, target, sizeof(target)) < 0)
+	if (sysfs_readlink_at(c->fds, name, target, sizeof(target)) < 0)
 		return 0;
 	for (size_t i = 0; i < c->n; i++) {
 		struct ap_mdev *m = &c->st->mdevs[c->g[i].mdev];
@@ -75,19 +76,23 @@ static int check_process(const char *name, unsigned char type, void *ctx)
 		return 0;
 	c->pid = name;
 	snprintf(rel, sizeof(rel), "proc/%s/fd", name);
-	/* a process gone, or not ours to read, holds nothing we can tell */
-	sysfs_list(c->s, rel, check_fd, c);
+	/* one open of the directory for its listing and its links; a process gone holds nothing */
+	c->fds = sysfs_openat(c->s, rel, O_RDONLY | O_DIRECTORY, 0);
+	sysfs_dir_each(c->fds, check_fd, c);
 	return 0;
 }
 
 void state_find_guests(struct sysfs *s, struct ap_state *st)
 {
-	struct scan c = { s, st, calloc(st->nmdevs + 1, sizeof(*c.g)), 0, NULL };
+	struct scan c = { s, st, calloc(st->nmdevs + 1, sizeof(*c.g)), 0, NULL, -1 };
 	char rel[PATH_MAX], link[PATH_MAX];
 
 	for (size_t i = 0; c.g && i < st->nmdevs; i++) {
 		const char *group;
 
+		/* an mdev no guest uses has no process to look for */
+		if (!st->mdevs[i].in_use)
+			continue;
 		snprintf(rel, sizeof(rel), MDEV_BUS "/devices/%s/iommu_group", st->mdevs[i].uuid);
 		if (sysfs_readlink(s, rel, link, sizeof(link)) < 0)
 			continue;

@@ -175,7 +175,7 @@ const char *state_queue_driver_name(const struct ap_state *st, unsigned a, unsig
  * Who uses each mdev on a live host: the process that holds its vfio device
  * (/dev/vfio/GROUP of its IOMMU group) open, and for QEMU the guest's name
  * from its -name. Reads the fd links of /proc under the root, only when an
- * mdev has an IOMMU group.
+ * mdev that may be in use has an IOMMU group.
  */
 void state_find_guests(struct sysfs *s, struct ap_state *st);
 

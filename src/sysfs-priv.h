@@ -5,15 +5,12 @@
 
 #include <stddef.h>
 
-#include "sysfs.h"
+struct sysfs;
 
 /* The directory of rel, opened O_PATH inside the root; *name is rel's last part. */
 int sysfs_parent_dir(struct sysfs *s, const char *rel, const char **name);
 /* One more file opened through s (from any thread). */
-static inline void sysfs_count_open(struct sysfs *s)
-{
-	__atomic_fetch_add(&s->opened, 1, __ATOMIC_RELAXED);
-}
+void sysfs_count_open(struct sysfs *s);
 /* Writes all of data: 0 or -errno. */
 int sysfs_write_all(int fd, const void *data, size_t len);
 

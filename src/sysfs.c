@@ -239,6 +239,11 @@ int sysfs_readlink(struct sysfs *s, const char *rel, char *buf, size_t size)
 	return rc;
 }
 
+void sysfs_count_open(struct sysfs *s)
+{
+	__atomic_fetch_add(&s->opened, 1, __ATOMIC_RELAXED);
+}
+
 int sysfs_readlink_at(int dirfd, const char *name, char *buf, size_t size)
 {
 	ssize_t n = readlinkat(dirfd, name, buf, size - 1);
