@@ -91,10 +91,12 @@ struct verb {
 	const struct verb *const *subs; /* verbs below it, NULL ends */
 };
 
-/* The options every changing command takes. */
-#define CHANGE_VERB_OPTS                                                    \
+/* The options of how a change is made, which every changing command takes. */
+#define RUN_VERB_OPTS                                                       \
 	{ O_DRY_RUN, NULL }, { O_FORCE, NULL }, { O_WAIT, NULL }, { O_NO_WAIT, NULL }, \
-	{ O_LOCK_TIMEOUT, NULL }, { O_PERSISTENT, NULL }, { O_PERSISTENT_ONLY, NULL }
+	{ O_LOCK_TIMEOUT, NULL }
+/* And of what it changes, where a command can change both. */
+#define CHANGE_VERB_OPTS RUN_VERB_OPTS, { O_PERSISTENT, NULL }, { O_PERSISTENT_ONLY, NULL }
 
 /* The options of every command that reads a root. */
 #define ROOT_VERB_OPTS { O_JSON, NULL }, { O_ROOT, NULL }, { O_KERNEL, NULL }

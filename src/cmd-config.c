@@ -128,12 +128,10 @@ static int run_apply(struct ctx *ctx)
 }
 
 static const struct verb_opt export_opts[] = { ROOT_VERB_OPTS, { O_COUNT, NULL } };
-static const struct verb_opt plan_opts[] = {
-	{ O_PRUNE, NULL }, { O_LOCK_TIMEOUT, NULL }, ROOT_VERB_OPTS, { O_COUNT, NULL },
-};
+/* a plan is a dry run: it takes no lock */
+static const struct verb_opt plan_opts[] = { { O_PRUNE, NULL }, ROOT_VERB_OPTS, { O_COUNT, NULL } };
 static const struct verb_opt apply_opts[] = {
-	{ O_PRUNE, NULL }, { O_DRY_RUN, NULL }, { O_FORCE, NULL }, { O_WAIT, NULL },
-	{ O_NO_WAIT, NULL }, { O_LOCK_TIMEOUT, NULL }, ROOT_VERB_OPTS, { O_COUNT, NULL },
+	{ O_PRUNE, NULL }, RUN_VERB_OPTS, ROOT_VERB_OPTS, { O_COUNT, NULL },
 };
 
 const struct verb export_verb = {

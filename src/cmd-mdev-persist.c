@@ -49,9 +49,6 @@ static int one_op(struct ctx *ctx, enum op_kind kind, const struct change_render
 	struct root r;
 	int rc = args_change(ctx, &o), i;
 
-	if (!rc && o.scope != SCOPE_RUNNING)
-		return usage_error(ctx, "--persistent and --persistent-only do not go with %s",
-				   ctx->path);
 	if (!rc && !uuid_valid(ctx->pos[0]))
 		return usage_error(ctx, "'%s' is not a UUID", ctx->pos[0]);
 	/* a definition is the persistent configuration only */
@@ -160,11 +157,11 @@ static int run_list(struct ctx *ctx)
 static const struct verb_opt list_opts[] = { ROOT_VERB_OPTS, { O_COUNT, NULL } };
 
 static const struct verb_opt define_opts[] = {
-	{ O_AUTOSTART, NULL }, { O_MANUAL, NULL }, CHANGE_VERB_OPTS, ROOT_VERB_OPTS,
+	{ O_AUTOSTART, NULL }, { O_MANUAL, NULL }, RUN_VERB_OPTS, ROOT_VERB_OPTS,
 	{ O_COUNT, NULL },
 };
 static const struct verb_opt start_opts[] = {
-	CHANGE_VERB_OPTS, ROOT_VERB_OPTS, { O_COUNT, NULL },
+	RUN_VERB_OPTS, ROOT_VERB_OPTS, { O_COUNT, NULL },
 };
 
 const struct verb mdev_define_verb = {
