@@ -27,7 +27,7 @@ all_help() {
 }
 
 @test "the man page is clean for mandoc -Tlint" {
-	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	command -v mandoc >/dev/null || fail "mandoc is not installed (Debian: mandoc)"
 	run -0 mandoc -Tlint "$MAN"
 	assert_output ""
 	# a quoted status of two words stays one
@@ -132,7 +132,7 @@ complete_bash_at() {
 }
 
 @test "zsh loads and parses the zsh completion" {
-	command -v zsh >/dev/null || skip "zsh is not installed"
+	command -v zsh >/dev/null || fail "zsh is not installed (Debian: zsh)"
 	run -0 zsh -n "$ZSH_COMPLETION"
 	run -0 zsh -fc "fpath=('${ZSH_COMPLETION%/*}' \$fpath); autoload -Uz compinit; compinit -u -D; autoload -Uz +X _apctl && whence -w _apctl"
 	assert_output "_apctl: function"
@@ -158,7 +158,7 @@ complete_bash_at() {
 }
 
 @test "zsh finds --root DIR and --root=DIR anywhere on the line" {
-	command -v zsh >/dev/null || skip "zsh is not installed"
+	command -v zsh >/dev/null || fail "zsh is not installed (Debian: zsh)"
 	local src
 	src=$(sed '$d' "$ZSH_COMPLETION")
 	run -0 zsh -fc "$src"'

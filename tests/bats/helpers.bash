@@ -163,3 +163,26 @@ let_go_lock() {
 	kill "$HOLDER" 2>/dev/null || true
 	rm -f "$SBX/run/lock/s390apconfig.lock"
 }
+
+# A directory that every user can reach, outside the test's temporary
+# directory (which bats makes for root alone, as it may be under /root too):
+# for what the tests run as another user. others_cleanup removes it.
+others_dir() {
+	if [ -z "${OTHERS_DIR:-}" ]; then
+		OTHERS_DIR=$(mktemp -d /tmp/apctl-others.XXXXXX)
+		chmod 755 "$OTHERS_DIR"
+	fi
+	echo "$OTHERS_DIR"
+}
+
+# The apctl under test, copied where another user can run it; its path.
+apctl_for_others() {
+	local d
+	d=$(others_dir)
+	install -m 755 "$APCTL" "$d/apctl"
+	echo "$d/apctl"
+}
+
+others_cleanup() {
+	[ -z "${OTHERS_DIR:-}" ] || rm -rf "$OTHERS_DIR"
+}

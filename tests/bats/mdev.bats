@@ -289,7 +289,7 @@ setup() {
 }
 
 @test "waits show progress on stderr when it is a terminal" {
-	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	command -v script >/dev/null || fail "script is not installed (Debian: bsdutils)"
 	apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 4 >/dev/null
 	apctl --root "$SBX" sandbox attach $U1
 	run script -qec "$APCTL --root $SBX mdev remove $U1 --force --wait 2" /dev/null

@@ -9,6 +9,10 @@ U1=62177883-f1bb-47f0-914d-32a22e3a8804
 U2=cef03c3c-903d-4ecc-9a83-40694cb8aee4
 U3=1b5a14fa-cc3e-4b3a-a1d5-8e6b8c9e5d5b
 
+teardown() {
+	others_cleanup
+}
+
 # COMMAND run by bash inside the sandbox.
 inside() {
 	"$APCTL" sandbox run "$SBX" -- bash -c "$1"
@@ -116,7 +120,9 @@ outside: /etc/udev: /run: keep link"
 
 @test "without root or /dev/fuse: a clear error and exit 1" {
 	make_sandbox
-	run -1 setpriv --reuid=65534 --regid=65534 --clear-groups "$APCTL" sandbox run "$SBX" true
+	# the binary copied where nobody can run it: the checkout may be under /root
+	run -1 setpriv --reuid=65534 --regid=65534 --clear-groups "$(apctl_for_others)" \
+		sandbox run "$SBX" true
 	assert_output --partial "sandbox run: needs root"
 	run -1 unshare -m sh -c "mount -t tmpfs none /dev && '$APCTL' sandbox run '$SBX' true"
 	assert_output --partial "sandbox run: needs /dev/fuse"
