@@ -3,6 +3,7 @@
 #ifndef APCTL_STRLIST_H
 #define APCTL_STRLIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct strlist {
@@ -12,5 +13,7 @@ struct strlist {
 
 void strlist_addf(struct strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strlist_free(struct strlist *l);
+/* Whether s is one of l's. */
+bool strlist_has(const struct strlist *l, const char *s);
 
 #endif

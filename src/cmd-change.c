@@ -39,6 +39,20 @@ static void say_files(FILE *f, const struct engine *e, bool dry_run)
 	}
 }
 
+/* After a wait timed out: the change is made, and what the kernel still owes. */
+static void say_pending(const struct engine *e)
+{
+	const struct strlist *l = &e->pending_removals;
+
+	for (size_t i = 0; i < l->n; i++)
+		errmsg("the change is made and stands; the kernel removes mdev %s when its guest "
+		       "lets go", l->v[i]);
+	if (e->pending && !apqnset_empty(e->pending))
+		errmsg("the change is made and stands; the AP bus binds the %u queue%s above on "
+		       "its own time ('apctl show' shows them bound)", apqnset_count(e->pending),
+		       apqnset_count(e->pending) == 1 ? "" : "s");
+}
+
 static int verdict(const struct ctx *ctx, struct engine *e, const struct change_render *r)
 {
 	bool refused = e->p.refused;
@@ -92,12 +106,15 @@ int change_conclude(const struct ctx *ctx, struct engine *e, const struct change
 	}
 	if (rc < 0) {
 		rc = engine_run(e);
-		if (!rc && ctx->json)
+		/* a change that timed out waiting stands, as what it is: the result is printed */
+		if (e->written && ctx->json)
 			json_print(stdout, json_verdict(e));
-		else if (!rc && r->done && (e->p.nw || !e->npf))
+		else if (e->written && r->done && (e->p.nw || !e->npf))
 			r->done(stdout, e);
-		if (!rc && !ctx->json)
+		if (e->written && !ctx->json)
 			say_files(stdout, e, false);
+		if (e->written && rc == EXIT_TIMEOUT)
+			say_pending(e);
 		rc = finish_output(rc);
 	}
 	engine_end(e);

@@ -163,7 +163,10 @@ static void removed(FILE *f, const struct engine *e)
 	for (size_t i = 0; i < e->p.nw; i++) {
 		char def[128], path[PATH_MAX];
 
-		fprintf(f, "Removed mdev %s.\n", e->p.w[i].uuid);
+		if (strlist_has(&e->pending_removals, e->p.w[i].uuid))
+			fprintf(f, "mdev %s goes when its guest lets go.\n", e->p.w[i].uuid);
+		else
+			fprintf(f, "Removed mdev %s.\n", e->p.w[i].uuid);
 		snprintf(def, sizeof(def), MATRIX_DEFS_DIR "/%s", e->p.w[i].uuid);
 		if (e->o.scope == SCOPE_RUNNING && sysfs_exists(&e->root->s, def))
 			errmsg("note: mdevctl still defines %s (%s): '%s mdev remove %s "

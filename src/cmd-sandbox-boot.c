@@ -61,17 +61,23 @@ static int reboot(const struct ctx *ctx, struct root *r)
 	struct persist p;
 	struct boot b = { 0 };
 	pid_t holder = 0;
-	int rc = persist_read(&r->s, &p, &d);
+	int rc = aplock_take(&r->s, 90, &holder);
 
-	if (rc) {
-		errmsg("%s: %s", ctx->path, d.msg);
-		return EXIT_RUNTIME;
-	}
-	rc = aplock_take(&r->s, 90, &holder);
 	if (rc) {
 		errmsg("%s: the AP configuration lock stays held (process %ld)", ctx->path,
 		       (long)holder);
-		persist_free(&p);
+		return EXIT_RUNTIME;
+	}
+	/* /run is empty after a reboot: journals, temporaries, udev's runtime rules */
+	rc = sandbox_clear_run(&r->s);
+	if (rc) {
+		errmsg("%s: cannot clear %s/run: %s", ctx->path, r->s.root, strerror(-rc));
+		aplock_release(&r->s);
+		return EXIT_RUNTIME;
+	}
+	if (persist_read(&r->s, &p, &d)) {
+		errmsg("%s: %s", ctx->path, d.msg);
+		aplock_release(&r->s);
 		return EXIT_RUNTIME;
 	}
 	rc = sandbox_boot(&r->s, &d);

@@ -2,8 +2,8 @@
 /*
  * The persistent files of a change: the udev rule and mdevctl's definitions.
  * They are written under the change's lock after its attributes, each one
- * atomically and in the change's journal; a failure puts back the ones
- * written before it.
+ * atomically and durably and in the change's journal; a failure puts back
+ * the ones written before it, and takes away the directories they made.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +11,21 @@
 
 #include "engine.h"
 #include "output.h"
+
+/* The directories above rel that do not exist, deepest first, into pf->made. */
+static void missing_dirs(struct engine *e, struct pfile *pf)
+{
+	char dir[sizeof(pf->rel)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", pf->rel);
+	while ((slash = strrchr(dir, '/')) && pf->nmade < PFILE_DIRS_MAX) {
+		*slash = '\0';
+		if (sysfs_exists(&e->root->s, dir))
+			break;
+		snprintf(pf->made[pf->nmade++], sizeof(pf->made[0]), "%s", dir);
+	}
+}
 
 int engine_add_file(struct engine *e, const char *rel, char *text)
 {
@@ -34,14 +49,19 @@ int engine_add_file(struct engine *e, const char *rel, char *text)
 		free(text);
 		return err;
 	}
+	if (text)
+		missing_dirs(e, pf);
 	e->npf++;
 	return 0;
 }
 
-void engine_file_entry(const struct pfile *pf, struct journal_entry *je, struct jwrite *undo)
+const struct journal_entry *engine_file_entry(struct pfile *pf)
 {
-	*undo = (struct jwrite){ (char *)pf->rel, pf->old, true };
-	*je = (struct journal_entry){ { (char *)pf->rel, pf->text, true }, undo, 1 };
+	pf->undo[0] = (struct jwrite){ pf->rel, pf->old, JW_FILE };
+	for (size_t i = 0; i < pf->nmade; i++)
+		pf->undo[1 + i] = (struct jwrite){ pf->made[i], NULL, JW_DIR };
+	pf->je = (struct journal_entry){ { pf->rel, pf->text, JW_FILE }, pf->undo, 1 + pf->nmade };
+	return &pf->je;
 }
 
 int engine_write_file(struct engine *e, size_t k)
@@ -56,15 +76,13 @@ int engine_write_file(struct engine *e, size_t k)
 	return rc;
 }
 
-void engine_restore_files(struct engine *e, size_t upto)
+int engine_restore_files(struct engine *e, size_t upto)
 {
-	struct sysfs *s = &e->root->s;
-	char path[4096];
+	int failed = 0;
 
 	for (size_t k = upto; k-- > 0;)
-		if (journal_put_file(s, e->pf[k].rel, e->pf[k].old))
-			errmsg("cannot put %s back as it was",
-			       sysfs_path(s, e->pf[k].rel, path, sizeof(path)));
+		failed |= journal_undo(&e->root->s, engine_file_entry(&e->pf[k]), stderr);
+	return failed;
 }
 
 void engine_free_files(struct engine *e)

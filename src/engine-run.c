@@ -44,25 +44,24 @@ static long elapsed_ms(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-/*
- * A remove that the kernel blocks until the guest lets go: made by a child,
- * waited for up to --wait seconds. On the live system the write goes on
- * without apctl; a sandbox's emulated write is stopped, and the guest letting
- * go still removes the mdev, as the kernel would. 0, -ETIMEDOUT or -errno.
- */
-static int remove_waiting(struct engine *e, const struct pwrite *w)
-{
-	unsigned wait_s = e->o.wait ? e->o.wait_s : 0;
-	struct timespec start;
-	char what[64];
-	int status;
+/* A remove that the kernel blocks until the guest lets go, and the process that makes it. */
+struct waiting {
+	size_t w;
 	pid_t pid;
+	int rc;                   /* its answer once it returned */
+	bool done;
+};
+
+/* Starts write r->w in a child: 0 or -errno. */
+static int start_removal(struct engine *e, struct waiting *r)
+{
+	const struct pwrite *w = &e->p.w[r->w];
 
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
+	r->pid = fork();
+	if (r->pid < 0)
 		return -errno;
-	if (pid == 0) {
+	if (r->pid == 0) {
 		/* the write may outlive apctl: it must not hold apctl's output open */
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -70,14 +69,53 @@ static int remove_waiting(struct engine *e, const struct pwrite *w)
 			dup2(null, fd);
 		_exit(-write_one(&e->root->s, w) & 0xff);
 	}
-	snprintf(what, sizeof(what), "the guest to let go of mdev %.8s...", w->uuid);
+	return 0;
+}
+
+/* Whether every removal of r has returned, each answer collected. */
+static bool removals_done(struct waiting *r, size_t n)
+{
+	bool all = true;
+	int status;
+
+	for (size_t k = 0; k < n; k++) {
+		if (!r[k].done && waitpid(r[k].pid, &status, WNOHANG) == r[k].pid) {
+			r[k].done = true;
+			r[k].rc = WIFEXITED(status) ? -WEXITSTATUS(status) : -EINTR;
+		}
+		all &= r[k].done;
+	}
+	return all;
+}
+
+/*
+ * The removals of r, made at once and waited for up to --wait seconds
+ * together. 0 when all returned (each answer in r[k].rc); -ETIMEDOUT, with
+ * the mdevs still waiting in e->pending_removals. On the live system such a
+ * write goes on without apctl, and the kernel removes the mdev when its guest
+ * lets go; a sandbox's emulated write is stopped, and the guest letting go
+ * still removes the mdev, as the kernel would.
+ */
+static int make_removals(struct engine *e, struct waiting *r, size_t n)
+{
+	unsigned wait_s = e->o.wait ? e->o.wait_s : 0;
+	struct timespec start;
+	char what[80];
+	int status;
+
+	for (size_t k = 0; k < n; k++) {
+		r[k].rc = start_removal(e, &r[k]);
+		r[k].done = r[k].rc != 0;
+	}
+	snprintf(what, sizeof(what), "the guest%s to let go of mdev %.8s...%s", n > 1 ? "s" : "",
+		 e->p.w[r[0].w].uuid, n > 1 ? " and others" : "");
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		long left = (long)wait_s * 1000 - elapsed_ms(&start);
 
-		if (waitpid(pid, &status, WNOHANG) == pid) {
+		if (removals_done(r, n)) {
 			wait_progress(NULL, -1);
-			return WIFEXITED(status) ? -WEXITSTATUS(status) : -EINTR;
+			return 0;
 		}
 		if (left <= 0)
 			break;
@@ -85,28 +123,38 @@ static int remove_waiting(struct engine *e, const struct pwrite *w)
 		nanosleep(&(struct timespec){ 0, REMOVE_POLL_MS * 1000000L }, NULL);
 	}
 	wait_progress(NULL, -1);
-	if (e->root->sandbox) {
-		kill(pid, SIGTERM);
-		waitpid(pid, &status, 0);
-	} else {
-		errmsg("the write goes on in process %d; the kernel removes mdev %s "
-			"when its guest lets go", (int)pid, w->uuid);
+	for (size_t k = 0; k < n; k++) {
+		if (r[k].done)
+			continue;
+		strlist_addf(&e->pending_removals, "%s", e->p.w[r[k].w].uuid);
+		if (e->root->sandbox) {
+			kill(r[k].pid, SIGTERM);
+			waitpid(r[k].pid, &status, 0);
+		} else {
+			errmsg("the write goes on in process %d; the kernel removes mdev %s "
+			       "when its guest lets go", (int)r[k].pid, e->p.w[r[k].w].uuid);
+		}
 	}
 	return -ETIMEDOUT;
 }
 
-/* Undoes writes upto-1 .. 0 after write upto failed. */
-static void undo_before(struct engine *e, size_t upto)
+/*
+ * Undoes writes upto-1 .. 0 after write upto failed: 0, or -EIO when an undo
+ * failed too (said; the journal then stays for the next run).
+ */
+static int undo_before(struct engine *e, size_t upto)
 {
 	int failed = 0;
 
 	if (!upto)
-		return;
+		return 0;
 	for (size_t j = upto; j-- > 0;)
 		failed |= journal_undo(&e->root->s, &e->p.w[j].je, stderr);
 	if (!failed)
 		errmsg("undid the %zu write%s made before it: the AP configuration is "
 			"as it was", upto, upto == 1 ? "" : "s");
+	e->undo_failed |= failed != 0;
+	return failed;
 }
 
 static void report_failure(struct engine *e, size_t i, int rc)
@@ -132,25 +180,19 @@ static int journal_plan(struct engine *e)
 {
 	size_t n = e->p.nw + e->npf;
 	struct journal j = { getpid(), (char *)e->command, NULL, n, -1 };
-	struct jwrite *undo;
 	int rc;
 
 	if (n < 2)
 		return 0;
 	j.e = malloc(n * sizeof(*j.e));
-	undo = malloc((e->npf + 1) * sizeof(*undo));
-	if (!j.e || !undo) {
-		free(j.e);
-		free(undo);
+	if (!j.e)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < e->p.nw; i++)
 		j.e[i] = e->p.w[i].je;
 	for (size_t k = 0; k < e->npf; k++)
-		engine_file_entry(&e->pf[k], &j.e[e->p.nw + k], &undo[k]);
+		j.e[e->p.nw + k] = *engine_file_entry(&e->pf[k]);
 	rc = journal_begin(&e->root->s, &j);
 	free(j.e);
-	free(undo);
 	return rc;
 }
 
@@ -169,11 +211,69 @@ static int write_files(struct engine *e, bool journaled, long kill_n)
 		if (kill_n && (long)(e->p.nw + k) + 1 == kill_n)
 			raise(SIGKILL);
 		if (rc) {
-			engine_restore_files(e, k);
+			/* file k too: it may be in place, its directory not flushed */
+			e->undo_failed |= engine_restore_files(e, k + 1) != 0;
 			undo_before(e, e->p.nw);
 		}
 	}
 	return rc;
+}
+
+/*
+ * Writes i .. i+n-1: one write, or removals that wait for their guests, made
+ * at once. 0; -ETIMEDOUT when removals still wait; or the failure, said,
+ * with what was written before it undone.
+ */
+static int write_step(struct engine *e, size_t i, size_t n, bool journaled, long kill_n)
+{
+	struct sysfs *s = &e->root->s;
+	struct waiting *r = NULL;
+	int rc = 0;
+
+	for (size_t k = 0; journaled && !rc && k < n; k++)
+		rc = journal_mark(s, i + k);
+	if (rc) {
+		errmsg("cannot write the journal %s/%s: %s", s->root, JOURNAL_FILE, strerror(-rc));
+		undo_before(e, i);
+		return rc;
+	}
+	if (e->p.w[i].predicted != -EINPROGRESS) {
+		rc = write_one(s, &e->p.w[i]);
+	} else if (!(r = calloc(n, sizeof(*r)))) {
+		rc = -ENOMEM;
+	} else {
+		for (size_t k = 0; k < n; k++)
+			r[k].w = i + k;
+		rc = make_removals(e, r, n);
+		for (size_t k = 0; !rc && k < n; k++)
+			if (r[k].rc)
+				rc = r[k].rc;
+		free(r);
+	}
+	if (kill_n && (long)(i + n) >= kill_n)
+		raise(SIGKILL);
+	if (rc && rc != -ETIMEDOUT) {
+		e->failed = i;
+		e->answer = rc;
+		report_failure(e, i, rc);
+		undo_before(e, n > 1 ? i + n : i);
+	}
+	return rc;
+}
+
+/* The removals still waiting, said: the change stands, or what was before them is undone. */
+static void say_timeout(struct engine *e, size_t i, bool tail)
+{
+	const struct strlist *l = &e->pending_removals;
+
+	for (size_t k = 0; k < l->n; k++)
+		errmsg("timed out after %u s waiting for the guest to let go of mdev %s",
+		       e->o.wait ? e->o.wait_s : 0, l->v[k]);
+	if (tail)
+		return;
+	errmsg("the writes after it need what it frees: they were not made, and the %zu made "
+	       "before it are undone; the kernel still removes the mdev when its guest lets go", i);
+	undo_before(e, i);
 }
 
 /* The writes in order; EXIT_OK, or the exit code after the message. */
@@ -181,7 +281,8 @@ static int write_all(struct engine *e)
 {
 	struct sysfs *s = &e->root->s;
 	long kill_n = kill_after_write();
-	bool journaled = e->p.nw + e->npf > 1;
+	bool journaled = e->p.nw + e->npf > 1, timed_out = false;
+	size_t tail = e->p.nw;
 	int rc = journal_plan(e);
 
 	if (rc) {
@@ -189,38 +290,27 @@ static int write_all(struct engine *e)
 			s->root, JOURNAL_FILE, strerror(-rc));
 		return EXIT_RUNTIME;
 	}
-	for (size_t i = 0; i < e->p.nw; i++) {
-		const struct pwrite *w = &e->p.w[i];
-
-		if (journaled && (rc = journal_mark(s, i)) != 0) {
-			errmsg("cannot write the journal %s/%s: %s", s->root,
-				JOURNAL_FILE, strerror(-rc));
-			undo_before(e, i);
-			break;
-		}
-		rc = w->predicted == -EINPROGRESS ? remove_waiting(e, w) : write_one(s, w);
-		if (kill_n && (long)i + 1 == kill_n)
-			raise(SIGKILL);
+	/* the removals that wait, at the end, are made at once */
+	while (tail > 0 && e->p.w[tail - 1].predicted == -EINPROGRESS)
+		tail--;
+	for (size_t i = 0, n; !rc && i < e->p.nw; i += n) {
+		n = i >= tail ? e->p.nw - i : 1;
+		rc = write_step(e, i, n, journaled, kill_n);
 		if (rc == -ETIMEDOUT) {
-			errmsg("timed out after %u s waiting for the guest to let go "
-				"of mdev %s%s", e->o.wait ? e->o.wait_s : 0, w->uuid,
-				i + 1 < e->p.nw ? "; the writes after it were not made" : "");
-			journal_end(s);
-			return EXIT_TIMEOUT;
-		}
-		if (rc) {
-			e->failed = i;
-			e->answer = rc;
-			report_failure(e, i, rc);
-			undo_before(e, i);
-			break;
+			say_timeout(e, i, i >= tail);
+			timed_out = true;
+			rc = i >= tail ? 0 : rc;
 		}
 	}
 	if (!rc)
 		rc = write_files(e, journaled, kill_n);
-	if (journaled)
+	if (journaled && e->undo_failed)
+		errmsg("the journal %s/%s stays: the next change undoes what is left, once the "
+		       "cause is mended", s->root, JOURNAL_FILE);
+	else if (journaled)
 		journal_end(s);
-	return rc ? EXIT_RUNTIME : EXIT_OK;
+	e->written = !rc;
+	return timed_out ? EXIT_TIMEOUT : rc ? EXIT_RUNTIME : EXIT_OK;
 }
 
 /* Reads the masks back and warns where they differ from what was written. */
@@ -230,7 +320,7 @@ static void verify_masks(struct engine *e)
 	const struct idset *want[] = { &e->p.apmask, &e->p.aqmask };
 
 	for (int i = 0; i < 2; i++) {
-		char rel[32], buf[128], hex[IDSET_HEX_LEN];
+		char rel[32], buf[128] = "", hex[IDSET_HEX_LEN];
 		struct idset got;
 
 		snprintf(rel, sizeof(rel), "sys/bus/ap/%s", names[i]);
@@ -280,7 +370,12 @@ static int wait_bus(struct engine *e, struct waiter *w, struct apqnset *want)
 
 	expected_bindings(e, &want[0], &want[1]);
 	rc = waiter_finish(w, &want[0], &want[1], e->o.wait ? e->o.wait_s : 0, e->pending);
-	if (rc != -ETIMEDOUT || !e->o.wait)
+	if (rc && rc != -ETIMEDOUT) {
+		errmsg("cannot read which queues the AP bus has bound: %s; the change is made, and "
+		       "whether the bus has bound its queues is not known", strerror(-rc));
+		return EXIT_RUNTIME;
+	}
+	if (!rc || !e->o.wait)
 		return EXIT_OK;
 	errmsg("timed out after %u s waiting for the AP bus to bind these queues:", e->o.wait_s);
 	fputs("  ", stderr);
@@ -324,7 +419,6 @@ int engine_run(struct engine *e)
 	if (masks)
 		w = waiter_start(&e->root->s, e->o.wait && e->root->live);
 	rc = write_all(e);
-	e->written = rc == EXIT_OK;
 	if (e->written && masks)
 		verify_masks(e);
 	if (w)

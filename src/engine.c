@@ -31,12 +31,26 @@ static int take_lock(struct engine *e)
 		errmsg("%s: the AP configuration lock %s is held, still after %u s, and names no "
 		    "process; if no tool is changing the AP configuration, remove it", e->command,
 		    path, e->o.lock_timeout_s);
+	} else if (rc == -EISDIR) {
+		errmsg("%s: cannot take the AP configuration lock: %s is not a lock file but a "
+		       "directory or another file; remove it if no tool of yours made it",
+		       e->command, path);
 	} else if (rc) {
 		errmsg("%s: cannot take the AP configuration lock %s: %s", e->command, path,
 		    strerror(-rc));
 	}
 	e->locked = !rc;
 	return rc ? EXIT_RUNTIME : EXIT_OK;
+}
+
+/* With the lock: the temporaries of killed changes in the directories changes write. */
+static void clean_temps(struct sysfs *s)
+{
+	static const char *const dirs[] = { JOURNAL_DIR, UDEV_RULES_DIR, RUN_UDEV_RULES_DIR,
+					    MATRIX_DEFS_DIR };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		sysfs_clean_temps(s, dirs[i]);
 }
 
 int engine_begin(struct engine *e, struct root *r, const char *command,
@@ -53,8 +67,10 @@ int engine_begin(struct engine *e, struct root *r, const char *command,
 		rc = take_lock(e);
 		if (rc)
 			return rc;
-		/* a change a killed apctl left half made is undone first */
-		journal_recover(&r->s, stderr);
+		/* a change a killed apctl left half made is undone first, or nothing is done */
+		if (journal_recover(&r->s, stderr))
+			return EXIT_RUNTIME;
+		clean_temps(&r->s);
 	}
 	rc = root_state(r, state_flags | STATE_GUESTS, &e->st, &d);
 	if (rc) {
@@ -96,6 +112,7 @@ void engine_end(struct engine *e)
 	state_free(e->st);
 	state_free(e->after);
 	free(e->pending);
+	strlist_free(&e->pending_removals);
 	free(e->ops);
 	if (e->locked)
 		aplock_release(&e->root->s);
@@ -124,21 +141,28 @@ int engine_add(struct engine *e, const struct change_op *op)
 	return 0;
 }
 
+/* Whether removing mdev uuid waits for its guest. */
+static bool waits(const struct ap_state *st, const char *uuid)
+{
+	int i = state_find_mdev(st, uuid);
+
+	return i >= 0 && st->mdevs[i].in_use == 1;
+}
+
 /*
  * Free before take: what leaves mdevs first (removals, unassignments), then
  * mask edits that only give APQNs to vfio_ap (the kernel never refuses those),
  * then those that give APQNs back to the host, then what takes APQNs for
- * mdevs. Removals that wait for a guest come last of their kind.
+ * mdevs. Removals that wait for a guest come last of all, or, when writes
+ * need what they free, last of the removals.
  */
 static int phase(const struct engine *e, const struct change_op *op)
 {
 	const struct ap_state *st = e->st;
-	int i;
 
 	switch (op->kind) {
 	case OP_REMOVE:
-		i = state_find_mdev(st, op->uuid);
-		return i >= 0 && st->mdevs[i].in_use == 1 ? 1 : 0;
+		return !waits(st, op->uuid) ? 0 : e->removals_early ? 1 : 6;
 	case OP_UNASSIGN:
 		return 2;
 	case OP_MASK: {
@@ -158,6 +182,17 @@ static int by_phase(const void *x, const void *y, void *arg)
 
 	/* the same phase keeps the order given */
 	return pa != pb ? pa - pb : (a->seq < b->seq ? -1 : a->seq > b->seq);
+}
+
+/* Whether a write is refused for what a removal that waits for a guest would free. */
+static bool needs_removal(const struct engine *e)
+{
+	for (size_t c = 0; c < e->p.nc; c++)
+		for (size_t i = 0; *e->p.c[c].holder && i < e->nops; i++)
+			if (e->ops[i].kind == OP_REMOVE && e->ops[i].scope != SCOPE_PERSISTENT &&
+			    !strcmp(e->ops[i].uuid, e->p.c[c].holder) && waits(e->st, e->ops[i].uuid))
+				return true;
+	return false;
 }
 
 static int conflict_order(const void *x, const void *y)
@@ -197,6 +232,10 @@ int engine_plan(struct engine *e)
 		return rc;
 	if (p->nc)
 		qsort(p->c, p->nc, sizeof(*p->c), conflict_order);
+	if (!e->removals_early && needs_removal(e)) {
+		e->removals_early = true;
+		return engine_plan(e);
+	}
 	return 0;
 }
 

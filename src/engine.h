@@ -103,11 +103,20 @@ struct conflict {
 	bool moves;               /* W_MASK: the APQN really goes to the host */
 };
 
-/* A persistent file the change writes or removes, and what it held before. */
+/*
+ * A persistent file the change writes or removes, and what it held before;
+ * its write and undo as a journal entry: the old content put back, then the
+ * directories the write makes removed where they are empty.
+ */
+#define PFILE_DIRS_MAX 4
 struct pfile {
 	char rel[128];
 	char *text;               /* the new content, or NULL: the file goes */
 	char *old;                /* what it held, or NULL: it was not there */
+	char made[PFILE_DIRS_MAX][128]; /* the directories that the write makes, deepest first */
+	size_t nmade;
+	struct jwrite undo[1 + PFILE_DIRS_MAX];
+	struct journal_entry je;
 };
 
 struct plan {
@@ -138,11 +147,19 @@ struct engine {
 	struct persist *pers;     /* the persistent configuration, or NULL where unreadable */
 	struct persist *next;     /* as the change leaves it (scope not running) */
 	struct plan p;
+	/*
+	 * Removals that wait for a guest come last of the attribute writes, so
+	 * that one that times out leaves nothing after it undone; first, when the
+	 * writes after them need what they free.
+	 */
+	bool removals_early;
 	bool locked;
 	/* after the run */
 	bool written;             /* every write was made */
 	size_t failed;            /* the write that failed, when not written */
 	int answer;               /* its answer */
+	bool undo_failed;         /* and not all before it could be undone: the journal stays */
+	struct strlist pending_removals; /* mdevs the kernel removes when their guests let go */
 	struct apqnset *pending;  /* queues the AP bus had not bound when apctl stopped waiting */
 	struct ap_state *after;   /* the state read after the writes */
 };
@@ -170,15 +187,15 @@ int engine_run(struct engine *e);
 /*
  * The persistent files (engine-files.c). engine_add_file() adds the writing
  * (text, taken over, malloc'ed) or removal (NULL) of rel to the plan, with
- * what it holds now: 0, or -errno (said). engine_write_file() writes file k
- * after the attributes: 0 or -errno (said); engine_restore_files() puts back
- * files upto-1 .. 0. engine_file_entry() is file pf as a journal entry, whose
- * undo is in *undo; both point into pf.
+ * what it holds now and its journal entry (e->pf[k].je): 0, or -errno (said).
+ * engine_write_file() writes file k after the attributes: 0 or -errno (said);
+ * engine_restore_files() undoes files upto-1 .. 0: 0, or -EIO (said).
  */
 int engine_add_file(struct engine *e, const char *rel, char *text);
 int engine_write_file(struct engine *e, size_t k);
-void engine_restore_files(struct engine *e, size_t upto);
-void engine_file_entry(const struct pfile *pf, struct journal_entry *je, struct jwrite *undo);
+int engine_restore_files(struct engine *e, size_t upto);
+/* File pf's write and undo as a journal entry, pointing into pf. */
+const struct journal_entry *engine_file_entry(struct pfile *pf);
 void engine_free_files(struct engine *e);
 /* The masks at boot: the rule's, all ones where it sets none (or has none). */
 void engine_persistent_masks(const struct engine *e, struct idset *apmask, struct idset *aqmask);

@@ -13,15 +13,17 @@
 
 #define JOURNAL_VERSION 1
 
-/* [attr, value], or for a file [path, content or null, true] */
+/* [attr, value]; for a file [path, content or null, true]; for a directory [path, null, "dir"] */
 static struct json_object *jwrite_json(const struct jwrite *w)
 {
 	struct json_object *a = json_object_new_array();
 
 	json_object_array_add(a, json_object_new_string(w->attr));
 	json_object_array_add(a, w->value ? json_object_new_string(w->value) : NULL);
-	if (w->file)
+	if (w->kind == JW_FILE)
 		json_object_array_add(a, json_object_new_boolean(true));
+	else if (w->kind == JW_DIR)
+		json_object_array_add(a, json_object_new_string("dir"));
 	return a;
 }
 
@@ -108,14 +110,22 @@ void journal_free(struct journal *j)
 static int jwrite_parse(struct json_object *a, struct jwrite *w)
 {
 	size_t n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-	struct json_object *v;
+	struct json_object *v, *k = json_object_array_get_idx(a, 2);
 
 	if (n != 2 && n != 3)
 		return -EINVAL;
-	w->file = n == 3 && json_object_get_boolean(json_object_array_get_idx(a, 2));
+	w->kind = JW_ATTR;
+	if (n == 3 && json_object_is_type(k, json_type_boolean) && json_object_get_boolean(k))
+		w->kind = JW_FILE;
+	else if (n == 3 && json_object_is_type(k, json_type_string) &&
+		 !strcmp(json_object_get_string(k), "dir"))
+		w->kind = JW_DIR;
+	else if (n == 3)
+		return -EINVAL;
 	v = json_object_array_get_idx(a, 1);
 	if (!json_object_is_type(json_object_array_get_idx(a, 0), json_type_string) ||
-	    (!json_object_is_type(v, json_type_string) && !(w->file && !v)))
+	    (!json_object_is_type(v, json_type_string) && !(w->kind != JW_ATTR && !v)) ||
+	    (w->kind == JW_DIR && v))
 		return -EINVAL;
 	w->attr = strdup(json_object_get_string(json_object_array_get_idx(a, 0)));
 	w->value = v ? strdup(json_object_get_string(v)) : NULL;
@@ -129,7 +139,7 @@ int journal_put_file(struct sysfs *s, const char *rel, const char *content)
 	int rc;
 
 	if (!content) {
-		rc = sysfs_remove(s, rel);
+		rc = sysfs_remove_durable(s, rel);
 		return rc == -ENOENT ? 0 : rc;
 	}
 	snprintf(dir, sizeof(dir), "%s", rel);
@@ -198,6 +208,9 @@ int journal_load(struct sysfs *s, struct journal **out)
 		return -ENOMEM;
 	}
 	j->begun = -1;
+	/* a last line without its newline is a mark cut short: its write was not begun */
+	if (*text && text[strlen(text) - 1] != '\n')
+		*(strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text) = '\0';
 	for (char *line = strtok_r(text, "\n", &save); line && !rc;
 	     line = strtok_r(NULL, "\n", &save))
 		rc = line_parse(line, j);
@@ -218,11 +231,23 @@ int journal_undo(struct sysfs *s, const struct journal_entry *e, FILE *msg)
 
 	for (size_t u = 0; u < e->nundo; u++) {
 		const struct jwrite *w = &e->undo[u];
-		int rc = w->file ? journal_put_file(s, w->attr, w->value) :
-				   sysfs_write(s, w->attr, w->value, strlen(w->value));
 		char path[PATH_MAX];
+		int rc;
 
-		if (rc && w->file) {
+		if (w->kind == JW_DIR) {
+			/* a directory made for the file goes, unless something else is in it now */
+			rc = sysfs_remove_durable(s, w->attr);
+			if (rc && rc != -ENOENT && rc != -ENOTEMPTY && rc != -EEXIST) {
+				fprintf(msg, "apctl: removing %s, which the change made, failed: %s; it "
+					"stays, empty\n", sysfs_path(s, w->attr, path, sizeof(path)),
+					strerror(-rc));
+				failed = -EIO;
+			}
+			continue;
+		}
+		rc = w->kind == JW_FILE ? journal_put_file(s, w->attr, w->value) :
+					  sysfs_write(s, w->attr, w->value, strlen(w->value));
+		if (rc && w->kind == JW_FILE) {
 			fprintf(msg, "apctl: putting %s back failed: %s; it stays changed\n",
 				sysfs_path(s, w->attr, path, sizeof(path)), strerror(-rc));
 			failed = -EIO;
@@ -242,6 +267,17 @@ int journal_undo(struct sysfs *s, const struct journal_entry *e, FILE *msg)
 	return failed;
 }
 
+/* What is left when a recovery cannot be finished, and the two ways on. */
+static void recovery_left(struct sysfs *s, FILE *msg, const char *why)
+{
+	char path[PATH_MAX];
+
+	sysfs_path(s, JOURNAL_FILE, path, sizeof(path));
+	fprintf(msg, "apctl: %s; the journal %s stays, and every change waits for it: mend the "
+		"cause and run the change again, which undoes the rest; or restore what it lists "
+		"by hand and remove it\n", why, path);
+}
+
 int journal_recover(struct sysfs *s, FILE *msg)
 {
 	struct journal *j = NULL;
@@ -250,10 +286,9 @@ int journal_recover(struct sysfs *s, FILE *msg)
 	if (rc == -ENOENT)
 		return 0;
 	if (rc) {
-		fprintf(msg, "apctl: the journal %s/%s of an interrupted change cannot be read; it "
-			"is removed, and the AP configuration is as that change left it\n", s->root,
-			JOURNAL_FILE);
-		journal_end(s);
+		recovery_left(s, msg, rc == -ENOMEM ? "out of memory reading the journal of an "
+			      "interrupted change" : "the journal of an interrupted change cannot be "
+			      "read");
 		return -EIO;
 	}
 	for (long i = j->begun; i >= 0; i--)
@@ -264,10 +299,15 @@ int journal_recover(struct sysfs *s, FILE *msg)
 	else if (!rc)
 		fprintf(msg, "apctl: process %d was stopped during '%s', after %ld of %zu writes; "
 			"they are undone\n", (int)j->pid, j->command, j->begun + 1, j->n);
-	else
-		fprintf(msg, "apctl: process %d was stopped during '%s'; not all of its writes "
-			"could be undone (see above)\n", (int)j->pid, j->command);
-	journal_end(s);
+	if (rc) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "process %d was stopped during '%s', and not all of its "
+			 "writes could be undone (see above)", (int)j->pid, j->command);
+		recovery_left(s, msg, why);
+	} else {
+		journal_end(s);
+	}
 	journal_free(j);
 	return rc ? -EIO : 0;
 }

@@ -22,14 +22,17 @@
 #define JOURNAL_DIR "run/apctl"
 #define JOURNAL_FILE JOURNAL_DIR "/journal"
 
-/*
- * One attribute write: where and what; or, with file, a persistent file
- * replaced by value (NULL: removed).
- */
+enum jwrite_kind {
+	JW_ATTR,  /* an attribute written */
+	JW_FILE,  /* a persistent file replaced by value (NULL: removed) */
+	JW_DIR,   /* a directory that a file's write made: removed if empty (value NULL) */
+};
+
+/* One write: where and what. */
 struct jwrite {
 	char *attr;
 	char *value;
-	bool file;
+	enum jwrite_kind kind;
 };
 
 struct journal_entry {
@@ -69,7 +72,8 @@ void journal_free(struct journal *j);
 /*
  * With the lock held: undoes what a journal left behind records and removes
  * it, saying so on msg. 0 when there was none or all was undone; -EIO when an
- * undo failed (said, with what is left).
+ * undo failed or the journal cannot be read: the journal stays for the next
+ * run, and msg says what is left and how to restore it.
  */
 int journal_recover(struct sysfs *s, FILE *msg);
 

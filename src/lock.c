@@ -21,10 +21,13 @@
  */
 #define LOCK_NO_PID_GRACE 2
 #define LOCK_POLL_MS 30
+/* A lock temporary that names no process is a leftover after this long (libap: 120 s). */
+#define LOCK_TEMP_MAX_AGE 600
 
 enum lock_look {
 	LOCK_GONE,  /* no lock file (any more): try to take it */
-	LOCK_HELD,  /* a live process holds it */
+	LOCK_HELD,  /* a live process holds it, or it cannot be taken yet: wait */
+	LOCK_ALIEN, /* something that is no lock file stands there */
 };
 
 /* The PID in a lock file's text: > 0, or 0 when it names none. */
@@ -53,6 +56,8 @@ static enum lock_look look(struct sysfs *s, pid_t *holder)
 
 	if (sysfs_lstat(s, AP_LOCK_FILE, &before))
 		return LOCK_GONE;
+	if (!S_ISREG(before.st_mode) && !S_ISLNK(before.st_mode))
+		return LOCK_ALIEN;
 	if (S_ISREG(before.st_mode)) {
 		n = sysfs_read(s, AP_LOCK_FILE, buf, sizeof(buf));
 		if (n < 0)
@@ -65,10 +70,11 @@ static enum lock_look look(struct sysfs *s, pid_t *holder)
 		if (!pid && time(NULL) <= before.st_mtime + LOCK_NO_PID_GRACE)
 			return LOCK_HELD;
 	}
-	/* stale: remove the very file looked at */
+	/* stale: remove the very file looked at; one that cannot be removed is waited for */
 	if (!sysfs_lstat(s, AP_LOCK_FILE, &after) && after.st_ino == before.st_ino &&
-	    after.st_dev == before.st_dev)
-		sysfs_remove(s, AP_LOCK_FILE);
+	    after.st_dev == before.st_dev && sysfs_remove(s, AP_LOCK_FILE) &&
+	    sysfs_lstat(s, AP_LOCK_FILE, &after) == 0)
+		return LOCK_HELD;
 	return LOCK_GONE;
 }
 
@@ -87,6 +93,36 @@ static enum lock_look look_locked(struct sysfs *s, pid_t *holder)
 	return r;
 }
 
+/* The name of a lock file's temporary: the lock's own name and more. */
+#define LOCK_NAME (AP_LOCK_FILE + sizeof(LOCK_DIR))
+
+/*
+ * A temporary of the lock protocol (the lock's name and more, holding a PID)
+ * that its maker left: its PID is gone, or it names none and is older than
+ * any wait for the lock.
+ */
+static int remove_lock_temp(const char *name, unsigned char type, void *ctx)
+{
+	struct sysfs *s = ctx;
+	char rel[sizeof(LOCK_DIR) + 256], buf[40];
+	struct stat st;
+	long pid;
+
+	(void)type;
+	if (strncmp(name, LOCK_NAME, strlen(LOCK_NAME)) || !name[strlen(LOCK_NAME)] ||
+	    strlen(name) > 200)
+		return 0;
+	snprintf(rel, sizeof(rel), "%s/%s", LOCK_DIR, name);
+	if (sysfs_lstat(s, rel, &st) || !S_ISREG(st.st_mode) ||
+	    sysfs_read(s, rel, buf, sizeof(buf)) < 0)
+		return 0;
+	pid = parse_pid(buf);
+	if ((pid > 0 && kill((pid_t)pid, 0) && errno == ESRCH) ||
+	    (!pid && time(NULL) > st.st_mtime + LOCK_TEMP_MAX_AGE))
+		sysfs_remove(s, rel);
+	return 0;
+}
+
 static long elapsed_ms(const struct timespec *start)
 {
 	struct timespec now;
@@ -100,6 +136,7 @@ int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder)
 	static unsigned serial;
 	char tmp[sizeof(AP_LOCK_FILE) + 32], pid[24];
 	struct timespec start;
+	enum lock_look seen;
 	int rc;
 
 	*holder = 0;
@@ -119,7 +156,12 @@ int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder)
 		if (rc != -EEXIST)
 			break;
 		*holder = 0;
-		if (look_locked(s, holder) == LOCK_GONE)
+		seen = look_locked(s, holder);
+		if (seen == LOCK_ALIEN) {
+			rc = -EISDIR;
+			break;
+		}
+		if (seen == LOCK_GONE)
 			continue;
 		if (elapsed_ms(&start) >= (long)timeout_s * 1000) {
 			rc = -EBUSY;
@@ -128,6 +170,9 @@ int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder)
 		nanosleep(&(struct timespec){ 0, LOCK_POLL_MS * 1000000L }, NULL);
 	}
 	sysfs_remove(s, tmp);
+	/* held: what the lock protocol's killed takers left can go */
+	if (!rc)
+		sysfs_list(s, LOCK_DIR, remove_lock_temp, s);
 	return rc;
 }
 

@@ -515,6 +515,7 @@ struct json_object *json_verdict(const struct engine *e)
 	json_object_object_add(o, "conflicts", json_conflicts(e));
 	json_object_object_add(o, "notes", json_strlist(&e->p.notes));
 	json_object_object_add(o, "warnings", json_strlist(&e->p.warnings));
+	json_object_object_add(o, "pending_removals", json_strlist(&e->pending_removals));
 	for (size_t i = 0; i < e->nops; i++)
 		masks |= e->ops[i].kind == OP_MASK;
 	if (masks)

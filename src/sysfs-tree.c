@@ -11,8 +11,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -66,6 +68,63 @@ int sysfs_dir(struct sysfs *s, const char *rel)
 	return sysfs_openat(s, rel, O_PATH | O_DIRECTORY, 0);
 }
 
+/*
+ * The directory dirfd (perhaps an O_PATH descriptor, which fsync() refuses
+ * with EBADF) flushed through a descriptor opened for reading: 0 or -errno.
+ */
+static int sync_dir(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = fsync(fd) ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+/* Whether process pid is gone. */
+static bool pid_gone(long pid)
+{
+	return pid > 0 && kill((pid_t)pid, 0) && errno == ESRCH;
+}
+
+/* A temporary of put_at() (".NAME.PID.N") whose writer is gone. */
+static int remove_stale_temp(const char *name, unsigned char type, void *dirfd)
+{
+	const char *serial = strrchr(name, '.'), *pid;
+	char *end;
+	long n;
+
+	if (name[0] != '.' || !serial || serial == name || type == DT_DIR)
+		return 0;
+	for (pid = serial - 1; pid > name && *pid != '.'; pid--)
+		;
+	if (pid == name || !serial[1] || strspn(serial + 1, "0123456789") != strlen(serial + 1))
+		return 0;
+	n = strtol(pid + 1, &end, 10);
+	if (end != serial || end == pid + 1 || !pid_gone(n))
+		return 0;
+	unlinkat(*(int *)dirfd, name, 0);
+	return 0;
+}
+
+int sysfs_clean_temps(struct sysfs *s, const char *rel)
+{
+	int fd = sysfs_openat(s, rel, O_RDONLY | O_DIRECTORY, 0), dirfd, rc;
+
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	dirfd = dup(fd);
+	if (dirfd < 0) {
+		close(fd);
+		return -errno;
+	}
+	rc = sysfs_dir_each(fd, remove_stale_temp, &dirfd);
+	close(dirfd);
+	return rc;
+}
+
 /* name replaced by a new file; durable: on disk before and after the rename */
 static int put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, const void *data,
 		  size_t len, bool durable)
@@ -91,7 +150,7 @@ static int put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, con
 	if (rc)
 		unlinkat(dirfd, tmp, 0);
 	else if (durable)
-		fsync(dirfd);
+		rc = sync_dir(dirfd);
 	return rc;
 }
 
@@ -250,7 +309,8 @@ int sysfs_link(struct sysfs *s, const char *from, const char *to)
 	return two_names(s, from, to, true);
 }
 
-int sysfs_remove(struct sysfs *s, const char *rel)
+/* rel removed (an empty directory too); with durable, its directory flushed after */
+static int remove_rel(struct sysfs *s, const char *rel, bool durable)
 {
 	const char *name;
 	int dirfd = sysfs_parent_dir(s, rel, &name), rc;
@@ -261,8 +321,20 @@ int sysfs_remove(struct sysfs *s, const char *rel)
 	if (rc && errno == EISDIR)
 		rc = unlinkat(dirfd, name, AT_REMOVEDIR);
 	rc = rc ? -errno : 0;
+	if (!rc && durable)
+		rc = sync_dir(dirfd);
 	close(dirfd);
 	return rc;
+}
+
+int sysfs_remove(struct sysfs *s, const char *rel)
+{
+	return remove_rel(s, rel, false);
+}
+
+int sysfs_remove_durable(struct sysfs *s, const char *rel)
+{
+	return remove_rel(s, rel, true);
 }
 
 static int remove_at(int parent, const char *name);

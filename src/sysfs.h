@@ -113,6 +113,11 @@ int sysfs_rename_at(int fromdir, const char *from, int todir, const char *to);
 int sysfs_remove_at(int dirfd, const char *name);
 int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len);
 int sysfs_put_str(struct sysfs *s, const char *rel, mode_t mode, const char *text);
+/*
+ * Removes from directory rel the temporaries that a writer killed before its
+ * rename left (".NAME.PID.N" of a process that is gone): 0 or -errno.
+ */
+int sysfs_clean_temps(struct sysfs *s, const char *rel);
 /* As sysfs_put(), on disk when it returns: for configuration files. */
 int sysfs_put_durable(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len);
 int sysfs_symlink(struct sysfs *s, const char *target, const char *rel);
@@ -120,6 +125,8 @@ int sysfs_rename(struct sysfs *s, const char *from, const char *to);
 /* A hard link, as link(2): -EEXIST when to exists. */
 int sysfs_link(struct sysfs *s, const char *from, const char *to);
 int sysfs_remove(struct sysfs *s, const char *rel);
+/* As sysfs_remove(), with its directory on disk when it returns: for configuration files. */
+int sysfs_remove_durable(struct sysfs *s, const char *rel);
 int sysfs_remove_tree(struct sysfs *s, const char *rel);
 
 /* For tests: resolve without openat2() as on kernels that lack it. */

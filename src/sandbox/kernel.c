@@ -149,7 +149,7 @@ static int kernel_state(struct sysfs *s, struct ap_state **st, struct diag *d)
 		if (!rc)
 			rc = sysfs_rename(s, SANDBOX_MEMORY_NEXT, SANDBOX_MEMORY);
 		state_free(*st);
-		*st = next;
+		*st = rc ? NULL : next;
 		if (rc)
 			state_free(next);
 	}
@@ -239,6 +239,8 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 
 	if (fd < 0)
 		return fd;
+	/* what writers killed before their rename left */
+	sysfs_clean_temps(s, SANDBOX_DIR);
 	rc = kernel_state(s, &st, d);
 	if (!rc) {
 		old = state_dup(st);

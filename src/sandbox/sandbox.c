@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "kmodel.h"
 #include "masksyntax.h"
 #include "paths.h"
@@ -496,4 +497,45 @@ int sandbox_load_private(struct sysfs *s, struct ap_state *st)
 		rc = 0;
 	st->rebind_pending = false;
 	return rc ? rc : private_lines(s, SANDBOX_REBIND, add_rebind, st);
+}
+
+struct clear_ctx {
+	struct sysfs *s;
+	const char *dir;
+	int rc;
+};
+
+static int clear_entry(const char *name, unsigned char type, void *arg)
+{
+	struct clear_ctx *c = arg;
+	char rel[PATH_MAX];
+	int rc;
+
+	(void)type;
+	snprintf(rel, sizeof(rel), "%s/%s", c->dir, name);
+	if (!strcmp(rel, AP_LOCK_FILE))
+		return 0;
+	if (!strcmp(rel, LOCK_DIR)) {
+		struct clear_ctx lock = { c->s, LOCK_DIR, 0 };
+
+		rc = sysfs_list(c->s, LOCK_DIR, clear_entry, &lock);
+		rc = rc ? rc : lock.rc;
+	} else {
+		rc = sysfs_remove_tree(c->s, rel);
+	}
+	if (rc && rc != -ENOENT && !c->rc)
+		c->rc = rc;
+	return 0;
+}
+
+int sandbox_clear_run(struct sysfs *s)
+{
+	static const char *const dirs[] = { RUN_UDEV_RULES_DIR, LOCK_DIR, JOURNAL_DIR };
+	struct clear_ctx c = { s, "run", 0 };
+	int rc = sysfs_list(s, "run", clear_entry, &c);
+
+	rc = rc == -ENOENT ? 0 : rc ? rc : c.rc;
+	for (size_t i = 0; !rc && i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		rc = sysfs_mkdirs(s, dirs[i], 0755);
+	return rc;
 }

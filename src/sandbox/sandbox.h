@@ -143,6 +143,12 @@ int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, const char *g
 		   struct diag *d);
 /* The machine reboots (kmodel_boot()): 0 or -errno with the reason in *d. */
 int sandbox_boot(struct sysfs *s, struct diag *d);
+/*
+ * The machine's run/ is cleared, as a reboot clears /run, but for the AP
+ * configuration lock (held by the caller); the directories a new sandbox has
+ * are made again. 0 or -errno.
+ */
+int sandbox_clear_run(struct sysfs *s);
 int sandbox_host_change(struct sysfs *s, bool add, const struct ap_matrix *ids,
 			const struct card_type *type, struct diag *d);
 
