@@ -14,6 +14,8 @@ struct change_render {
 	void (*nothing)(FILE *f, const struct engine *e);
 	/* the change made */
 	void (*done)(FILE *f, const struct engine *e);
+	/* dry_run says the files too, and is called for a change of files only */
+	bool with_files;
 };
 
 /*

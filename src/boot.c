@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apcheck.h"
 #include "errnames.h"
 #include "kmodel.h"
 #include "masksyntax.h"
@@ -13,7 +14,7 @@
 #include "sandbox.h"
 
 /* Appends a write to b and makes it: its answer, or -ENOMEM. */
-static int play(struct boot *b, boot_write_fn write, void *ctx, size_t def, const char *attr,
+static int play(struct boot *b, const struct boot_host *h, size_t def, const char *attr,
 		const char *val)
 {
 	struct boot_write *more = realloc(b->w, (b->nw + 1) * sizeof(*more)), *w;
@@ -25,71 +26,172 @@ static int play(struct boot *b, boot_write_fn write, void *ctx, size_t def, cons
 	snprintf(w->attr, sizeof(w->attr), "%s", attr);
 	snprintf(w->val, sizeof(w->val), "%s", val);
 	w->def = def;
-	w->answer = write(ctx, attr, val);
+	w->answer = h->write(h->ctx, attr, val);
 	return w->answer;
 }
 
-/* The rule's masks, in the rule's order. */
-static int play_masks(const struct ap_rule *r, boot_write_fn write, void *ctx, struct boot *b)
+/* The rule's mask writes, as udev makes them: each value as it stands, in the rule's order. */
+static int play_masks(const struct persist *p, const struct boot_host *h, struct boot *b)
 {
-	bool ap_first = !r->has_aqmask || (r->has_apmask && r->apmask_line <= r->aqmask_line);
-	char hex[IDSET_HEX_LEN];
+	const struct ap_rule *r = &p->rule;
 	int rc = 0;
 
-	for (int k = 0; k < 2 && rc != -ENOMEM; k++) {
-		bool ap = (k == 0) == ap_first;
-
-		if (!(ap ? r->has_apmask : r->has_aqmask))
-			continue;
-		idset_to_hex(ap ? &r->apmask : &r->aqmask, hex);
-		rc = play(b, write, ctx, BOOT_NO_DEF, ap ? AP_BUS "/apmask" : AP_BUS "/aqmask", hex);
-	}
+	/* /run is cleared at boot: a rule there is made again only by chzdev's auto-configuration */
+	if (p->has_rule && !strncmp(p->rule_rel, "run/", 4))
+		return 0;
+	for (size_t i = 0; i < r->nwrites && rc != -ENOMEM; i++)
+		rc = play(b, h, BOOT_NO_DEF, r->writes[i].is_apmask ? AP_BUS "/apmask" :
+								  AP_BUS "/aqmask",
+			  r->writes[i].value);
 	return rc == -ENOMEM ? rc : 0;
 }
 
-/* mdevctl start of definition d: create, one write per attribute, remove on failure. */
-static int play_start(const struct persist *p, size_t d, boot_write_fn write, void *ctx,
-		      struct boot *b)
+/* ap-check's answer to the start of def, as it reads def and the running state. */
+static int ap_check(const struct mdev_def *def, const struct ap_state *st, char *why, size_t size)
+{
+	struct apcheck_ids ids = { 0 };
+	struct apcheck_mdev *active = calloc(st->nmdevs + 1, sizeof(*active));
+	int rc;
+
+	if (!active) {
+		snprintf(why, size, "out of memory");
+		return 1;
+	}
+	for (size_t i = 0; i < def->nattrs; i++)
+		apcheck_add_attr(&ids, def->attrs[i].name, def->attrs[i].value);
+	for (size_t i = 0; i < st->nmdevs; i++)
+		active[i] = (struct apcheck_mdev){ st->mdevs[i].uuid, &st->mdevs[i].matrix };
+	rc = apcheck_start(def->uuid, &ids, active, st->nmdevs, &st->apmask, &st->aqmask, why,
+			   size);
+	free(active);
+	return rc;
+}
+
+/*
+ * The callout mdevctl runs before it starts def: the first one that handles
+ * its type (the others exit 2). Whether it refuses, with whose words in
+ * s->refused.
+ */
+static bool callout_refuses(const struct persist *p, const struct mdev_def *def,
+			    const struct boot_host *h, struct boot_start *s)
+{
+	bool vfio = !strcmp(def->type, MDEV_TYPE_NAME);
+	char why[256];
+
+	for (size_t i = 0; i < p->ncallouts; i++) {
+		const struct callout *c = &p->callouts[i];
+		const char *name = strrchr(c->rel, '/') + 1;
+
+		switch (c->kind) {
+		case CALLOUT_AP_CHECK_MISSING:
+			snprintf(s->refused, sizeof(s->refused), "callout %s fails every start: the "
+				 "ap-check it calls is not installed", name);
+			return true;
+		case CALLOUT_AP_CHECK:
+			if (!vfio)
+				continue;
+			if (h->state && ap_check(def, h->state(h->ctx), why, sizeof(why))) {
+				snprintf(s->refused, sizeof(s->refused), "callout %s refuses: %s", name,
+					 why);
+				return true;
+			}
+			return false;
+		case CALLOUT_APCTL:
+			/* apctl's callout refuses what the kernel would: the writes tell */
+			if (vfio)
+				return false;
+			continue;
+		default:
+			continue;
+		}
+	}
+	return false;
+}
+
+/* mdevctl start of definition d: callout, type, create, one write per attribute, remove on failure. */
+static int play_start(const struct persist *p, size_t d, const struct boot_host *h, struct boot *b)
 {
 	const struct mdev_def *def = &p->defs[d];
 	struct boot_start *s = &b->starts[b->nstarts++];
-	char attr[160];
+	char attr[sizeof(b->w[0].attr)];
 	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->def = d;
-	rc = play(b, write, ctx, d, MDEV_TYPE "/create", def->uuid);
+	s->failed = BOOT_NO_WRITE;
+	if (callout_refuses(p, def, h, s))
+		return 0;
+	if (strcmp(def->type, MDEV_TYPE_NAME)) {
+		snprintf(s->refused, sizeof(s->refused), "mdevctl refuses: parent matrix does not "
+			 "support mdev type %s", def->type);
+		return 0;
+	}
+	rc = play(b, h, d, MDEV_TYPE "/create", def->uuid);
 	for (size_t i = 0; !rc && i < def->nattrs; i++) {
 		snprintf(attr, sizeof(attr), "%s/%s/%s", MATRIX_DEV, def->uuid, def->attrs[i].name);
-		rc = play(b, write, ctx, d, attr, def->attrs[i].value);
+		rc = play(b, h, d, attr, def->attrs[i].value);
 		if (rc && rc != -ENOMEM) {
 			s->failed = b->nw - 1;
 			snprintf(attr, sizeof(attr), "%s/%s/remove", MATRIX_DEV, def->uuid);
-			return play(b, write, ctx, d, attr, "1") == -ENOMEM ? -ENOMEM : 0;
+			return play(b, h, d, attr, "1") == -ENOMEM ? -ENOMEM : 0;
 		}
 	}
 	if (rc == -ENOMEM)
 		return rc;
 	s->started = !rc;
-	s->failed = rc ? b->nw - 1 : 0;
+	if (rc)
+		s->failed = b->nw - 1;
 	return 0;
 }
 
-int boot_play(const struct persist *p, boot_write_fn write, void (*wait)(void *ctx), void *ctx,
-	      struct boot *b)
+/* What the boot depends on that apctl cannot see in the files. */
+static void boot_notes(const struct persist *p, struct boot *b)
+{
+	bool autostart = false;
+
+	for (size_t d = 0; d < p->ndefs; d++)
+		autostart |= p->defs[d].autostart;
+	if (p->has_rule && !strncmp(p->rule_rel, "run/", 4))
+		strlist_addf(&b->notes, "%s is in /run, which the boot clears: its masks are written "
+			     "only if chzdev's auto-configuration makes it again", p->rule_rel);
+	if (!autostart)
+		return;
+	if (!p->rule.loads_vfio_ap && p->vfio_ap_loader[0] && p->rule.nwrites)
+		strlist_addf(&b->notes, "%s loads vfio_ap early in the boot, not 41-ap.rules after "
+			     "its masks: mdevctl may start the definitions before udev writes the "
+			     "masks, and then a definition whose APQNs they reserve fails",
+			     p->vfio_ap_loader);
+	else if (!(p->rule.loads_vfio_ap && p->has_rule) && !p->vfio_ap_loader[0])
+		strlist_addf(&b->notes, "nothing in 41-ap.rules or modules-load.d loads vfio_ap: "
+			     "mdevctl starts the definitions only if vfio_ap is loaded by other means "
+			     "(built into the kernel, the initramfs, a service)");
+	for (size_t i = 0; i < p->ncallouts; i++)
+		if (p->callouts[i].kind == CALLOUT_OTHER)
+			strlist_addf(&b->notes, "mdevctl also runs callout %s, which apctl does not "
+				     "know: if it handles vfio_ap-passthrough, its answer decides",
+				     p->callouts[i].rel);
+}
+
+int boot_play(const struct persist *p, const struct boot_host *h, struct boot *b)
 {
 	int rc;
 
 	memset(b, 0, sizeof(*b));
+	b->blocked = BOOT_NO_DEF;
 	b->starts = calloc(p->ndefs + 1, sizeof(*b->starts));
 	if (!b->starts)
 		return -ENOMEM;
-	rc = play_masks(&p->rule, write, ctx, b);
-	if (!rc && wait)
-		wait(ctx);
-	for (size_t d = 0; !rc && d < p->ndefs; d++)
-		if (!p->defs[d].bad[0] && p->defs[d].autostart)
-			rc = play_start(p, d, write, ctx, b);
+	boot_notes(p, b);
+	rc = play_masks(p, h, b);
+	if (!rc && h->wait)
+		h->wait(h->ctx);
+	/* mdevctl reads every definition of matrix before it starts one */
+	for (size_t d = 0; d < p->ndefs && b->blocked == BOOT_NO_DEF; d++)
+		if (p->defs[d].stops_mdevctl)
+			b->blocked = d;
+	for (size_t d = 0; !rc && b->blocked == BOOT_NO_DEF && d < p->ndefs; d++)
+		if (p->defs[d].autostart && !p->defs[d].stops_mdevctl)
+			rc = play_start(p, d, h, b);
 	return rc;
 }
 
@@ -166,7 +268,7 @@ static void explain(struct ap_state *st, struct boot_write *w)
 	i = uuid[0] ? state_find_mdev(st, uuid) : -1;
 
 	if (w->answer == -ENODEV && !strncmp(name, "assign_", 7))
-		snprintf(w->why, sizeof(w->why), "%s %s is above the system's maximum ID",
+		snprintf(w->why, sizeof(w->why), "%s %.16s is above the system's maximum ID",
 			 strchr(name, '_') + 1, w->val);
 	else if (i >= 0 && !strncmp(name, "assign_", 7))
 		explain_assign(st, w, (size_t)i, name);
@@ -178,6 +280,11 @@ struct predict {
 	struct boot *b;
 	struct ap_state *st;
 };
+
+static const struct ap_state *predict_state(void *ctx)
+{
+	return ((struct predict *)ctx)->st;
+}
 
 static int predict_write(void *ctx, const char *attr, const char *val)
 {
@@ -200,12 +307,13 @@ static void predict_wait(void *ctx)
 int boot_predict(const struct ap_state *st, const struct persist *p, struct boot *b)
 {
 	struct predict pr = { b, state_dup(st) };
+	struct boot_host h = { predict_write, predict_wait, predict_state, &pr };
 	int rc;
 
 	if (!pr.st)
 		return -ENOMEM;
 	kmodel_boot(pr.st);
-	rc = boot_play(p, predict_write, predict_wait, &pr, b);
+	rc = boot_play(p, &h, b);
 	b->st = pr.st;
 	return rc;
 }
@@ -217,10 +325,21 @@ const char *boot_write_words(const struct boot_write *w, char *buf, size_t size)
 	return buf;
 }
 
+const char *boot_start_words(const struct boot *b, const struct boot_start *s, char *buf,
+			     size_t size)
+{
+	if (s->failed == BOOT_NO_WRITE)
+		snprintf(buf, size, "%s", s->refused);
+	else
+		boot_write_words(&b->w[s->failed], buf, size);
+	return buf;
+}
+
 void boot_free(struct boot *b)
 {
 	free(b->w);
 	free(b->starts);
+	strlist_free(&b->notes);
 	state_free(b->st);
 	memset(b, 0, sizeof(*b));
 }

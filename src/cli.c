@@ -62,6 +62,8 @@ const struct optdef cli_optdefs[O_COUNT] = {
 		      "also remove the mdevs and definitions the file does not name" },
 	[O_FORMAT] = { "format", 0, true, "FORMAT", "libvirt, nodedev or qemu" },
 	[O_GUEST] = { "guest", 0, true, "NAME", "the guest's name" },
+	[O_BARE] = { "bare", 0, false, NULL,
+		     "only the kernel's reset: the boot's work is left to the real tools" },
 	[O_BOOT] = { "boot", 0, false, NULL,
 		     "what the next boot brings: the rule's masks, then mdevctl's\n"
 		     "starts, each with the kernel's answer" },

@@ -50,6 +50,7 @@ enum opt_id {
 	O_PRUNE,
 	O_FORMAT,
 	O_GUEST,
+	O_BARE,
 	O_COUNT
 };
 

@@ -60,9 +60,9 @@ static int verdict(const struct ctx *ctx, struct engine *e, const struct change_
 	if (e->o.dry_run) {
 		if (ctx->json)
 			json_print(stdout, json_verdict(e));
-		else if (r->dry_run && (e->p.nw || !e->npf || refused))
+		else if (r->dry_run && (e->p.nw || !e->npf || refused || r->with_files))
 			r->dry_run(stdout, e);
-		if (!ctx->json && !refused)
+		if (!ctx->json && !refused && !r->with_files)
 			say_files(stdout, e, true);
 		return finish_output(refused ? EXIT_REFUSED : EXIT_OK);
 	}

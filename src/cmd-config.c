@@ -25,10 +25,16 @@ static int run_export(struct ctx *ctx)
 	if (rc)
 		return rc;
 	if (persist_read(&r.s, &p, &d)) {
+		/* a rule or names apctl cannot read would be lost: said, never dropped */
 		errmsg("%s: %s", ctx->path, d.msg);
 		rc = EXIT_RUNTIME;
 	} else {
-		json_print(stdout, config_export(st, &p));
+		struct strlist skipped = { 0 };
+
+		json_print(stdout, config_export(st, &p, &skipped));
+		for (size_t i = 0; i < skipped.n; i++)
+			errmsg("warning: %s", skipped.v[i]);
+		strlist_free(&skipped);
 		persist_free(&p);
 	}
 	state_free(st);
@@ -77,15 +83,19 @@ static void done(FILE *f, const struct engine *e)
 	fprintf(f, "Done: %zu write%s.\n", e->p.nw, e->p.nw == 1 ? "" : "s");
 }
 
-static const struct change_render plan_render = { text_plan, nothing, NULL };
-static const struct change_render apply_render = { text_plan, nothing, done };
+static const struct change_render plan_render = {
+	.dry_run = text_plan, .nothing = nothing, .with_files = true,
+};
+static const struct change_render apply_render = {
+	.dry_run = text_plan, .nothing = nothing, .done = done, .with_files = true,
+};
 
 /* plan and apply: the file read against the root, then one change. */
 static int config_change(struct ctx *ctx, bool apply)
 {
 	char *text = read_file(ctx, ctx->pos[0]);
 	struct change_opts o;
-	struct config c;
+	struct config c = { 0 };
 	struct diag d;
 	struct engine e;
 	struct root r;
@@ -104,15 +114,20 @@ static int config_change(struct ctx *ctx, bool apply)
 		return rc;
 	}
 	rc = engine_begin(&e, &r, ctx->path, &o, STATE_OVERRIDES_ALL);
-	if (!rc && config_parse(text, e.st->max_adapter, e.st->max_domain, &c, &d))
+	if (!rc && config_parse(text, e.st->max_adapter, e.st->max_domain, &c, &d)) {
 		rc = usage_error(ctx, "%s: %s", ctx->pos[0], d.msg);
-	else if (!rc) {
-		if (engine_add_config(&e, &c, args_has(ctx, O_PRUNE)))
+	} else if (!rc) {
+		int err = engine_add_config(&e, &c, args_has(ctx, O_PRUNE), &d);
+
+		if (err == -EINVAL)
+			rc = usage_error(ctx, "%s: %s", ctx->pos[0], d.msg);
+		else if (err)
 			rc = EXIT_RUNTIME;
-		config_free(&c);
 	}
 	free(text);
+	/* the change points into the configuration until it is over */
 	rc = rc ? (engine_end(&e), rc) : change_conclude(ctx, &e, apply ? &apply_render : &plan_render);
+	config_free(&c);
 	root_close(&r);
 	return rc;
 }

@@ -18,7 +18,9 @@ static void define_refused(FILE *f, const struct engine *e)
 		text_refusal(f, e);
 }
 
-static const struct change_render define_render = { define_refused, NULL, NULL };
+static const struct change_render define_render = {
+	.dry_run = define_refused,
+};
 
 /* The definition of uuid (EXIT_OK), or EXIT_NOTFOUND after the message. */
 static int find_def(const struct ctx *ctx, const struct engine *e, const char *uuid,
@@ -87,7 +89,9 @@ static void print_started(FILE *f, const struct engine *e)
 		text_mdev_result(f, m);
 }
 
-static const struct change_render start_render = { text_mdev_dry_run, NULL, print_started };
+static const struct change_render start_render = {
+	.dry_run = text_mdev_dry_run, .done = print_started,
+};
 
 /* A definition started as one change: create and the whole matrix, checked first. */
 static int run_start(struct ctx *ctx)
@@ -108,7 +112,9 @@ static void stop_dry_run(FILE *f, const struct engine *e)
 		fprintf(f, "Dry run: would stop mdev %s.\n", e->ops[0].uuid);
 }
 
-static const struct change_render stop_render = { stop_dry_run, NULL, print_stopped };
+static const struct change_render stop_render = {
+	.dry_run = stop_dry_run, .done = print_stopped,
+};
 
 /* The running mdev removed; its definition stays. */
 static int run_stop(struct ctx *ctx)
@@ -140,7 +146,21 @@ static int run_list(struct ctx *ctx)
 			struct json_object *o = json_mdev(&v, m);
 
 			/* what its mdevctl definition says, as show --json has it */
+			json_object_object_add(o, "running", json_object_new_boolean(true));
 			json_object_object_add(o, "definition", def ? json_def(&v, def) : NULL);
+			json_object_array_add(arr, o);
+		}
+		/* and, as the text lists them, the definitions that do not run */
+		for (size_t i = 0; v.persist && i < v.persist->ndefs; i++) {
+			const struct mdev_def *def = &v.persist->defs[i];
+			struct json_object *o;
+
+			if (state_find_mdev(st, def->uuid) >= 0)
+				continue;
+			o = json_object_new_object();
+			json_object_object_add(o, "uuid", json_object_new_string(def->uuid));
+			json_object_object_add(o, "running", json_object_new_boolean(false));
+			json_object_object_add(o, "definition", json_def(&v, def));
 			json_object_array_add(arr, o);
 		}
 		json_print(stdout, arr);

@@ -77,9 +77,12 @@ static void print_nothing(FILE *f, const struct engine *e)
 	fprintf(f, "Nothing to change: mdev %s reads so already.\n", e->ops[0].uuid);
 }
 
-static const struct change_render create_render = { text_mdev_dry_run, NULL, print_uuid };
-static const struct change_render assign_render = { text_mdev_dry_run, print_nothing,
-						     print_result };
+static const struct change_render create_render = {
+	.dry_run = text_mdev_dry_run, .done = print_uuid,
+};
+static const struct change_render assign_render = {
+	.dry_run = text_mdev_dry_run, .nothing = print_nothing, .done = print_result,
+};
 
 static int new_uuid(char out[UUID_STR_MAX])
 {
@@ -176,7 +179,9 @@ static void removed(FILE *f, const struct engine *e)
 	}
 }
 
-static const struct change_render remove_render = { remove_dry_run, NULL, removed };
+static const struct change_render remove_render = {
+	.dry_run = remove_dry_run, .done = removed,
+};
 
 /* The mdevs named, each once: EXIT_OK or the exit code after the message. */
 static int add_removals(const struct ctx *ctx, struct engine *e)

@@ -118,7 +118,9 @@ static void done(FILE *f, const struct engine *e)
 	text_apqnset(f, e->pending, "  ");
 }
 
-static const struct change_render render = { dry_run, nothing, done };
+static const struct change_render render = {
+	.dry_run = dry_run, .nothing = nothing, .done = done,
+};
 
 /*
  * The ops of the change: the running masks (unless --persistent-only), and

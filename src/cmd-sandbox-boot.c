@@ -16,15 +16,34 @@
 #include "report.h"
 #include "sandbox.h"
 
+/* The sandbox's machine as the boot sees it: its files, and its state when a callout reads it. */
+struct machine {
+	struct root *r;
+	struct ap_state *st;
+};
+
 static int write_attr(void *ctx, const char *attr, const char *val)
 {
-	return sysfs_write(ctx, attr, val, strlen(val));
+	return sysfs_write(&((struct machine *)ctx)->r->s, attr, val, strlen(val));
+}
+
+static const struct ap_state *read_machine(void *ctx)
+{
+	struct machine *m = ctx;
+	struct ap_state *st = NULL;
+	struct diag d;
+
+	if (!root_state(m->r, STATE_GUESTS, &st, &d)) {
+		state_free(m->st);
+		m->st = st;
+	}
+	return m->st;
 }
 
 /* udev's rule runs once the AP bus has bound its queues: a delayed bus is waited for. */
 static void wait_bindings(void *ctx)
 {
-	struct sysfs *s = ctx;
+	struct sysfs *s = &((struct machine *)ctx)->r->s;
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
 	long rounds = (long)sandbox_rebind_delay(s) / 10 + 1000;
 
@@ -38,6 +57,9 @@ static void print_boot(const struct ctx *ctx, const struct persist *p, const str
 {
 	struct json_object *arr = json_object_new_array();
 
+	if (!ctx->json && b->blocked != BOOT_NO_DEF)
+		printf("mdevctl started no definition: it cannot load %s (%s)\n",
+		       p->defs[b->blocked].uuid, p->defs[b->blocked].bad);
 	for (size_t i = 0; i < b->nstarts; i++) {
 		const struct boot_start *s = &b->starts[i];
 		char words[512];
@@ -46,7 +68,7 @@ static void print_boot(const struct ctx *ctx, const struct persist *p, const str
 			printf("mdevctl started %s\n", p->defs[s->def].uuid);
 		else if (!ctx->json)
 			printf("mdevctl could not start %s: %s\n", p->defs[s->def].uuid,
-			       boot_write_words(&b->w[s->failed], words, sizeof(words)));
+			       boot_start_words(b, s, words, sizeof(words)));
 		json_object_array_add(arr, json_boot_start(p, b, s));
 	}
 	if (ctx->json)
@@ -60,6 +82,8 @@ static int reboot(const struct ctx *ctx, struct root *r)
 	struct diag d = { "" };
 	struct persist p;
 	struct boot b = { 0 };
+	struct machine m = { r, NULL };
+	struct boot_host h = { write_attr, wait_bindings, read_machine, &m };
 	pid_t holder = 0;
 	int rc = aplock_take(&r->s, 90, &holder);
 
@@ -81,8 +105,9 @@ static int reboot(const struct ctx *ctx, struct root *r)
 		return EXIT_RUNTIME;
 	}
 	rc = sandbox_boot(&r->s, &d);
-	if (!rc)
-		rc = boot_play(&p, write_attr, wait_bindings, &r->s, &b);
+	if (!rc && !args_has(ctx, O_BARE))
+		rc = boot_play(&p, &h, &b);
+	state_free(m.st);
 	aplock_release(&r->s);
 	if (rc)
 		errmsg("%s: %s", ctx->path, d.msg[0] ? d.msg : strerror(-rc));
@@ -111,7 +136,7 @@ static int run_reboot(struct ctx *ctx)
 }
 
 static const struct verb_opt reboot_opts[] = {
-	{ O_JSON, NULL }, { O_ROOT, "the sandbox" }, { O_COUNT, NULL },
+	{ O_BARE, NULL }, { O_JSON, NULL }, { O_ROOT, "the sandbox" }, { O_COUNT, NULL },
 };
 
 const struct verb sandbox_reboot_verb = {
@@ -119,7 +144,10 @@ const struct verb sandbox_reboot_verb = {
 	"The machine of the sandbox DIR (or --root) reboots: its kernel forgets the\n"
 	"masks, every mdev and every guest, then udev writes the masks of 41-ap.rules\n"
 	"once the AP bus has bound its queues, and mdevctl starts each autostart\n"
-	"definition in its order: create, one write per attribute, remove after the\n"
-	"first write that fails. Prints how each start ended.",
+	"definition in its order: its callout (ap-check's rules), create, one write per\n"
+	"attribute, remove after the first write that fails. Prints how each start\n"
+	"ended. With --bare only the kernel forgets, and udev's and mdevctl's part is\n"
+	"left to the real tools (apctl sandbox run DIR -- mdevctl start-parent-mdevs\n"
+	"matrix).",
 	reboot_opts, run_reboot, NULL,
 };

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Reading a configuration file: every key checked, with its JSON path. */
 #include "conffile.h"
 
 #include <errno.h>
@@ -7,13 +8,17 @@
 #include <string.h>
 
 #include "masksyntax.h"
+#include "paths.h"
 #include "rules.h"
 
-/* What a configuration reads: its path, for messages, and the maxima. */
+/* What a configuration reads: the maxima, and where it says why not. */
 struct reader {
 	unsigned max_a, max_d;
 	struct diag *d;
 };
+
+static const char *const id_keys[] = { "adapters", "domains", "control_domains" };
+static const char *const mask_keys[] = { "apmask", "aqmask" };
 
 /* Refuses every key of o that is not one of keys (NULL ends them). */
 static int known_keys(const struct reader *r, struct json_object *o, const char *path,
@@ -53,7 +58,8 @@ static int read_ids(const struct reader *r, struct json_object *v, const char *p
 		if (json_object_is_type(e, json_type_int)) {
 			n = json_object_get_int64(e);
 			if (n < 0 || n > (int64_t)max) {
-				diag_set(r->d, "%s[%zu]: %s %lld is %s", path, i, what, (long long)n,
+				diag_set(r->d, "%s[%zu]: %s %s is %s", path, i, what,
+					 json_object_get_string(e),
 					 n < 0 ? "negative" : "above the system's maximum ID");
 				return -EINVAL;
 			}
@@ -62,9 +68,12 @@ static int read_ids(const struct reader *r, struct json_object *v, const char *p
 		}
 		if (!json_object_is_type(e, json_type_string) ||
 		    idlist_parse(json_object_get_string(e), max, what, &ids, &d)) {
-			diag_set(r->d, "%s[%zu]: %s", path, i,
-				 json_object_is_type(e, json_type_string) ? d.msg :
-				 "an ID is a number or a string such as \"0x0a-0x0c\"");
+			if (json_object_is_type(e, json_type_string))
+				diag_set(r->d, "%s[%zu]: %s", path, i, d.msg);
+			else
+				diag_set(r->d, "%s[%zu]: '%s' is not an ID: an ID is a whole number "
+					 "or a string such as \"0x0a-0x0c\"", path, i,
+					 json_object_get_string(e));
 			return -EINVAL;
 		}
 		*out = idset_or(out, &ids);
@@ -72,30 +81,182 @@ static int read_ids(const struct reader *r, struct json_object *v, const char *p
 	return 0;
 }
 
+/* A key of true or false: SAY_KEEP when o lacks it. */
 static int read_bool(const struct reader *r, struct json_object *o, const char *path,
-		     const char *key, bool *out)
+		     const char *key, enum config_say *out)
 {
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(o, key, &v))
 		return 0;
 	if (!json_object_is_type(v, json_type_boolean)) {
-		diag_set(r->d, "%s.%s: '%s' is not true or false", path, key,
+		diag_set(r->d, "%s%s%s: '%s' is not true or false", path, *path ? "." : "", key,
 			 json_object_get_string(v));
 		return -EINVAL;
 	}
-	*out = json_object_get_boolean(v);
+	*out = json_object_get_boolean(v) ? SAY_YES : SAY_NO;
+	return 0;
+}
+
+/*
+ * The two masks of object o, each as the IDs reserved for vfio_ap (adapters,
+ * domains) or as the mask (apmask, aqmask); with nullable, null says that the
+ * rule sets none. A mask o does not name is SAY_KEEP.
+ */
+static int read_masks(const struct reader *r, struct json_object *o, const char *path,
+		      bool nullable, struct config_mask out[2])
+{
+	struct idset all, reserved;
+	struct json_object *v;
+	char sub[64];
+	int rc = 0;
+
+	idset_fill(&all);
+	for (int k = 0; !rc && k < 2; k++) {
+		bool has_ids = json_object_object_get_ex(o, id_keys[k], &v);
+		const char *key = has_ids ? id_keys[k] : mask_keys[k];
+
+		out[k].say = SAY_KEEP;
+		if (has_ids && json_object_object_get_ex(o, mask_keys[k], NULL)) {
+			diag_set(r->d, "%s%s%s and %s both say what %s is: give one", path,
+				 *path ? "." : "", id_keys[k], mask_keys[k], mask_keys[k]);
+			return -EINVAL;
+		}
+		if (!has_ids && !json_object_object_get_ex(o, mask_keys[k], &v))
+			continue;
+		snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", key);
+		out[k].say = SAY_YES;
+		if (!v && nullable) {
+			out[k].say = SAY_NO;
+		} else if (has_ids) {
+			rc = read_ids(r, v, sub, k ? r->max_d : r->max_a, k ? "domain" : "adapter",
+				      &reserved);
+			out[k].mask = idset_minus(&all, &reserved);
+		} else {
+			struct diag d;
+
+			if (!json_object_is_type(v, json_type_string) ||
+			    mask_edit_parse(json_object_get_string(v), &all, &out[k].mask, NULL, &d)) {
+				diag_set(r->d, "%s: %s", sub, json_object_is_type(v, json_type_string) ?
+					 d.msg : "a mask is a string such as \"0xf9ff...\"");
+				rc = -EINVAL;
+			}
+		}
+	}
+	return rc;
+}
+
+/* An mdev's ID lists, each noted as given or not. */
+static int read_mdev_ids(const struct reader *r, struct json_object *o, const char *path,
+			 bool given[3], struct ap_matrix *m)
+{
+	struct json_object *v;
+	char sub[96];
+	int rc = 0;
+
+	for (int k = 0; !rc && k < 3; k++) {
+		given[k] = json_object_object_get_ex(o, id_keys[k], &v);
+		if (!given[k])
+			continue;
+		snprintf(sub, sizeof(sub), "%s.%s", path, id_keys[k]);
+		rc = read_ids(r, v, sub, k == ASSIGN_ADAPTER ? r->max_a : r->max_d,
+			      assign_kind_name((enum assign_kind)k), matrix_ids(m, (enum assign_kind)k));
+	}
+	return rc;
+}
+
+/* The definition's type, and its attrs verbatim where it gives them, as mdevctl keeps them. */
+static int read_def(const struct reader *r, struct json_object *o, const char *path,
+		    struct config_mdev *m)
+{
+	struct json_object *type, *attrs;
+	int rc;
+
+	if (json_object_object_get_ex(o, "type", &type)) {
+		if (!json_object_is_type(type, json_type_string) ||
+		    !json_object_get_string_len(type) ||
+		    json_object_get_string_len(type) >= DEF_TYPE_MAX) {
+			diag_set(r->d, "%s.type: not a type name of up to %d characters", path,
+				 DEF_TYPE_MAX - 1);
+			return -EINVAL;
+		}
+		snprintf(m->def_type, sizeof(m->def_type), "%s", json_object_get_string(type));
+	}
+	if (!json_object_object_get_ex(o, "attrs", &attrs))
+		return 0;
+	m->def = calloc(1, sizeof(*m->def));
+	if (!m->def)
+		return -ENOMEM;
+	/* read as the definitions are, so that it holds what mdevctl would load */
+	rc = def_from_json(m->def, m->uuid, m->def_type[0] ? m->def_type : MDEV_TYPE_NAME, attrs);
+	if (!rc && m->def->bad[0]) {
+		diag_set(r->d, "%s.attrs: %s", path, m->def->bad);
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+/* "persistent" of an mdev: true, false, or an object that is the definition. */
+static int read_mdev_persistent(const struct reader *r, struct json_object *o, const char *path,
+				struct config_mdev *m)
+{
+	static const char *const keys[] = { "adapters", "domains", "control_domains", "type",
+					    "attrs", NULL };
+	struct json_object *v;
+	char sub[64];
+	bool ids = false;
+	int rc;
+
+	if (!json_object_object_get_ex(o, "persistent", &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return read_bool(r, o, path, "persistent", &m->persistent);
+	snprintf(sub, sizeof(sub), "%s.persistent", path);
+	m->persistent = SAY_YES;
+	rc = known_keys(r, v, sub, keys);
+	if (!rc)
+		rc = read_mdev_ids(r, v, sub, m->def_ids_given, &m->def_ids);
+	for (int k = 0; k < 3; k++)
+		ids |= m->def_ids_given[k];
+	if (!rc && json_object_object_get_ex(v, "attrs", NULL) && ids) {
+		diag_set(r->d, "%s: attrs and IDs both say what the definition holds: give one", sub);
+		rc = -EINVAL;
+	}
+	if (!rc)
+		rc = read_def(r, v, sub, m);
+	return rc;
+}
+
+static int read_name(const struct reader *r, struct json_object *o, const char *path,
+		     struct config_mdev *m)
+{
+	struct json_object *v;
+	const char *why;
+
+	if (!json_object_object_get_ex(o, "name", &v))
+		return 0;
+	m->name = v && json_object_get_string_len(v) ? SAY_YES : SAY_NO;
+	if (!v)
+		return 0;
+	why = json_object_is_type(v, json_type_string) ?
+		      mdev_name_problem(json_object_get_string(v)) : "not a string";
+	if (why) {
+		diag_set(r->d, "%s.name: '%s' %s%s", path, json_object_get_string(v),
+			 json_object_is_type(v, json_type_string) ? "cannot be kept: " : "is ", why);
+		return -EINVAL;
+	}
+	snprintf(m->name_text, sizeof(m->name_text), "%s", json_object_get_string(v));
 	return 0;
 }
 
 static int read_mdev(const struct reader *r, struct json_object *o, size_t i,
 		     struct config_mdev *m)
 {
-	static const char *const keys[] = { "uuid", "adapters", "domains", "control_domains",
-					    "persistent", "autostart", "name", NULL };
-	static const char *const kinds[] = { "adapters", "domains", "control_domains" };
-	struct json_object *v;
-	char path[32], sub[64];
+	static const char *const keys[] = { "uuid", "name", "adapters", "domains",
+					    "control_domains", "running", "persistent",
+					    "autostart", NULL };
+	enum config_say running = SAY_KEEP;
+	struct json_object *v = NULL;
+	char path[32];
 	int rc;
 
 	snprintf(path, sizeof(path), "mdevs[%zu]", i);
@@ -108,78 +269,69 @@ static int read_mdev(const struct reader *r, struct json_object *o, size_t i,
 		    !json_object_is_type(v, json_type_string) ||
 		    !uuid_valid(json_object_get_string(v)))) {
 		diag_set(r->d, "%s.uuid: %s%s%s", path, v ? "'" : "", v ? json_object_get_string(v) : "",
-			 v ? "' is not a UUID" : "missing: every mdev has one");
+			 v ? "' is not a UUID (8-4-4-4-12 hex digits)" :
+			     "missing: every mdev has one");
 		rc = -EINVAL;
 	}
 	if (!rc)
 		uuid_lower(json_object_get_string(v), m->uuid);
-	for (int k = 0; !rc && k < 3; k++) {
-		if (!json_object_object_get_ex(o, kinds[k], &v))
-			continue;
-		snprintf(sub, sizeof(sub), "%s.%s", path, kinds[k]);
-		rc = read_ids(r, v, sub, k == ASSIGN_ADAPTER ? r->max_a : r->max_d,
-			      assign_kind_name((enum assign_kind)k),
-			      matrix_ids(&m->ids, (enum assign_kind)k));
-	}
 	if (!rc)
-		rc = read_bool(r, o, path, "persistent", &m->persistent);
+		rc = read_mdev_ids(r, o, path, m->given, &m->ids);
+	if (!rc)
+		rc = read_bool(r, o, path, "running", &running);
+	m->running = running != SAY_NO;
+	if (!rc)
+		rc = read_mdev_persistent(r, o, path, m);
 	if (!rc)
 		rc = read_bool(r, o, path, "autostart", &m->autostart);
-	if (!rc && m->autostart && !m->persistent) {
-		diag_set(r->d, "%s.autostart: true needs \"persistent\": true (mdevctl starts only "
-			 "what it defines)", path);
+	if (!rc && m->autostart == SAY_YES && m->persistent == SAY_NO) {
+		diag_set(r->d, "%s.autostart: true needs a definition, and persistent is false "
+			 "(mdevctl starts only what it defines)", path);
 		rc = -EINVAL;
 	}
-	if (!rc && json_object_object_get_ex(o, "name", &v)) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    json_object_get_string_len(v) >= CONFIG_NAME_MAX) {
-			diag_set(r->d, "%s.name: not a string of up to %d characters", path,
-				 CONFIG_NAME_MAX - 1);
-			rc = -EINVAL;
-		} else {
-			snprintf(m->name, sizeof(m->name), "%s", json_object_get_string(v));
-		}
-	}
+	if (!rc)
+		rc = read_name(r, o, path, m);
 	return rc;
 }
 
-/* adapters and domains, or apmask and aqmask. */
-static int read_masks(const struct reader *r, struct json_object *o, struct config *c)
+/* The rule's masks: true (as the running ones), false (none), or an object of masks. */
+static int read_rule(const struct reader *r, struct json_object *o, struct config *c)
 {
-	static const char *const ids[] = { "adapters", "domains" };
-	static const char *const masks[] = { "apmask", "aqmask" };
-	struct idset *out[] = { &c->apmask, &c->aqmask }, all, reserved;
+	static const char *const keys[] = { "adapters", "domains", "apmask", "aqmask", NULL };
 	struct json_object *v;
+	int rc;
+
+	if (!json_object_object_get_ex(o, "persistent", &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return read_bool(r, o, "", "persistent", &c->persistent);
+	c->persistent = SAY_YES;
+	c->rule_object = true;
+	rc = known_keys(r, v, "persistent", keys);
+	return rc ? rc : read_masks(r, v, "persistent", true, c->rule);
+}
+
+static int read_mdevs(const struct reader *r, struct json_object *mdevs, struct config *c)
+{
 	int rc = 0;
 
-	idset_fill(&all);
-	for (int k = 0; !rc && k < 2; k++) {
-		bool has_ids = json_object_object_get_ex(o, ids[k], &v);
-
-		*out[k] = all;
-		if (has_ids && json_object_object_get_ex(o, masks[k], NULL)) {
-			diag_set(r->d, "%s and %s both say what %s is: give one", ids[k], masks[k],
-				 masks[k]);
-			return -EINVAL;
-		}
-		if (has_ids) {
-			rc = read_ids(r, v, ids[k], k ? r->max_d : r->max_a, k ? "domain" : "adapter",
-				      &reserved);
-			*out[k] = idset_minus(&all, &reserved);
-		} else if (json_object_object_get_ex(o, masks[k], &v)) {
-			struct diag d;
-
-			if (!json_object_is_type(v, json_type_string) ||
-			    mask_edit_parse(json_object_get_string(v), &all, out[k], NULL, &d)) {
-				diag_set(r->d, "%s: %s", masks[k],
-					 json_object_is_type(v, json_type_string) ? d.msg :
-					 "a mask is a string such as \"0xf9ff...\"");
+	if (!json_object_is_type(mdevs, json_type_array)) {
+		diag_set(r->d, "mdevs: not a list");
+		return -EINVAL;
+	}
+	c->has_mdevs = true;
+	c->nmdevs = json_object_array_length(mdevs);
+	c->mdevs = calloc(c->nmdevs + 1, sizeof(*c->mdevs));
+	if (!c->mdevs)
+		return -ENOMEM;
+	for (size_t i = 0; !rc && i < c->nmdevs; i++) {
+		rc = read_mdev(r, json_object_array_get_idx(mdevs, i), i, &c->mdevs[i]);
+		for (size_t j = 0; !rc && j < i; j++)
+			if (!strcmp(c->mdevs[j].uuid, c->mdevs[i].uuid)) {
+				diag_set(r->d, "mdevs[%zu].uuid: %s is mdevs[%zu]'s too", i,
+					 c->mdevs[i].uuid, j);
 				rc = -EINVAL;
 			}
-		} else {
-			continue;
-		}
-		c->has_masks = true;
+		c->covers_persistent |= c->mdevs[i].persistent != SAY_KEEP;
 	}
 	return rc;
 }
@@ -188,8 +340,7 @@ static int read_config(const struct reader *r, struct json_object *o, struct con
 {
 	static const char *const keys[] = { "version", "adapters", "domains", "apmask", "aqmask",
 					    "persistent", "mdevs", NULL };
-	struct json_object *v, *mdevs;
-	bool any = false;
+	struct json_object *v = NULL, *mdevs;
 	int rc;
 
 	if (!json_object_is_type(o, json_type_object)) {
@@ -205,32 +356,12 @@ static int read_config(const struct reader *r, struct json_object *o, struct con
 		rc = -EINVAL;
 	}
 	if (!rc)
-		rc = read_masks(r, o, c);
-	mdevs = NULL;
-	if (!rc && json_object_object_get_ex(o, "mdevs", &mdevs) &&
-	    !json_object_is_type(mdevs, json_type_array)) {
-		diag_set(r->d, "mdevs: not a list");
-		rc = -EINVAL;
-	}
-	if (!rc && mdevs) {
-		c->nmdevs = json_object_array_length(mdevs);
-		c->mdevs = calloc(c->nmdevs + 1, sizeof(*c->mdevs));
-		rc = c->mdevs ? 0 : -ENOMEM;
-	}
-	for (size_t i = 0; !rc && i < c->nmdevs; i++) {
-		rc = read_mdev(r, json_object_array_get_idx(mdevs, i), i, &c->mdevs[i]);
-		for (size_t j = 0; !rc && j < i; j++)
-			if (!strcmp(c->mdevs[j].uuid, c->mdevs[i].uuid)) {
-				diag_set(r->d, "mdevs[%zu].uuid: %s is mdevs[%zu]'s too", i,
-					 c->mdevs[i].uuid, j);
-				rc = -EINVAL;
-			}
-		any |= !rc && c->mdevs[i].persistent;
-	}
-	/* persistent mdevs need the masks at boot: they persist unless told */
-	c->persistent = any;
+		rc = read_masks(r, o, "", false, c->run);
 	if (!rc)
-		rc = read_bool(r, o, "", "persistent", &c->persistent);
+		rc = read_rule(r, o, c);
+	c->covers_persistent = c->persistent != SAY_KEEP;
+	if (!rc && json_object_object_get_ex(o, "mdevs", &mdevs))
+		rc = read_mdevs(r, mdevs, c);
 	return rc;
 }
 
@@ -246,12 +377,11 @@ int config_parse(const char *text, unsigned max_adapter, unsigned max_domain, st
 	memset(c, 0, sizeof(*c));
 	if (!tok)
 		return -ENOMEM;
-	o = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, text, (int)strlen(text) + 1);
 	err = json_tokener_get_error(tok);
-	if (!o || err != json_tokener_success || (size_t)tok->char_offset < strlen(text)) {
-		diag_set(d, "not JSON: %s at character %d",
-			 o && err == json_tokener_success ? "more after the end" :
-							    json_tokener_error_desc(err),
+	if (!o || err != json_tokener_success) {
+		diag_set(d, "not JSON: %s at character %d", json_tokener_error_desc(err),
 			 (int)tok->char_offset);
 		json_object_put(o);
 		json_tokener_free(tok);
@@ -267,47 +397,11 @@ int config_parse(const char *text, unsigned max_adapter, unsigned max_domain, st
 
 void config_free(struct config *c)
 {
+	for (size_t i = 0; i < c->nmdevs; i++)
+		if (c->mdevs[i].def) {
+			def_free(c->mdevs[i].def);
+			free(c->mdevs[i].def);
+		}
 	free(c->mdevs);
 	memset(c, 0, sizeof(*c));
-}
-
-static struct json_object *ids_json(const struct idset *s)
-{
-	struct json_object *a = json_object_new_array();
-
-	idset_foreach(id, s)
-		json_object_array_add(a, json_object_new_int(id));
-	return a;
-}
-
-struct json_object *config_export(const struct ap_state *st, const struct persist *p)
-{
-	struct json_object *o = json_object_new_object(), *mdevs = json_object_new_array();
-	struct idset all = idset_upto(st->max_adapter), reserved;
-	size_t *order = state_mdevs_by_uuid(st);
-
-	json_object_object_add(o, "version", json_object_new_int(CONFIG_VERSION));
-	reserved = idset_minus(&all, &st->apmask);
-	json_object_object_add(o, "adapters", ids_json(&reserved));
-	all = idset_upto(st->max_domain);
-	reserved = idset_minus(&all, &st->aqmask);
-	json_object_object_add(o, "domains", ids_json(&reserved));
-	json_object_object_add(o, "persistent", json_object_new_boolean(
-				       p && (p->rule.has_apmask || p->rule.has_aqmask)));
-	for (size_t k = 0; order && k < st->nmdevs; k++) {
-		const struct ap_mdev *m = &st->mdevs[order[k]];
-		const struct mdev_def *def = p ? persist_find(p, m->uuid) : NULL;
-		struct json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "uuid", json_object_new_string(m->uuid));
-		json_object_object_add(e, "adapters", ids_json(&m->matrix.apm));
-		json_object_object_add(e, "domains", ids_json(&m->matrix.aqm));
-		json_object_object_add(e, "control_domains", ids_json(&m->matrix.adm));
-		json_object_object_add(e, "persistent", json_object_new_boolean(def != NULL));
-		json_object_object_add(e, "autostart", json_object_new_boolean(def && def->autostart));
-		json_object_array_add(mdevs, e);
-	}
-	free(order);
-	json_object_object_add(o, "mdevs", mdevs);
-	return o;
 }

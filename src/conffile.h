@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A whole configuration as a file (version 1): what a host should have. The
- * masks as the IDs reserved for vfio_ap (adapters, domains) or as the masks
- * themselves (apmask, aqmask), whether they persist in 41-ap.rules, and the
- * mdevs with their IDs, whether mdevctl keeps them and starts them at boot.
- * The JSON Schema is schema/config.schema.json; man apctl tells the rest.
+ * A whole configuration as a file (version 1): what a host should have, in
+ * both scopes. The running masks as the IDs reserved for vfio_ap (adapters,
+ * domains) or as the masks themselves (apmask, aqmask); the masks of the udev
+ * rule 41-ap.rules (persistent); the mdevs, each where it runs, what mdevctl
+ * keeps of it, and its name. A key that is left out leaves that part of the
+ * host as it is; a removal is said (false, null). The JSON Schema is
+ * schema/config.schema.json; man apctl tells the rest.
  */
 #ifndef APCTL_CONFFILE_H
 #define APCTL_CONFFILE_H
@@ -17,23 +19,51 @@
 #include "diag.h"
 #include "persist.h"
 #include "state.h"
+#include "strlist.h"
 #include "uuid.h"
 
 #define CONFIG_VERSION 1
-#define CONFIG_NAME_MAX 128
+
+/* What a key says of a part of the host: nothing (left out), or to set or take it away. */
+enum config_say {
+	SAY_KEEP,    /* left out: as it is */
+	SAY_NO,      /* false or null: taken away */
+	SAY_YES,     /* true, or a value */
+};
+
+/* A mask of the file. */
+struct config_mask {
+	enum config_say say;      /* SAY_NO: the rule sets no such mask */
+	struct idset mask;
+};
 
 struct config_mdev {
 	char uuid[UUID_STR_MAX];
+	bool given[3];            /* which of adapters, domains, control_domains it names */
 	struct ap_matrix ids;
-	bool persistent;          /* mdevctl defines it */
-	bool autostart;           /* and starts it at boot */
-	char name[CONFIG_NAME_MAX]; /* the guest that uses it, or "" */
+	bool running;             /* "running": it runs (the default) or not */
+	enum config_say persistent; /* mdevctl defines it (SAY_YES), not (SAY_NO), as it is */
+	/* "persistent" as an object: the definition is not the IDs above */
+	bool def_ids_given[3];
+	struct ap_matrix def_ids;
+	char def_type[DEF_TYPE_MAX]; /* its type, or "" (vfio_ap-passthrough, or as it is) */
+	struct mdev_def *def;     /* its attrs, as mdevctl keeps them, or NULL */
+	enum config_say autostart;
+	enum config_say name;     /* SAY_NO: it has none */
+	char name_text[MDEV_NAME_MAX];
 };
 
 struct config {
-	bool has_masks;           /* the file says what the masks are */
-	struct idset apmask, aqmask;
-	bool persistent;          /* the masks persist in 41-ap.rules */
+	struct config_mask run[2];  /* apmask, aqmask of what runs */
+	/*
+	 * the rule: SAY_YES with rule[] given (an object) or as the running masks
+	 * (true); SAY_NO: none
+	 */
+	enum config_say persistent;
+	bool rule_object;
+	struct config_mask rule[2];
+	bool has_mdevs;           /* the file lists mdevs: --prune may remove running ones */
+	bool covers_persistent;   /* it speaks of the persistent configuration: and definitions */
 	struct config_mdev *mdevs;
 	size_t nmdevs;
 };
@@ -48,9 +78,12 @@ int config_parse(const char *text, unsigned max_adapter, unsigned max_domain, st
 void config_free(struct config *c);
 
 /*
- * The configuration of a root: the running masks and mdevs, what of them
- * persists (p may be NULL), as apctl export writes it.
+ * The whole configuration of a root, as apctl export writes it: both scopes
+ * of the masks, every mdev that runs or is defined, with its start, its type,
+ * its attributes and its name. Definitions apctl cannot read are left out,
+ * each said in *skipped.
  */
-struct json_object *config_export(const struct ap_state *st, const struct persist *p);
+struct json_object *config_export(const struct ap_state *st, const struct persist *p,
+				  struct strlist *skipped);
 
 #endif

@@ -184,4 +184,6 @@ void plan_notes(struct engine *e)
 	}
 	if (masks)
 		mask_notes(e);
+	for (size_t i = 0; i < e->given_notes.n; i++)
+		strlist_addf(&e->p.notes, "%s", e->given_notes.v[i]);
 }

@@ -90,8 +90,10 @@ static int persist_op(struct engine *e, const struct change_op *o, struct persis
 		return 0;
 	switch (o->kind) {
 	case OP_PMASK:
-		*(o->is_apmask ? &next->rule.apmask : &next->rule.aqmask) = o->mask;
-		*(o->is_apmask ? &next->rule.has_apmask : &next->rule.has_aqmask) = !o->unset;
+		/* apctl writes the rule in /etc, which udev reads before /run */
+		aprule_set_mask(&next->rule, o->is_apmask, !o->unset, &o->mask);
+		next->has_rule = next->rule.has_apmask || next->rule.has_aqmask;
+		snprintf(next->rule_rel, sizeof(next->rule_rel), "%s/%s", UDEV_RULES_DIR, APRULE_NAME);
 		return 0;
 	case OP_CREATE:
 		if (def && o->scope == SCOPE_PERSISTENT) {
@@ -110,7 +112,11 @@ static int persist_op(struct engine *e, const struct change_op *o, struct persis
 		matrix_edit(&m, &o->ids, o->kind == OP_ASSIGN, &changed);
 		return persist_set_def(next, o->uuid, &m, start_mode(e, o));
 	case OP_DEFINE:
+		if (o->def)
+			return persist_put_def(next, o->def, start_mode(e, o));
 		return persist_set_def(next, o->uuid, &o->ids, start_mode(e, o));
+	case OP_NAME:
+		return persist_set_name(next, o->uuid, o->name);
 	case OP_REMOVE:
 		persist_drop_def(next, o->uuid);
 		return 0;
@@ -151,7 +157,41 @@ static int persist_files(struct engine *e, const struct persist *next)
 			snprintf(rel, sizeof(rel), "%s/%s", MATRIX_DEFS_DIR, e->pers->defs[i].uuid);
 			rc = engine_add_file(e, rel, NULL);
 		}
+	t = rc ? NULL : names_format(next);
+	u = rc ? NULL : names_format(e->pers);
+	if (!rc && ((t == NULL) != (u == NULL) || (t && strcmp(t, u)))) {
+		rc = engine_add_file(e, NAMES_FILE, t);
+		t = NULL;
+	}
+	free(t);
+	free(u);
 	return rc;
+}
+
+/* Whether the definition in file rel starts at boot now. */
+static bool def_autostart(const struct engine *e, const char *rel)
+{
+	const struct mdev_def *def = persist_find(e->pers, strrchr(rel, '/') + 1);
+
+	return def && def->autostart;
+}
+
+/* A configuration file that removes the rule or a definition: said, as it is easily missed. */
+static void removal_warnings(struct engine *e)
+{
+	for (size_t i = 0; i < e->npf; i++) {
+		const char *rel = e->pf[i].rel;
+
+		if (e->pf[i].text)
+			continue;
+		if (!strcmp(rel, UDEV_RULES_DIR "/" APRULE_NAME))
+			strlist_addf(&e->p.warnings, "the file removes %s: at boot both masks are all "
+				     "ones again, and every APQN is the host's", rel);
+		else if (!strncmp(rel, MATRIX_DEFS_DIR "/", strlen(MATRIX_DEFS_DIR "/")))
+			strlist_addf(&e->p.warnings, "the file removes the definition of %s: mdevctl "
+				     "no longer knows it%s", rel + strlen(MATRIX_DEFS_DIR "/"),
+				     def_autostart(e, rel) ? " nor starts it at boot" : "");
+	}
 }
 
 /* Whether the change writes def's file. */
@@ -185,13 +225,15 @@ static int check_start(struct engine *e, const struct persist *next, const struc
 	one.ndefs = 1;
 	rc = boot_predict(e->st, &one, &b);
 	if (!rc && b.nstarts && !b.starts[0].started) {
-		w = &b.w[b.starts[0].failed];
+		const struct boot_start *s = &b.starts[0];
+
+		w = s->failed == BOOT_NO_WRITE ? NULL : &b.w[s->failed];
 		fix[0] = '\0';
-		if (w->answer == -EADDRNOTAVAIL && w->has_apqn)
+		if (w && w->answer == -EADDRNOTAVAIL && w->has_apqn)
 			engine_fix(e, fix, sizeof(fix), "reserve --apqns %s --persistent-only",
 				   apqn_format(w->a, w->d, apqn));
 		strlist_addf(&e->p.boot_conflicts, "autostart definition %s would not start at "
-			     "boot: %s%s%s", def->uuid, boot_write_words(w, words, sizeof(words)),
+			     "boot: %s%s%s", def->uuid, boot_start_words(&b, s, words, sizeof(words)),
 			     fix[0] ? "; run: " : "", fix);
 		e->p.refused = true;
 	}
@@ -303,6 +345,29 @@ static void running_notes(struct engine *e)
 		mask_warnings(e);
 }
 
+/*
+ * A definition apctl cannot read is never rewritten or removed, as the rule
+ * is not: 0, or -EPERM after the message when an op would touch one.
+ */
+static int unreadable_defs(const struct engine *e)
+{
+	for (size_t i = 0; i < e->nops; i++) {
+		const struct change_op *o = &e->ops[i];
+		const struct mdev_def *def = persist_find(e->pers, o->uuid);
+		char rel[160], path[PATH_MAX];
+
+		if (o->scope == SCOPE_RUNNING || o->kind == OP_MASK || o->kind == OP_PMASK ||
+		    !def || !def->bad[0])
+			continue;
+		snprintf(rel, sizeof(rel), "%s/%s", MATRIX_DEFS_DIR, def->uuid);
+		errmsg("%s: %s cannot be read (%s); apctl neither rewrites nor removes a "
+		       "definition it cannot read: mend it, or remove it, then run this again",
+		       e->command, sysfs_path(&e->root->s, rel, path, sizeof(path)), def->bad);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int plan_persist(struct engine *e)
 {
 	bool rule = false, persistent = false;
@@ -316,6 +381,9 @@ int plan_persist(struct engine *e)
 		running_notes(e);
 		return 0;
 	}
+	rc = unreadable_defs(e);
+	if (rc)
+		return rc;
 	/* planned anew each time */
 	engine_free_files(e);
 	if (e->next) {
@@ -331,6 +399,8 @@ int plan_persist(struct engine *e)
 	}
 	if (!rc)
 		rc = persist_files(e, e->next);
+	if (!rc && e->from_file)
+		removal_warnings(e);
 	for (size_t i = 0; !rc && i < e->next->ndefs; i++) {
 		const struct mdev_def *def = &e->next->defs[i];
 

@@ -113,6 +113,7 @@ void engine_end(struct engine *e)
 	state_free(e->after);
 	free(e->pending);
 	strlist_free(&e->pending_removals);
+	strlist_free(&e->given_notes);
 	free(e->ops);
 	if (e->locked)
 		aplock_release(&e->root->s);

@@ -31,7 +31,8 @@ enum op_kind {
 	OP_UNASSIGN, /* or unassigned */
 	OP_REMOVE,   /* mdev uuid goes */
 	OP_PMASK,    /* the persistent apmask or aqmask (41-ap.rules) becomes mask */
-	OP_DEFINE,   /* mdev uuid is defined with the IDs of ids */
+	OP_DEFINE,   /* mdev uuid is defined with the IDs of ids, or as def */
+	OP_NAME,     /* mdev uuid's name becomes name ("": it has none) */
 };
 
 /*
@@ -54,6 +55,8 @@ struct change_op {
 	enum change_scope scope;  /* SCOPE_DEFAULT: the change's (set by engine_add) */
 	signed char start;        /* a definition's start mode: 1 auto, -1 manual, 0 the change's */
 	bool unset;               /* OP_PMASK: the rule sets no such mask */
+	const struct mdev_def *def; /* OP_DEFINE: the definition as it is to be, or NULL */
+	const char *name;         /* OP_NAME */
 	size_t seq;               /* the order given (set by engine_add) */
 };
 
@@ -153,6 +156,8 @@ struct engine {
 	 * writes after them need what they free.
 	 */
 	bool removals_early;
+	bool from_file;           /* a configuration file's: what it removes is warned of */
+	struct strlist given_notes; /* notes of whoever built the change, for every plan */
 	bool locked;
 	/* after the run */
 	bool written;             /* every write was made */
@@ -222,10 +227,12 @@ int plan_persist(struct engine *e);
 /*
  * The ops that bring the configuration c about (engine-config.c): the masks,
  * each mdev where it runs and where it persists, and with prune the removal
- * of mdevs and definitions c does not name. 0 or -ENOMEM.
+ * of what c covers and does not name. c stays with the engine until
+ * engine_end(). 0, -ENOMEM, or -EINVAL when c asks for what cannot be
+ * (the JSON path and why in *d).
  */
 struct config;
-int engine_add_config(struct engine *e, const struct config *c, bool prune);
+int engine_add_config(struct engine *e, struct config *c, bool prune, struct diag *d);
 /* Reads the persistent configuration at the start of a change: EXIT_OK or an exit code. */
 int engine_load_persist(struct engine *e);
 void engine_free_persist(struct engine *e);

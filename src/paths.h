@@ -22,6 +22,9 @@
 
 #define MDEVCTL_DIR "etc/mdevctl.d"
 #define MATRIX_DEFS_DIR MDEVCTL_DIR "/matrix"
+#define MDEVCTL_CALLOUTS MDEVCTL_DIR "/scripts.d/callouts"
+#define MDEVCTL_LIB_CALLOUTS "usr/lib/mdevctl/scripts.d/callouts"
+#define MDEVCTL_LIB_NOTIFIERS "usr/lib/mdevctl/scripts.d/notifiers"
 #define UDEV_RULES_DIR "etc/udev/rules.d"
 #define RUN_UDEV_RULES_DIR "run/udev/rules.d"
 #define LOCK_DIR "run/lock"

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "masksyntax.h"
 #include "paths.h"
 #include "rules.h"
+#include "utf8.h"
 
 /* udev reads a rule in /etc rather than one of the same name in /run. */
 static int read_rule(struct sysfs *s, struct persist *p, struct diag *d)
@@ -46,14 +49,21 @@ static int read_rule(struct sysfs *s, struct persist *p, struct diag *d)
 }
 
 /*
- * What attribute name=value does to the IDs a definition assigns. A value the
- * kernel would refuse, or an attribute apctl does not know, is kept as it is:
- * mdevctl writes it all the same, and the kernel answers.
+ * What attribute name=value does to the IDs a definition assigns, as the
+ * kernel reads the write. A value the kernel would refuse, or an attribute
+ * apctl does not know, is kept as it is: mdevctl writes it all the same, and
+ * the kernel answers.
  */
 static void apply_attr(struct ap_matrix *m, const char *name, const char *value)
 {
+	struct ap_matrix config;
 	uint64_t id;
 
+	if (!strcmp(name, "ap_config")) {
+		if (!kernel_ap_config_parse(value, strlen(value), &config))
+			*m = config;
+		return;
+	}
 	for (int kind = ASSIGN_ADAPTER; kind <= ASSIGN_CONTROL_DOMAIN; kind++)
 		for (int assign = 0; assign < 2; assign++) {
 			if (strcmp(name, assign_attr_name((enum assign_kind)kind, assign)) ||
@@ -66,75 +76,129 @@ static void apply_attr(struct ap_matrix *m, const char *name, const char *value)
 		}
 }
 
-static const char *string_of(struct json_object *o, const char *key)
-{
-	struct json_object *v;
+static void def_bad(struct mdev_def *def, bool stops, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
+/* Why apctl cannot read def, and whether mdevctl cannot either. */
+static void def_bad(struct mdev_def *def, bool stops, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (def->bad[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(def->bad, sizeof(def->bad), fmt, ap);
+	va_end(ap);
+	def->stops_mdevctl = stops;
 }
 
-/* The attrs array: one-key objects of string values. */
+/* Appends name=value to def's attrs: 0 or -ENOMEM. */
+static int add_attr(struct mdev_def *def, const char *name, const char *value)
+{
+	struct def_attr *more = realloc(def->attrs, (def->nattrs + 1) * sizeof(*more));
+	struct def_attr *a;
+
+	if (!more)
+		return -ENOMEM;
+	def->attrs = more;
+	a = &def->attrs[def->nattrs];
+	a->name = strdup(name);
+	a->value = strdup(value);
+	if (!a->name || !a->value) {
+		free(a->name);
+		free(a->value);
+		return -ENOMEM;
+	}
+	def->nattrs++;
+	apply_attr(&def->ids, name, value);
+	return 0;
+}
+
+/* The attrs array as mdevctl loads it: one-key objects of string values. */
 static void read_attrs(struct mdev_def *def, struct json_object *arr)
 {
-	size_t n = json_object_array_length(arr);
-
-	def->attrs = calloc(n ? n : 1, sizeof(*def->attrs));
-	if (!def->attrs) {
-		snprintf(def->bad, sizeof(def->bad), "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < n && !def->bad[0]; i++) {
+	for (size_t i = 0; i < json_object_array_length(arr) && !def->bad[0]; i++) {
 		struct json_object *o = json_object_array_get_idx(arr, i);
-		struct def_attr *a = &def->attrs[def->nattrs];
-		const char *why = "not an object of one string";
 
-		if (json_object_is_type(o, json_type_object) && json_object_object_length(o) == 1) {
-			json_object_object_foreach(o, k, v) {
-				if (!json_object_is_type(v, json_type_string) ||
-				    strlen(k) >= sizeof(a->name) ||
-				    json_object_get_string_len(v) >= (int)sizeof(a->value))
-					break;
-				snprintf(a->name, sizeof(a->name), "%s", k);
-				snprintf(a->value, sizeof(a->value), "%s", json_object_get_string(v));
-				apply_attr(&def->ids, a->name, a->value);
-				why = NULL;
-			}
+		if (!json_object_is_type(o, json_type_object) || json_object_object_length(o) != 1) {
+			def_bad(def, true, "attrs[%zu] is not an object of one attribute", i);
+			return;
 		}
-		if (why)
-			snprintf(def->bad, sizeof(def->bad), "attrs[%zu]: %s", i, why);
-		else
-			def->nattrs++;
+		json_object_object_foreach(o, k, v) {
+			if (!json_object_is_type(v, json_type_string))
+				def_bad(def, true, "attrs[%zu]: the value of %s is not a string", i, k);
+			else if (add_attr(def, k, json_object_get_string(v)))
+				def_bad(def, false, "out of memory");
+		}
 	}
 }
 
-/* A definition's text: what apctl reads of it, or why not in def->bad. */
-static void read_def_text(struct mdev_def *def, const char *text)
+/* The JSON of text, strictly as mdevctl's parser reads it (UTF-8, nothing after it), or NULL. */
+static struct json_object *parse_strict(const char *text, char *why, size_t size)
 {
-	enum json_tokener_error jerr;
-	struct json_object *o = json_tokener_parse_verbose(text, &jerr), *arr;
-	const char *type, *start;
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o;
+	enum json_tokener_error err;
 
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		snprintf(def->bad, sizeof(def->bad), "not a JSON object%s%s", o ? "" : ": ",
-			 o ? "" : json_tokener_error_desc(jerr));
+	if (!tok) {
+		snprintf(why, size, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, text, (int)strlen(text) + 1);
+	err = json_tokener_get_error(tok);
+	if (err != json_tokener_success) {
+		snprintf(why, size, "not JSON: %s at character %d", json_tokener_error_desc(err),
+			 (int)tok->char_offset);
 		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/*
+ * A definition's text: what apctl reads of it, or why not in def->bad, with
+ * whether mdevctl's loader fails on it too (stops_mdevctl).
+ */
+static void read_def_text(struct mdev_def *def, const char *text, size_t len)
+{
+	struct json_object *o, *type, *start, *arr;
+	char why[DIAG_MAX];
+
+	if (strlen(text) != len) {
+		def_bad(def, true, "not text: it holds a NUL byte");
 		return;
 	}
-	type = string_of(o, "mdev_type");
-	start = string_of(o, "start");
-	if (!type || strlen(type) >= sizeof(def->type))
-		snprintf(def->bad, sizeof(def->bad), "no mdev_type");
-	else if (!start || (strcmp(start, "auto") && strcmp(start, "manual")))
-		snprintf(def->bad, sizeof(def->bad), "start is neither auto nor manual");
-	else if (json_object_object_get_ex(o, "attrs", &arr) &&
+	o = parse_strict(text, why, sizeof(why));
+	if (!o) {
+		def_bad(def, true, "%s", why);
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "mdev_type", &type) || !type ||
+	    !json_object_object_get_ex(o, "start", &start) || !start)
+		def_bad(def, true, "not an object with mdev_type and start");
+	else if (!json_object_is_type(type, json_type_string))
+		def_bad(def, true, "mdev_type is not a string");
+	else if (json_object_object_get_ex(o, "attrs", &arr) && arr &&
 		 !json_object_is_type(arr, json_type_array))
-		snprintf(def->bad, sizeof(def->bad), "attrs is not an array");
+		def_bad(def, true, "attrs is not a list");
 	if (!def->bad[0]) {
-		snprintf(def->type, sizeof(def->type), "%s", type);
-		def->autostart = !strcmp(start, "auto");
-		if (json_object_object_get_ex(o, "attrs", &arr))
+		const char *t = json_object_get_string(type);
+		const char *st = json_object_is_type(start, json_type_string) ?
+					 json_object_get_string(start) : "";
+
+		/* mdevctl takes every start but "auto" for manual */
+		def->autostart = !strcmp(st, "auto");
+		if (strcmp(st, "auto") && strcmp(st, "manual"))
+			def_bad(def, false, "start is neither auto nor manual (mdevctl takes it for "
+				"manual)");
+		if (strlen(t) >= sizeof(def->type))
+			def_bad(def, false, "mdev_type is longer than %d characters",
+				DEF_TYPE_MAX - 1);
+		snprintf(def->type, sizeof(def->type), "%s", t);
+		if (json_object_object_get_ex(o, "attrs", &arr) && arr)
 			read_attrs(def, arr);
 	}
 	json_object_put(o);
@@ -151,6 +215,7 @@ static int read_def(const char *name, unsigned char type, void *ctx)
 	struct defs_ctx *c = ctx;
 	struct mdev_def *defs, *def;
 	char rel[256];
+	size_t len = 0;
 	char *text;
 	int err;
 
@@ -164,13 +229,122 @@ static int read_def(const char *name, unsigned char type, void *ctx)
 	def = memset(&defs[c->p->ndefs++], 0, sizeof(*def));
 	uuid_lower(name, def->uuid);
 	snprintf(rel, sizeof(rel), "%s/%s", MATRIX_DEFS_DIR, name);
-	text = sysfs_read_alloc(c->s, rel, &err);
+	text = sysfs_read_bytes(c->s, rel, &len, &err);
 	if (text)
-		read_def_text(def, text);
+		read_def_text(def, text, len);
 	else
-		snprintf(def->bad, sizeof(def->bad), "cannot be read: %s", strerror(-err));
+		/* mdevctl passes over what it cannot open or what is no file */
+		def_bad(def, false, "cannot be read: %s", strerror(-err));
 	free(text);
 	return 0;
+}
+
+const char *mdev_name_problem(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len >= MDEV_NAME_MAX)
+		return "longer than 127 bytes";
+	if (!utf8_valid(name, len))
+		return "not UTF-8";
+	for (const char *c = name; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return "it holds a control character";
+	return NULL;
+}
+
+/* NAMES_FILE: "UUID NAME" lines, and # comments. 0, or -EINVAL with the line in *d. */
+static int read_names(struct sysfs *s, struct persist *p, struct diag *d)
+{
+	int err = 0;
+	char *text = sysfs_read_alloc(s, NAMES_FILE, &err), *save = NULL, path[PATH_MAX];
+	unsigned n = 0;
+	int rc = 0;
+
+	if (!text)
+		return err == -ENOENT ? 0 : err;
+	sysfs_path(s, NAMES_FILE, path, sizeof(path));
+	for (char *line = strtok_r(text, "\n", &save); line && !rc;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		char uuid[UUID_STR_MAX];
+
+		if (*line == '#')
+			continue;
+		if (strlen(line) < UUID_STR_MAX || line[UUID_STR_MAX - 1] != ' ' ||
+		    (snprintf(uuid, sizeof(uuid), "%.36s", line), !uuid_valid(uuid)) ||
+		    mdev_name_problem(line + UUID_STR_MAX)) {
+			diag_set(d, "%s: line %u is not \"UUID NAME\"", path, n + 1);
+			rc = -EINVAL;
+		} else {
+			rc = persist_set_name(p, uuid, line + UUID_STR_MAX);
+		}
+	}
+	free(text);
+	return rc;
+}
+
+/* The index of uuid's name, or p->nnames. */
+static size_t name_index(const struct persist *p, const char *uuid)
+{
+	char lower[UUID_STR_MAX];
+	size_t i = 0;
+
+	uuid_lower(uuid, lower);
+	while (i < p->nnames && strcmp(p->names[i].uuid, lower))
+		i++;
+	return i;
+}
+
+const char *persist_name(const struct persist *p, const char *uuid)
+{
+	size_t i = name_index(p, uuid);
+
+	return i < p->nnames ? p->names[i].name : NULL;
+}
+
+int persist_set_name(struct persist *p, const char *uuid, const char *name)
+{
+	size_t i = name_index(p, uuid);
+	struct mdev_name *more;
+
+	if (!name || !*name) {
+		if (i < p->nnames) {
+			memmove(&p->names[i], &p->names[i + 1], (p->nnames - i - 1) * sizeof(*more));
+			p->nnames--;
+		}
+		return 0;
+	}
+	if (i == p->nnames) {
+		more = realloc(p->names, (p->nnames + 1) * sizeof(*more));
+		if (!more)
+			return -ENOMEM;
+		p->names = more;
+		p->nnames++;
+		uuid_lower(uuid, p->names[i].uuid);
+	}
+	snprintf(p->names[i].name, sizeof(p->names[i].name), "%s", name);
+	return 0;
+}
+
+char *names_format(const struct persist *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!p->nnames)
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	fputs("# The names of vfio_ap mdevs, kept by apctl: UUID NAME\n", f);
+	for (size_t i = 0; i < p->nnames; i++)
+		fprintf(f, "%s %s\n", p->names[i].uuid, p->names[i].name);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 int persist_read(struct sysfs *s, struct persist *p, struct diag *d)
@@ -192,12 +366,26 @@ int persist_read(struct sysfs *s, struct persist *p, struct diag *d)
 
 		diag_set(d, "cannot read the mdevctl definitions %s: %s",
 			 sysfs_path(s, MATRIX_DEFS_DIR, path, sizeof(path)), strerror(-rc));
+		return rc;
+	}
+	rc = persist_read_boot(s, p);
+	if (rc)
+		diag_set(d, "cannot read mdevctl's callouts or modules-load.d: %s", strerror(-rc));
+	if (!rc && (rc = read_names(s, p, d)) != 0 && rc != -EINVAL) {
+		char path[PATH_MAX];
+
+		diag_set(d, "cannot read %s: %s", sysfs_path(s, NAMES_FILE, path, sizeof(path)),
+			 strerror(-rc));
 	}
 	return rc;
 }
 
 void def_free(struct mdev_def *def)
 {
+	for (size_t i = 0; i < def->nattrs; i++) {
+		free(def->attrs[i].name);
+		free(def->attrs[i].value);
+	}
 	free(def->attrs);
 	def->attrs = NULL;
 	def->nattrs = 0;
@@ -208,6 +396,7 @@ void persist_free(struct persist *p)
 	for (size_t i = 0; i < p->ndefs; i++)
 		def_free(&p->defs[i]);
 	free(p->defs);
+	free(p->names);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -224,21 +413,54 @@ const struct mdev_def *persist_find(const struct persist *p, const char *uuid)
 
 int persist_copy(const struct persist *from, struct persist *to)
 {
+	int rc = 0;
+
 	*to = *from;
+	to->ndefs = 0;
 	to->defs = calloc(from->ndefs + 1, sizeof(*to->defs));
-	if (!to->defs)
+	to->names = calloc(from->nnames + 1, sizeof(*to->names));
+	if (!to->defs || !to->names) {
+		free(to->defs);
+		free(to->names);
 		return -ENOMEM;
-	for (size_t i = 0; i < from->ndefs; i++) {
-		to->defs[i] = from->defs[i];
-		to->defs[i].attrs = calloc(from->defs[i].nattrs + 1, sizeof(struct def_attr));
-		if (!to->defs[i].attrs) {
-			to->ndefs = i;
-			persist_free(to);
-			return -ENOMEM;
-		}
-		memcpy(to->defs[i].attrs, from->defs[i].attrs,
-		       from->defs[i].nattrs * sizeof(struct def_attr));
 	}
+	memcpy(to->names, from->names, from->nnames * sizeof(*to->names));
+	for (size_t i = 0; !rc && i < from->ndefs; i++) {
+		const struct mdev_def *f = &from->defs[i];
+		struct mdev_def *t = &to->defs[to->ndefs++];
+
+		*t = *f;
+		t->attrs = NULL;
+		t->nattrs = 0;
+		for (size_t k = 0; !rc && k < f->nattrs; k++)
+			rc = add_attr(t, f->attrs[k].name, f->attrs[k].value);
+		t->ids = f->ids;
+	}
+	if (rc)
+		persist_free(to);
+	return rc;
+}
+
+/* def (taken over) in place of its UUID's old definition, or after the others: 0 or -ENOMEM. */
+static int take_def(struct persist *p, struct mdev_def *def)
+{
+	const struct mdev_def *old = persist_find(p, def->uuid);
+	struct mdev_def *more;
+
+	if (old) {
+		size_t i = (size_t)(old - p->defs);
+
+		def_free(&p->defs[i]);
+		p->defs[i] = *def;
+		return 0;
+	}
+	more = realloc(p->defs, (p->ndefs + 1) * sizeof(*more));
+	if (!more) {
+		def_free(def);
+		return -ENOMEM;
+	}
+	p->defs = more;
+	p->defs[p->ndefs++] = *def;
 	return 0;
 }
 
@@ -246,28 +468,33 @@ int persist_set_def(struct persist *p, const char *uuid, const struct ap_matrix 
 		    bool autostart)
 {
 	const struct mdev_def *old = persist_find(p, uuid);
-	struct mdev_def def, *more;
+	struct mdev_def def;
 	int rc = def_from_matrix(&def, uuid, m, autostart);
 
 	if (rc)
 		return rc;
-	if (old) {
-		size_t i = (size_t)(old - p->defs);
-
-		/* the type it has; the attributes anew, in apctl's order */
+	/* the type it has; the attributes anew, in apctl's order */
+	if (old)
 		snprintf(def.type, sizeof(def.type), "%s", old->type);
-		def_free(&p->defs[i]);
-		p->defs[i] = def;
-		return 0;
+	return take_def(p, &def);
+}
+
+int persist_put_def(struct persist *p, const struct mdev_def *def, bool autostart)
+{
+	struct mdev_def copy = *def;
+	int rc = 0;
+
+	copy.attrs = NULL;
+	copy.nattrs = 0;
+	copy.autostart = autostart;
+	for (size_t k = 0; !rc && k < def->nattrs; k++)
+		rc = add_attr(&copy, def->attrs[k].name, def->attrs[k].value);
+	copy.ids = def->ids;
+	if (rc) {
+		def_free(&copy);
+		return rc;
 	}
-	more = realloc(p->defs, (p->ndefs + 1) * sizeof(*more));
-	if (!more) {
-		def_free(&def);
-		return -ENOMEM;
-	}
-	p->defs = more;
-	p->defs[p->ndefs++] = def;
-	return 0;
+	return take_def(p, &copy);
 }
 
 void persist_drop_def(struct persist *p, const char *uuid)
@@ -286,27 +513,23 @@ void persist_drop_def(struct persist *p, const char *uuid)
 int def_from_matrix(struct mdev_def *def, const char *uuid, const struct ap_matrix *m,
 		    bool autostart)
 {
-	size_t n = 0;
+	char value[16];
+	int rc = 0;
 
 	memset(def, 0, sizeof(*def));
 	uuid_lower(uuid, def->uuid);
-	snprintf(def->type, sizeof(def->type), "vfio_ap-passthrough");
+	snprintf(def->type, sizeof(def->type), MDEV_TYPE_NAME);
 	def->autostart = autostart;
-	def->ids = *m;
-	def->attrs = calloc(idset_count(&m->apm) + idset_count(&m->aqm) + idset_count(&m->adm) + 1,
-			    sizeof(*def->attrs));
-	if (!def->attrs)
-		return -ENOMEM;
-	for (int kind = ASSIGN_ADAPTER; kind <= ASSIGN_CONTROL_DOMAIN; kind++)
+	for (int kind = ASSIGN_ADAPTER; !rc && kind <= ASSIGN_CONTROL_DOMAIN; kind++)
 		idset_foreach(id, matrix_ids(m, (enum assign_kind)kind)) {
-			struct def_attr *a = &def->attrs[n++];
-
-			snprintf(a->name, sizeof(a->name), "%s",
-				 assign_attr_name((enum assign_kind)kind, true));
-			snprintf(a->value, sizeof(a->value), "%d", id);
+			snprintf(value, sizeof(value), "%d", id);
+			if (!rc)
+				rc = add_attr(def, assign_attr_name((enum assign_kind)kind, true),
+					      value);
 		}
-	def->nattrs = n;
-	return 0;
+	if (rc)
+		def_free(def);
+	return rc;
 }
 
 /* s as a JSON string, into f. */
@@ -348,4 +571,17 @@ char *def_format(const struct mdev_def *def)
 		return NULL;
 	}
 	return buf;
+}
+
+int def_from_json(struct mdev_def *def, const char *uuid, const char *type,
+		  struct json_object *attrs)
+{
+	memset(def, 0, sizeof(*def));
+	uuid_lower(uuid, def->uuid);
+	snprintf(def->type, sizeof(def->type), "%s", type);
+	if (attrs && !json_object_is_type(attrs, json_type_array))
+		def_bad(def, true, "attrs is not a list");
+	else if (attrs)
+		read_attrs(def, attrs);
+	return strcmp(def->bad, "out of memory") ? 0 : -ENOMEM;
 }

@@ -10,6 +10,7 @@
 #ifndef APCTL_PERSIST_H
 #define APCTL_PERSIST_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,24 +20,55 @@
 #include "sysfs.h"
 #include "uuid.h"
 
-#define DEF_NAME_MAX 64
-#define DEF_VALUE_MAX 64
+#define DEF_TYPE_MAX 64
 
 /* One entry of a definition's "attrs": written to the mdev's attribute name in order. */
 struct def_attr {
-	char name[DEF_NAME_MAX];
-	char value[DEF_VALUE_MAX];
+	char *name;
+	char *value;
 };
 
 /* An mdevctl definition of a vfio_ap mdev. */
 struct mdev_def {
 	char uuid[UUID_STR_MAX];
-	char type[DEF_NAME_MAX];    /* "mdev_type" */
+	char type[DEF_TYPE_MAX];    /* "mdev_type" */
 	bool autostart;             /* "start": "auto"; else "manual" */
 	struct def_attr *attrs;
 	size_t nattrs;
 	struct ap_matrix ids;       /* what its attrs assign, in their order */
 	char bad[DIAG_MAX];         /* why apctl cannot read it, or "" */
+	/*
+	 * mdevctl cannot load it either: reading the definitions of matrix, it
+	 * stops at this one, and starts none at boot
+	 */
+	bool stops_mdevctl;
+};
+
+/* A callout of mdevctl's, in the order mdevctl tries them. */
+enum callout_kind {
+	CALLOUT_OTHER,            /* a program apctl does not know: it may handle vfio_ap */
+	CALLOUT_AP_CHECK,         /* s390-tools' ap-check */
+	CALLOUT_AP_CHECK_MISSING, /* s390-tools' ap-check.sh, whose ap-check is not there */
+	CALLOUT_APCTL,            /* apctl's own */
+};
+
+struct callout {
+	char rel[128];
+	enum callout_kind kind;
+};
+
+#define CALLOUTS_MAX 16
+#define LOADER_MAX 128
+
+/*
+ * The name of an mdev, for the reader (the guest that uses it): neither
+ * mdevctl nor libvirt keeps one, so apctl keeps them in a file of its own.
+ */
+#define MDEV_NAME_MAX 128
+#define NAMES_FILE "etc/apctl/mdev-names"
+struct mdev_name {
+	char uuid[UUID_STR_MAX];
+	char name[MDEV_NAME_MAX];
 };
 
 struct persist {
@@ -45,6 +77,13 @@ struct persist {
 	struct ap_rule rule;
 	struct mdev_def *defs;      /* in directory order, as mdevctl starts them */
 	size_t ndefs;
+	/* what else the boot reads (persist-boot.c) */
+	bool mdevctl_13;            /* mdevctl 1.3 or later: callouts under usr/lib too */
+	struct callout callouts[CALLOUTS_MAX]; /* executables, in the order mdevctl tries them */
+	size_t ncallouts;
+	char vfio_ap_loader[LOADER_MAX]; /* a modules-load.d file that loads vfio_ap, or "" */
+	struct mdev_name *names;    /* the names apctl keeps, in the file's order */
+	size_t nnames;
 };
 
 /*
@@ -54,6 +93,15 @@ struct persist {
  */
 int persist_read(struct sysfs *s, struct persist *p, struct diag *d);
 void persist_free(struct persist *p);
+/*
+ * What else the boot reads, into p: mdevctl's callouts, in the order the
+ * installed mdevctl tries them (1.2: etc/mdevctl.d/scripts.d/callouts in
+ * directory order; 1.3 and later, told by its usr/lib/mdevctl/scripts.d/
+ * notifiers, which 1.3 needs: that directory's callouts first, each directory
+ * sorted by name), and the file of modules-load.d that loads vfio_ap (the
+ * one in /etc where two have a name). 0 or -errno.
+ */
+int persist_read_boot(struct sysfs *s, struct persist *p);
 /* The definition of uuid, or NULL. */
 const struct mdev_def *persist_find(const struct persist *p, const char *uuid);
 /* A copy of from in to, to change: 0 or -ENOMEM. */
@@ -64,6 +112,8 @@ int persist_copy(const struct persist *from, struct persist *to);
  */
 int persist_set_def(struct persist *p, const char *uuid, const struct ap_matrix *m,
 		    bool autostart);
+/* def in place of uuid's old definition or after the others, with autostart: 0 or -ENOMEM. */
+int persist_put_def(struct persist *p, const struct mdev_def *def, bool autostart);
 /* uuid's definition taken out, if it has one. */
 void persist_drop_def(struct persist *p, const char *uuid);
 
@@ -76,7 +126,26 @@ int def_from_matrix(struct mdev_def *def, const char *uuid, const struct ap_matr
 		    bool autostart);
 void def_free(struct mdev_def *def);
 
+/*
+ * A definition of uuid with type and the attrs of a JSON array (NULL: none),
+ * as mdevctl loads them: 0 or -ENOMEM; why apctl cannot take them in def->bad.
+ */
+int def_from_json(struct mdev_def *def, const char *uuid, const char *type,
+		  struct json_object *attrs);
+
 /* The file as mdevctl writes it, in a malloc'ed string (NULL: out of memory). */
 char *def_format(const struct mdev_def *def);
+
+/* The name apctl keeps for uuid, or NULL. */
+const char *persist_name(const struct persist *p, const char *uuid);
+/* uuid's name becomes name (NULL or "": it has none): 0 or -ENOMEM. */
+int persist_set_name(struct persist *p, const char *uuid, const char *name);
+/*
+ * Whether name can be kept: UTF-8 of up to MDEV_NAME_MAX - 1 bytes, without
+ * control characters (it is one line of the file). NULL, or why not.
+ */
+const char *mdev_name_problem(const char *name);
+/* NAMES_FILE as apctl writes it, malloc'ed; NULL when there is no name (the file goes). */
+char *names_format(const struct persist *p);
 
 #endif

@@ -46,11 +46,11 @@ struct json_object *json_boot_start(const struct persist *p, const struct boot *
 				    const struct boot_start *s)
 {
 	struct json_object *o = json_object_new_object(), *f = NULL;
-	const struct boot_write *w = &b->w[s->failed];
+	const struct boot_write *w = s->failed == BOOT_NO_WRITE ? NULL : &b->w[s->failed];
 
 	json_object_object_add(o, "uuid", json_object_new_string(p->defs[s->def].uuid));
 	json_object_object_add(o, "started", json_object_new_boolean(s->started));
-	if (!s->started) {
+	if (!s->started && w) {
 		f = json_object_new_object();
 		json_object_object_add(f, "attribute", json_object_new_string(w->attr));
 		json_object_object_add(f, "value", json_object_new_string(w->val));
@@ -58,6 +58,8 @@ struct json_object *json_boot_start(const struct persist *p, const struct boot *
 		json_object_object_add(f, "reason", w->why[0] ? json_object_new_string(w->why) : NULL);
 	}
 	json_object_object_add(o, "failed_write", f);
+	json_object_object_add(o, "refused", s->refused[0] ? json_object_new_string(s->refused) :
+							      NULL);
 	return o;
 }
 
@@ -77,6 +79,9 @@ void show_boot_json(FILE *f, const struct view *v, const struct boot *b)
 	for (size_t i = 0; i < b->nstarts; i++)
 		json_object_array_add(arr, json_boot_start(p, b, &b->starts[i]));
 	json_object_object_add(o, "starts", arr);
+	json_object_object_add(o, "blocked_by", b->blocked == BOOT_NO_DEF ? NULL :
+			       json_object_new_string(p->defs[b->blocked].uuid));
+	json_object_object_add(o, "depends_on", json_strlist(&b->notes));
 	arr = json_object_new_array();
 	if (!view_init(&bv, b->st, v->root))
 		for (size_t k = 0; k < b->st->nmdevs; k++)
@@ -101,13 +106,16 @@ void show_boot_text(FILE *f, const struct view *v, const struct boot *b)
 	fprintf(f, "  apmask     %s\n", hex);
 	idset_to_hex(&b->st->aqmask, hex);
 	fprintf(f, "  aqmask     %s\n", hex);
-	if (!b->nstarts)
+	if (b->blocked != BOOT_NO_DEF)
+		fprintf(f, "\nmdevctl starts no mdev: it cannot load the definition %s (%s), and "
+			"stops before it starts any\n", p->defs[b->blocked].uuid,
+			p->defs[b->blocked].bad);
+	else if (!b->nstarts)
 		fprintf(f, "\nmdevctl starts no mdev: no definition is autostart\n");
 	else
 		fprintf(f, "\nmdevctl starts, in its order\n");
 	for (size_t i = 0; i < b->nstarts; i++) {
 		const struct boot_start *s = &b->starts[i];
-		const struct boot_write *w = &b->w[s->failed];
 		int j = state_find_mdev(b->st, p->defs[s->def].uuid);
 
 		char ia[IDLIST_MAX], id[IDLIST_MAX], ic[IDLIST_MAX], words[512];
@@ -120,8 +128,12 @@ void show_boot_text(FILE *f, const struct view *v, const struct boot *b)
 				text_ids(&b->st->mdevs[j].matrix.adm, "none", ic, sizeof(ic)));
 		else
 			fprintf(f, "  %s fails: %s\n", p->defs[s->def].uuid,
-				boot_write_words(w, words, sizeof(words)));
+				boot_start_words(b, s, words, sizeof(words)));
 	}
+	if (b->notes.n)
+		fprintf(f, "\nThe boot depends on\n");
+	for (size_t i = 0; i < b->notes.n; i++)
+		fprintf(f, "  %s\n", b->notes.v[i]);
 	differences(v->st, b->st, &diffs);
 	fprintf(f, "\nAgainst the running configuration%s\n", diffs.n ? "" : ": the same");
 	for (size_t i = 0; i < diffs.n; i++)

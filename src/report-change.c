@@ -108,6 +108,24 @@ static const char *write_what(const struct pwrite *w, char *buf, size_t size)
 	return buf;
 }
 
+/* What the plan removes, apart: mdevs, definitions, the rule. */
+static void text_removals(FILE *f, const struct engine *e)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < e->p.nw; i++)
+		if (e->p.w[i].kind == W_REMOVE) {
+			fprintf(f, "%s  mdev %s, which runs\n", any ? "" : "It removes:\n",
+				e->p.w[i].uuid);
+			any = true;
+		}
+	for (size_t i = 0; i < e->npf; i++)
+		if (!e->pf[i].text) {
+			fprintf(f, "%s  %s\n", any ? "" : "It removes:\n", e->pf[i].rel);
+			any = true;
+		}
+}
+
 void text_plan(FILE *f, const struct engine *e)
 {
 	const struct plan *p = &e->p;
@@ -131,6 +149,7 @@ void text_plan(FILE *f, const struct engine *e)
 	for (size_t i = 0; i < e->npf; i++)
 		fprintf(f, "  %zu. %s %s\n", p->nw + i + 1, e->pf[i].text ? "write" : "remove",
 			e->pf[i].rel);
+	text_removals(f, e);
 	if (p->refused)
 		text_refusal(f, e);
 	else

@@ -61,6 +61,7 @@ struct json_object *json_def(const struct view *v, const struct mdev_def *def)
 
 	json_object_object_add(o, "uuid", json_object_new_string(def->uuid));
 	json_object_object_add(o, "error", def->bad[0] ? json_object_new_string(def->bad) : NULL);
+	json_object_object_add(o, "blocks_autostart", json_object_new_boolean(def->stops_mdevctl));
 	json_object_object_add(o, "mdev_type", json_object_new_string(def->type));
 	json_object_object_add(o, "start", json_object_new_string(def->autostart ? "auto" : "manual"));
 	for (size_t i = 0; i < def->nattrs; i++) {
@@ -127,7 +128,9 @@ void text_def_table(FILE *f, const struct view *v, const char *indent, bool stop
 		if (stopped_only && def_running(v, def) != DEF_STOPPED)
 			continue;
 		if (def->bad[0]) {
-			fprintf(f, "%s%-36s  unreadable: %s\n", indent, def->uuid, def->bad);
+			fprintf(f, "%s%-36s  unreadable: %s%s\n", indent, def->uuid, def->bad,
+				def->stops_mdevctl ? "; mdevctl cannot load it either, and at boot "
+				"starts no definition of matrix" : "");
 			continue;
 		}
 		fprintf(f, "%s%-36s  %-6s %-16s %-20s %-16s %s\n", indent, def->uuid,

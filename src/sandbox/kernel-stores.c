@@ -272,8 +272,9 @@ static int store_ap_config(struct kwrite *k)
 	struct ap_matrix m;
 	int i = attr_mdev(k), rc;
 
-	if (i < 0)
-		return -ENODEV;
+	/* before 6.10 an mdev has no such attribute */
+	if (i < 0 || !kgen_has(k->st->kernel, KF_AP_CONFIG))
+		return -ENOENT;
 	if (kernel_ap_config_parse(k->val, strlen(k->val), &m))
 		return -EINVAL;
 	rc = kmodel_ap_config(k->st, (size_t)i, &m, &hits, false);

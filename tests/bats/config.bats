@@ -17,6 +17,7 @@ example() {
   "version": 1,
   "adapters": [5, 6],
   "domains": [],
+  "persistent": true,
   "mdevs": [
     { "uuid": "$U1", "adapters": [5, 6], "domains": [4, "0xab"], "persistent": true,
       "autostart": true, "name": "guest1" },
@@ -76,7 +77,7 @@ host_digest() {
 	apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/cfg.json" >/dev/null 2>&1
 	# domain 0xff moves from U2 to U1; U3 goes, and the reservation of adapter 6 with it
 	cat >"$BATS_TEST_TMPDIR/next.json" <<EOF
-{ "version": 1, "adapters": [5], "domains": [],
+{ "version": 1, "adapters": [5], "domains": [], "persistent": true,
   "mdevs": [
     { "uuid": "$U1", "adapters": [5], "domains": [4, "0xab", "0xff"], "persistent": true,
       "autostart": true },
@@ -98,7 +99,7 @@ EOF
 	apctl --root "$SBX" reserve --adapters 5 >/dev/null 2>&1
 	apctl --root "$SBX" mdev create $U3 --adapters 5 --domains 4 >/dev/null
 	cat >"$BATS_TEST_TMPDIR/cfg.json" <<EOF
-{ "version": 1, "adapters": [5],
+{ "version": 1, "adapters": [5], "persistent": true,
   "mdevs": [ { "uuid": "$U1", "adapters": [5], "domains": [4], "persistent": true, "autostart": true } ] }
 EOF
 	local before
@@ -130,7 +131,9 @@ EOF
 	bad '{"version":1,"adapters":[5],"apmask":"0xff"}' "adapters and apmask both say"
 	bad '{"version":1,"mdevs":[{"uuid":"x"}]}' "mdevs[0].uuid: 'x' is not a UUID"
 	bad '{"version":1,"mdevs":[{"uuid":"'$U1'","autostart":true}]}' \
-		"mdevs[0].autostart: true needs \"persistent\": true"
+		"mdevs[0].autostart: mdevctl does not define $U1; say \"persistent\": true too"
+	bad '{"version":1,"mdevs":[{"uuid":"'$U1'","autostart":true,"persistent":false}]}' \
+		"mdevs[0].autostart: true needs a definition, and persistent is false"
 	bad '{"version":1,"mdevs":[{"uuid":"'$U1'"},{"uuid":"'$U1'"}]}' "mdevs[1].uuid: $U1 is mdevs[0]'s too"
 	bad '{"version":1,' "not JSON"
 	assert_equal "$(tree_digest "$SBX")" "$before"
@@ -163,7 +166,8 @@ EOF
 	jq '{version: 1, adapters: [5], domains: ["0x47"], persistent: true,
 		mdevs: [(.properties.mdevs.items.properties | keys | map({(.): null}) | add) |
 			.uuid = "'$U1'" | .adapters = [5] | .domains = [71] | .control_domains = [] |
-			.persistent = true | .autostart = false | .name = "g"]}' "$schema" >"$f"
+			.running = true | .persistent = true | .autostart = false | .name = "g"]}' \
+		"$schema" >"$f"
 	assert_equal "$(jq -c '.properties | keys - ["apmask", "aqmask"]' "$schema")" \
 		"$(jq -c 'keys' "$f")"
 	run -0 apctl --root "$SBX" plan "$f"
@@ -173,4 +177,124 @@ EOF
 	jq '.mdevs[0].guest = "g"' "$f" >"$f.2"
 	run -2 apctl --root "$SBX" plan "$f.2"
 	assert_output --partial "mdevs[0].guest: no such key"
+}
+
+U4=5e32a7d4-4f06-4a0a-9a1f-7a0c1d2b3c4e
+
+# A host whose two scopes part: masks reserved for what runs and for the boot
+# apart, an mdev that runs and persists, one that runs only, one that is only
+# defined, and a definition kept as mdevctl keeps one written by hand (hex
+# values, ap_config); a name.
+two_scopes() {
+	make_sandbox
+	apctl --root "$SBX" reserve --adapters 5,6 --persistent >/dev/null 2>&1
+	apctl --root "$SBX" reserve --domains 0x47 >/dev/null 2>&1
+	apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 4,0xab --persistent --autostart >/dev/null
+	apctl --root "$SBX" mdev create $U2 --adapters 6 --domains 0x47 >/dev/null
+	apctl --root "$SBX" mdev create $U3 --adapters 6 --domains 0xff --persistent-only >/dev/null
+	printf '{\n  "mdev_type": "vfio_ap-passthrough",\n  "start": "manual",\n  "attrs": [\n    {\n      "assign_adapter": "0x05"\n    },\n    {\n      "ap_config": "0x04,0x01,0x0"\n    }\n  ]\n}' \
+		>"$SBX/$DEFS/$U4"
+	echo '{"version": 1, "mdevs": [{"uuid": "'$U1'", "name": "guest1"}]}' >"$BATS_TEST_TMPDIR/name.json"
+	apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/name.json" >/dev/null
+}
+
+@test "export writes both scopes and every mdev, running or defined, with its name" {
+	two_scopes
+	run -0 --separate-stderr apctl --root "$SBX" export
+	echo "$output" >"$BATS_TEST_TMPDIR/e.json"
+	assert_equal "$(json -c '[.adapters, .domains, .persistent]')" \
+		'[[5,6],[71],{"adapters":[5,6],"domains":null}]'
+	assert_equal "$(json -c '[.mdevs[] | [.uuid, .running, (.persistent | type), .autostart, .name]]')" \
+		"[[\"$U3\",false,\"boolean\",false,null],[\"$U4\",false,\"object\",false,null],[\"$U1\",true,\"boolean\",true,\"guest1\"],[\"$U2\",true,\"boolean\",null,null]]"
+	assert_equal "$(json -c ".mdevs[] | select(.uuid == \"$U4\") | .persistent")" \
+		'{"attrs":[{"assign_adapter":"0x05"},{"ap_config":"0x04,0x01,0x0"}]}'
+	assert_equal "$(json -c ".mdevs[] | select(.uuid == \"$U4\") | [.adapters, .domains]")" '[[5],[7]]'
+	# of the host it came from, nothing changes, and --prune removes nothing
+	run -0 apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/e.json"
+	assert_output "Nothing to change: the configuration is as the file says."
+	run -0 apctl --root "$SBX" plan "$BATS_TEST_TMPDIR/e.json" --prune
+	assert_output "Nothing to change: the configuration is as the file says."
+	# mdev list --json has the definitions that do not run, as its text does
+	run -0 apctl --root "$SBX" --json mdev list
+	assert_equal "$(json -c '[.[] | [.uuid, .running, .definition.start]] | sort')" \
+		"$(jq -cn "[[\"$U1\",true,\"auto\"],[\"$U2\",true,null],[\"$U3\",false,\"manual\"],[\"$U4\",false,\"manual\"]] | sort")"
+}
+
+@test "export applied to a fresh host makes both scopes again, every file byte for byte" {
+	two_scopes
+	local first=$SBX f
+	apctl --root "$first" export >"$BATS_TEST_TMPDIR/e.json"
+	make_sandbox
+	run -0 apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/e.json"
+	for f in $RULE $DEFS/$U1 $DEFS/$U3 $DEFS/$U4 etc/apctl/mdev-names; do
+		cmp "$first/$f" "$SBX/$f" || fail "$f differs"
+	done
+	[ ! -e "$SBX/$DEFS/$U2" ]
+	assert_equal "$(apctl --root "$SBX" show --json | jq -c 'del(.root)')" \
+		"$(apctl --root "$first" show --json | jq -c 'del(.root)')"
+	run -0 apctl --root "$SBX" export
+	assert_equal "$output" "$(cat "$BATS_TEST_TMPDIR/e.json")"
+}
+
+@test "a key left out leaves that part of the host as it is" {
+	two_scopes
+	local before
+	before=$(tree_digest "$SBX")
+	# no persistent anywhere: the rule and the definitions stay; IDs not named stay
+	echo '{"version": 1, "mdevs": [{"uuid": "'$U1'", "adapters": [5]},
+		{"uuid": "'$U2'"}]}' >"$BATS_TEST_TMPDIR/f.json"
+	run -0 apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/f.json"
+	assert_output "Nothing to change: the configuration is as the file says."
+	assert_equal "$(tree_digest "$SBX")" "$before"
+	# --prune of a file that speaks of what runs only: the definitions stay
+	run -0 --separate-stderr apctl --root "$SBX" --json plan "$BATS_TEST_TMPDIR/f.json" --prune
+	assert_equal "$(json -c '[.files, [.writes[] | .attribute | sub(".*/"; "")]]')" '[[],[]]'
+	# a removal is said: false takes the rule away, and plan warns
+	echo '{"version": 1, "persistent": false, "mdevs": [{"uuid": "'$U1'", "persistent": false}]}' \
+		>"$BATS_TEST_TMPDIR/g.json"
+	run -0 --separate-stderr apctl --root "$SBX" plan "$BATS_TEST_TMPDIR/g.json"
+	assert_output --partial "It removes:
+  $RULE
+  $DEFS/$U1"
+	use_stderr
+	assert_output --partial "warning: the file removes $RULE: at boot both masks are all ones again"
+	assert_output --partial "warning: the file removes the definition of $U1: mdevctl no longer knows it nor starts it at boot"
+}
+
+@test "a definition apctl cannot read is never overwritten or removed, and export says so" {
+	make_sandbox
+	apctl --root "$SBX" reserve --adapters 5 >/dev/null 2>&1
+	apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 4 >/dev/null
+	mkdir -p "$SBX/$DEFS"
+	local bad
+	for bad in 'not json' '{"mdev_type":"vfio_ap-passthrough"}' '{"start":"auto"}' \
+		'{"mdev_type":5,"start":"auto"}' '{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":5}' \
+		'{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[5]}' \
+		'{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[{"a":"1","b":"2"}]}' \
+		'{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[{"assign_adapter":5}]}' \
+		'{"mdev_type":"vfio_ap-passthrough","start":"auto"} x' '[]' ''; do
+		printf '%s' "$bad" >"$SBX/$DEFS/$U1"
+		run -1 apctl --root "$SBX" mdev define $U1
+		assert_output --partial "$SBX/$DEFS/$U1 cannot be read"
+		run -1 apctl --root "$SBX" mdev assign $U1 --domains 0x47 --persistent
+		run -1 apctl --root "$SBX" mdev remove $U1 --persistent
+		echo '{"version": 1, "mdevs": [{"uuid": "'$U1'", "persistent": true}]}' >"$BATS_TEST_TMPDIR/c.json"
+		run -1 apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/c.json"
+		assert_equal "$(cat "$SBX/$DEFS/$U1")" "$bad"
+		run -0 --separate-stderr apctl --root "$SBX" export
+		[ "$(json ".mdevs[] | select(.uuid == \"$U1\") | has(\"persistent\")")" = false ] ||
+			fail "$bad: exported"
+		grep -q "warning: the definition of $U1 cannot be read" <<<"$stderr" || fail "not said: $stderr"
+		# --prune leaves it, and says so
+		cp "$SBX/$DEFS/$U1" "$SBX/$DEFS/$U2"
+		echo '{"version": 1, "persistent": false, "mdevs": [{"uuid": "'$U1'"}]}' \
+			>"$BATS_TEST_TMPDIR/p.json"
+		run -0 --separate-stderr apctl --root "$SBX" --json plan "$BATS_TEST_TMPDIR/p.json" --prune
+		assert_equal "$(json -c '[.files[] | .path]')" '[]'
+		assert_equal "$(json -r '.notes[]')" \
+			"--prune leaves the definition of $U2, which apctl cannot read ($(apctl \
+				--root "$SBX" --json show | jq -r ".persistent.definitions[] |
+				select(.uuid == \"$U2\") | .error"))"
+		rm "$SBX/$DEFS/$U2"
+	done
 }

@@ -166,7 +166,8 @@ EOF
 { "version": 1, "mdevs": [ { "uuid": "$U2", "adapters": [5, 6], "domains": [4] },
   { "uuid": "$U1", "running": false } ] }
 EOF
-	run -0 apctl --root "$SBX" --json plan "$BATS_TEST_TMPDIR/cfg.json" --force
+	# refused without --force (the guest), and the removal comes first: the assignment needs it
+	run -4 apctl --root "$SBX" --json plan "$BATS_TEST_TMPDIR/cfg.json"
 	assert_equal "$(json '.writes[0].attribute')" "$MATRIX/$U1/remove"
 	run -5 --separate-stderr apctl --root "$SBX" apply "$BATS_TEST_TMPDIR/cfg.json" --force --wait 1
 	use_stderr

@@ -140,11 +140,12 @@ running_mdev() {
 	echo '{"mdev_type":"vfio_ap-passthrough","start":"later"}' >"$SBX/$DEFS/$U2"
 	: >"$SBX/$DEFS/not-a-uuid"
 	run -0 apctl --root "$SBX" show
-	assert_line "  $U1  unreadable: attrs[0]: not an object of one string"
-	assert_line "  $U2  unreadable: start is neither auto nor manual"
+	assert_line "  $U1  unreadable: attrs[0]: the value of assign_adapter is not a string; mdevctl cannot load it either, and at boot starts no definition of matrix"
+	assert_line "  $U2  unreadable: start is neither auto nor manual (mdevctl takes it for manual)"
 	refute_output --partial not-a-uuid
 	run -0 apctl --root "$SBX" show --json
 	assert_equal "$(json '.persistent.definitions | length')" 2
+	assert_equal "$(json -c '[.persistent.definitions[] | .blocks_autostart] | sort')" "[false,true]"
 }
 
 @test "mdev define: what it refuses writes nothing; a dry run neither" {

@@ -60,14 +60,16 @@ int main(void)
 	is_int(aprule_parse(chzdev_rule, &r, &d), 0, "chzdev's rule is read (%s)", d.msg);
 	ok(r.has_apmask && idset_equal(&r.apmask, &apm), "its apmask: all but adapters 1 and 2");
 	ok(r.has_aqmask && idset_equal(&r.aqmask, &aqm), "its aqmask: all but domains 6 and 7");
-	ok(r.apmask_line == 8 && r.aqmask_line == 9, "on lines 8 and 9");
+	ok(r.nwrites == 2 && r.writes[0].is_apmask && r.writes[0].line == 8 &&
+	   !r.writes[1].is_apmask && r.writes[1].line == 9, "written in turn, on lines 8 and 9");
 	ok(r.loads_vfio_ap && r.by_chzdev, "it loads vfio_ap and says chzdev made it");
 
 	ok(aprule_format(&r, buf, sizeof(buf)) < sizeof(buf), "apctl's rule fits");
 	is_str(buf, chzdev_rule, "apctl writes chzdev's rule byte for byte");
 
 	w = r;
-	w.has_aqmask = false;
+	aprule_set_mask(&w, false, false, NULL);
+	ok(w.nwrites == 1 && w.writes[0].is_apmask, "a rule without aqmask writes apmask alone");
 	aprule_format(&w, buf, sizeof(buf));
 	is_int(aprule_parse(buf, &r, &d), 0, "a rule of apmask only is read back");
 	ok(r.has_apmask && !r.has_aqmask && idset_equal(&r.apmask, &apm),
@@ -83,8 +85,15 @@ int main(void)
 			    "ATTR{../../bus/ap/aqmask}=\"0xff\"\n",
 			    &r, &d),
 	       0, "comments, blank lines and a continued line");
-	ok(r.has_aqmask && r.aqmask_line == 5 && idset_count(&r.aqmask) == 8,
-	   "the last assignment wins");
+	ok(r.has_aqmask && r.nwrites == 2 && r.writes[1].line == 5 && idset_count(&r.aqmask) == 8,
+	   "an absolute value after another replaces it");
+	is_int(aprule_parse("ATTR{apmask}=\"-5\"\nATTR{apmask}=\"-6\"\nATTR{aqmask}=\"0x0\"\n"
+			    "ATTR{aqmask}=\"+4\"\n", &r, &d), 0, "relative edits one after another");
+	apm = all_but("5,6");
+	aqm = all_but("0-3,5-255");
+	ok(idset_equal(&r.apmask, &apm) && idset_equal(&r.aqmask, &aqm) && r.nwrites == 4 &&
+	   !strcmp(r.writes[1].value, "-6"),
+	   "each edits what the ones before it left, as udev writes them in turn");
 	is_int(aprule_parse("ATTR{../../bus/ap/apmask}==\"0x0\"\nATTR{x/myapmask}=\"0x0\"\n", &r,
 			    &d),
 	       0, "a comparison and another attribute");
