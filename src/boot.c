@@ -222,6 +222,38 @@ out:
 	return found;
 }
 
+/*
+ * Before 6.0: an assignment needs, for every ID of the other kind assigned,
+ * the queue bound to vfio_ap (with none assigned, one of its queues at least).
+ */
+static void explain_unbound(const struct ap_state *st, struct boot_write *w, size_t i,
+			    bool adapter, unsigned id)
+{
+	const struct idset *other = adapter ? &st->mdevs[i].matrix.aqm : &st->mdevs[i].matrix.apm;
+	char apqn[APQN_STR_MAX], k[ID_STR_MAX];
+	bool any = false;
+
+	for (unsigned x = 0; x < IDSET_BITS; x++) {
+		unsigned a = adapter ? id : x, d = adapter ? x : id;
+
+		if ((!idset_empty(other) && !idset_has(other, x)) || !apqnset_has(&st->queues, a, d))
+			continue;
+		any = true;
+		if (state_queue_driver(st, a, d) == QDRV_VFIO)
+			continue;
+		w->has_apqn = true;
+		w->a = a;
+		w->d = d;
+		snprintf(w->why, sizeof(w->why), "queue %s is not bound to vfio_ap, and kernel %u.%u "
+			 "assigns only queues bound to it", apqn_format(a, d, apqn), st->kernel.major,
+			 st->kernel.minor);
+		return;
+	}
+	snprintf(w->why, sizeof(w->why), "%s %s has %s queue device%s, and kernel %u.%u assigns "
+		 "only queues bound to vfio_ap", adapter ? "adapter" : "domain", id_format(id, k),
+		 any ? "not every" : "no", any ? " it needs" : "", st->kernel.major, st->kernel.minor);
+}
+
 /* An assign_* write the kernel refused, in words: the APQN and what holds it. */
 static void explain_assign(struct ap_state *st, struct boot_write *w, size_t i, const char *name)
 {
@@ -236,6 +268,10 @@ static void explain_assign(struct ap_state *st, struct boot_write *w, size_t i, 
 		k++;
 	if (kernel_kstrtoul(w->val, &id) || id > IDSET_MAX_ID)
 		return;
+	if (w->answer == -EADDRNOTAVAIL && !kgen_has(st->kernel, KF_DYNAMIC)) {
+		explain_unbound(st, w, i, k == ASSIGN_ADAPTER, (unsigned)id);
+		return;
+	}
 	if (w->answer == -EADDRNOTAVAIL &&
 	    host_apqn(st, i, (enum assign_kind)k, (unsigned)id, &w->a, &w->d)) {
 		w->has_apqn = true;

@@ -133,7 +133,9 @@ static void online_warning(struct engine *e)
 	free(online);
 }
 
-static void default_domain_warning(struct engine *e)
+void note_default_domain(struct engine *e, const struct idset *was_apm,
+			 const struct idset *was_aqm, const struct idset *apm, const struct idset *aqm,
+			 const char *when)
 {
 	const struct ap_state *st = e->st;
 	struct idset lost = { { 0 } };
@@ -143,15 +145,16 @@ static void default_domain_warning(struct engine *e)
 	if (st->ap_domain < 0)
 		return;
 	dd = (unsigned)st->ap_domain;
-	for (unsigned a = 0; a < IDSET_BITS; a++)
-		if (apqnset_has(e->p.to_vfio, a, dd))
-			idset_add(&lost, a);
-	if (idset_has(&st->aqmask, dd) && !idset_has(&e->p.aqmask, dd))
-		strlist_addf(&e->p.warnings, "the AP bus's default domain %s (ap_domain) leaves the "
-			     "host's default drivers on every adapter", id_format(dd, m));
+	idset_foreach(a, &st->cards)
+		if (rules_default_owned(was_apm, was_aqm, (unsigned)a, dd) &&
+		    !rules_default_owned(apm, aqm, (unsigned)a, dd))
+			idset_add(&lost, (unsigned)a);
+	if (idset_has(was_aqm, dd) && !idset_has(aqm, dd))
+		strlist_addf(&e->p.warnings, "%sthe AP bus's default domain %s (ap_domain) leaves the "
+			     "host's default drivers on every adapter", when, id_format(dd, m));
 	else if (!idset_empty(&lost))
-		strlist_addf(&e->p.warnings, "the AP bus's default domain %s (ap_domain) loses its "
-			     "queues on adapter%s %s", id_format(dd, m),
+		strlist_addf(&e->p.warnings, "%sthe AP bus's default domain %s (ap_domain) loses its "
+			     "queues on adapter%s %s", when, id_format(dd, m),
 			     idset_count(&lost) == 1 ? "" : "s", text_ids(&lost, "", ids, sizeof(ids)));
 }
 
@@ -162,7 +165,7 @@ static void mask_notes(struct engine *e)
 	if (find_moves(e))
 		return;
 	online_warning(e);
-	default_domain_warning(e);
+	note_default_domain(e, &st->apmask, &st->aqmask, &e->p.apmask, &e->p.aqmask, "");
 	if (e->p.refused && !rules_mask_inuse_checked(st->kernel) && e->o.force)
 		strlist_addf(&e->p.warnings, "kernel %u.%u checks nothing: these queues are taken "
 			     "from their mdevs and from the guests using them, whose keys the host "

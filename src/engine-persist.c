@@ -58,16 +58,20 @@ void engine_free_persist(struct engine *e)
 		}
 }
 
-void engine_persistent_masks(const struct engine *e, struct idset *apmask, struct idset *aqmask)
+/* The masks at boot of rule r: all ones where it sets none. */
+static void boot_masks(const struct ap_rule *r, struct idset *apmask, struct idset *aqmask)
 {
-	const struct ap_rule *r = e->pers ? &e->pers->rule : NULL;
-
 	idset_fill(apmask);
 	idset_fill(aqmask);
 	if (r && r->has_apmask)
 		*apmask = r->apmask;
 	if (r && r->has_aqmask)
 		*aqmask = r->aqmask;
+}
+
+void engine_persistent_masks(const struct engine *e, struct idset *apmask, struct idset *aqmask)
+{
+	boot_masks(e->pers ? &e->pers->rule : NULL, apmask, aqmask);
 }
 
 /* The start mode of op's definition: as op or the change asks, else as it was, else manual. */
@@ -216,7 +220,7 @@ static bool checked(const struct engine *e, const struct mdev_def *def, bool rul
 static int check_start(struct engine *e, const struct persist *next, const struct mdev_def *def)
 {
 	struct persist one = *next;
-	char fix[FIX_MAX], apqn[APQN_STR_MAX], words[512];
+	char fix[FIX_MAX], words[512];
 	const struct boot_write *w;
 	struct boot b;
 	int rc;
@@ -229,38 +233,56 @@ static int check_start(struct engine *e, const struct persist *next, const struc
 
 		w = s->failed == BOOT_NO_WRITE ? NULL : &b.w[s->failed];
 		fix[0] = '\0';
-		if (w && w->answer == -EADDRNOTAVAIL && w->has_apqn)
-			engine_fix(e, fix, sizeof(fix), "reserve --apqns %s --persistent-only",
-				   apqn_format(w->a, w->d, apqn));
+		if (!w || w->answer == -EADDRNOTAVAIL)
+			boot_fix_hosted(e, next, def, w, fix, sizeof(fix));
+		if (!fix[0] && strstr(s->refused, "usage domain"))
+			snprintf(fix, sizeof(fix), "give it a usage domain, or let it be started by hand "
+				 "(--manual)");
 		strlist_addf(&e->p.boot_conflicts, "autostart definition %s would not start at "
 			     "boot: %s%s%s", def->uuid, boot_start_words(&b, s, words, sizeof(words)),
-			     fix[0] ? "; run: " : "", fix);
+			     fix[0] ? "; " : "", fix);
 		e->p.refused = true;
 	}
 	boot_free(&b);
 	return rc;
 }
 
+/* "APQN 05.0004", or "the APQNs of adapters 5,6 x domains 4". */
+static void shared_words(const struct ap_matrix *m, char *buf, size_t size)
+{
+	char a[IDLIST_MAX], d[IDLIST_MAX], apqn[APQN_STR_MAX];
+
+	if (idset_count(&m->apm) * idset_count(&m->aqm) == 1)
+		snprintf(buf, size, "APQN %s", apqn_format((unsigned)idset_first(&m->apm),
+							   (unsigned)idset_first(&m->aqm), apqn));
+	else
+		snprintf(buf, size, "the APQNs of adapter%s %s x domain%s %s",
+			 idset_count(&m->apm) == 1 ? "" : "s", text_ids(&m->apm, "", a, sizeof(a)),
+			 idset_count(&m->aqm) == 1 ? "" : "s", text_ids(&m->aqm, "", d, sizeof(d)));
+}
+
 /* def and the other autostart definitions: mdevctl starts only the first of two that share. */
 static void check_sharing(struct engine *e, const struct persist *next, const struct mdev_def *def,
 			  bool rule)
 {
-	char fix[FIX_MAX], apqn[APQN_STR_MAX], id[ID_STR_MAX];
+	char fix[FIX_MAX], apqns[IDLIST_MAX * 2];
 
 	for (size_t i = 0; i < next->ndefs; i++) {
 		const struct mdev_def *o = &next->defs[i];
+		struct ap_matrix shared = { 0 };
 		unsigned a, d;
 
 		/* a pair that both are checked is said once */
 		if (o == def || !o->autostart || o->bad[0] ||
 		    !matrix_shared_apqn(&def->ids, &o->ids, &a, &d) || (o < def && checked(e, o, rule)))
 			continue;
-		apqn_format(a, d, apqn);
-		engine_fix(e, fix, sizeof(fix), "mdev unassign %s --domains %s --persistent-only",
-			   o->uuid, id_format(d, id));
-		strlist_addf(&e->p.boot_conflicts, "autostart definitions %s and %s both have APQN "
-			     "%s: at boot mdevctl starts only the one it reads first; run: %s",
-			     def->uuid, o->uuid, apqn, fix);
+		shared.apm = idset_and(&def->ids.apm, &o->ids.apm);
+		shared.aqm = idset_and(&def->ids.aqm, &o->ids.aqm);
+		shared_words(&shared, apqns, sizeof(apqns));
+		boot_fix_sharing(e, o, &shared, fix, sizeof(fix));
+		strlist_addf(&e->p.boot_conflicts, "autostart definitions %s and %s both have %s: at "
+			     "boot mdevctl starts only the one it reads first; %s", def->uuid, o->uuid,
+			     apqns, fix);
 		e->p.refused = true;
 	}
 }
@@ -401,6 +423,13 @@ int plan_persist(struct engine *e)
 		rc = persist_files(e, e->next);
 	if (!rc && e->from_file)
 		removal_warnings(e);
+	if (!rc && rule) {
+		struct idset was_apm, was_aqm, apm, aqm;
+
+		engine_persistent_masks(e, &was_apm, &was_aqm);
+		boot_masks(&e->next->rule, &apm, &aqm);
+		note_default_domain(e, &was_apm, &was_aqm, &apm, &aqm, "at boot, ");
+	}
 	for (size_t i = 0; !rc && i < e->next->ndefs; i++) {
 		const struct mdev_def *def = &e->next->defs[i];
 

@@ -95,6 +95,7 @@ static void plan_free(struct plan *p)
 	}
 	free(p->w);
 	free(p->c);
+	free(p->fixes);
 	strlist_free(&p->notes);
 	strlist_free(&p->warnings);
 	strlist_free(&p->boot_conflicts);
@@ -233,6 +234,7 @@ int engine_plan(struct engine *e)
 		return rc;
 	if (p->nc)
 		qsort(p->c, p->nc, sizeof(*p->c), conflict_order);
+	plan_fixes(e);
 	if (!e->removals_early && needs_removal(e)) {
 		e->removals_early = true;
 		return engine_plan(e);

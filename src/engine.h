@@ -11,6 +11,7 @@
 #ifndef APCTL_ENGINE_H
 #define APCTL_ENGINE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -95,6 +96,12 @@ struct pwrite {
 	int predicted;            /* 0, the kernel's -errno, -EINPROGRESS: waits for a guest */
 };
 
+/* A command that mends conflicts, as it can be pasted, and what else it does. */
+struct fix {
+	char cmd[PATH_MAX + 1024];
+	char note[256];
+};
+
 /* An APQN or an ID behind a refusal. */
 struct conflict {
 	size_t w;                 /* the write refused */
@@ -104,6 +111,7 @@ struct conflict {
 	char holder[UUID_STR_MAX]; /* the mdev that holds it, "" for the host */
 	bool holder_in_use;
 	bool moves;               /* W_MASK: the APQN really goes to the host */
+	int fix;                  /* its fix in the plan's, or -1 */
 };
 
 /*
@@ -128,6 +136,8 @@ struct plan {
 	size_t nw, capw;
 	struct conflict *c;
 	size_t nc, capc;
+	struct fix *fixes;        /* one per cause of conflicts (plan_fixes()) */
+	size_t nfixes;
 	int err;                  /* the kernel's answer to the first write it would refuse */
 	bool refused;             /* by the kernel or by apctl's own check */
 	struct strlist notes;     /* what is allowed but may surprise */
@@ -213,6 +223,13 @@ const char *engine_fix(const struct engine *e, char *buf, size_t size, const cha
 
 /* ---- the parts of engine_plan() (engine-plan.c, engine-notes.c) ---- */
 
+/*
+ * A warning where masks that go from was_* to * take the AP bus's default
+ * domain from the host's default drivers; when prefixes it ("at boot, ").
+ */
+void note_default_domain(struct engine *e, const struct idset *was_apm,
+			 const struct idset *was_aqm, const struct idset *apm, const struct idset *aqm,
+			 const char *when);
 /* Plans and predicts the writes of op. */
 int plan_op(struct engine *e, size_t op);
 /* The notes and warnings of the plan. */
@@ -236,6 +253,32 @@ int engine_add_config(struct engine *e, struct config *c, bool prune, struct dia
 /* Reads the persistent configuration at the start of a change: EXIT_OK or an exit code. */
 int engine_load_persist(struct engine *e);
 void engine_free_persist(struct engine *e);
+/*
+ * The fixes of the plan's conflicts (engine-fixes.c): one command per group
+ * of conflicts with one cause, each conflict pointing to its own.
+ */
+void plan_fixes(struct engine *e);
+/* A fix (e's root prefixed, the same command once): its index, or -1. */
+int plan_add_fix(struct engine *e, const char *note, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * What a reservation of adapters or domains does to the AP bus's default
+ * domain, as a clause for a fix ("it takes ..."), or "".
+ */
+void fix_default_domain_note(const struct ap_state *st, const struct idset *adapters,
+			     const struct idset *domains, char *buf, size_t size);
+/*
+ * The fixes of boot conflicts, as "run: CMD (note)" in buf ("" where no
+ * command mends it): an autostart definition some of whose APQNs (and that of
+ * its failed write w, or NULL) the rule of next gives the host (reserved at boot as what runs keeps them, or the
+ * definition changed where the change itself gives them back); two that
+ * share the APQNs of shared (what o loses least by, taken from o).
+ */
+struct boot_write;
+void boot_fix_hosted(const struct engine *e, const struct persist *next,
+		     const struct mdev_def *def, const struct boot_write *w, char *buf, size_t size);
+void boot_fix_sharing(const struct engine *e, const struct mdev_def *o,
+		      const struct ap_matrix *shared, char *buf, size_t size);
 /* Records the APQNs behind a refusal of write w. */
 void plan_conflicts(struct plan *p, size_t w, int err, const struct khits *hits,
 		    const struct ap_state *st);

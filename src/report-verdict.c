@@ -12,11 +12,9 @@
 #include "errnames.h"
 #include "masksyntax.h"
 #include "output.h"
-#include "reserve.h"
 #include "report.h"
 
 #define REASON_MAX 640
-#define FIX_MAX (2 * IDLIST_MAX + PATH_MAX + 64)
 
 static const struct pwrite *conflict_write(const struct engine *e, const struct conflict *c)
 {
@@ -93,6 +91,15 @@ static void apqn_reason(const struct engine *e, const struct conflict *c, char *
 			 "aqmask bit %s are set)", id_format(c->a, a), id_format(c->d, d));
 }
 
+/* Whether adapter (or domain) id has a queue device. */
+static bool has_queue(const struct ap_state *st, bool adapter, unsigned id)
+{
+	for (unsigned x = 0; x < IDSET_BITS; x++)
+		if (adapter ? apqnset_has(&st->queues, id, x) : apqnset_has(&st->queues, x, id))
+			return true;
+	return false;
+}
+
 /* A refusal of a write that names no APQN. */
 static void write_reason(const struct engine *e, const struct conflict *c, char *buf,
 			 size_t size)
@@ -114,8 +121,10 @@ static void write_reason(const struct engine *e, const struct conflict *c, char 
 			 "stop the guest)");
 	else if (c->err == -EADDRNOTAVAIL && w->kind == W_ASSIGN)
 		snprintf(buf, size, "kernel %u.%u assigns %s %s only if one of its queues at least "
-			 "is bound to vfio_ap, and none is", st->kernel.major, st->kernel.minor,
-			 assign_kind_name(w->akind), id_format(w->id, a));
+			 "is bound to vfio_ap, and %s", st->kernel.major, st->kernel.minor,
+			 assign_kind_name(w->akind), id_format(w->id, a),
+			 has_queue(st, w->akind == ASSIGN_ADAPTER, w->id) ? "none is" :
+			 "it has no queue device");
 	else if (c->err == -ENODEV && w->kind == W_ASSIGN)
 		snprintf(buf, size, "%s %s is above the maximum %s ID %s of this system",
 			 assign_kind_name(w->akind), id_format(w->id, a),
@@ -147,75 +156,44 @@ static void conflict_reason(const struct engine *e, const struct conflict *c, ch
 		apqn_reason(e, c, buf, size);
 }
 
-/*
- * The command that frees what an mdev holds in the way of a mask write: the
- * IDs unassigned, or the mdev removed where it would be left without any.
- */
-static void holder_fix(const struct engine *e, const struct pwrite *w, const char *holder,
-		       const struct idset *ids, char *buf, size_t size)
+/* The fix of a conflict, or NULL. */
+static const struct fix *fix_of(const struct engine *e, const struct conflict *c)
 {
-	int i = state_find_mdev(e->st, holder);
-	const struct idset *have = i < 0 ? ids : w->is_apmask ? &e->st->mdevs[i].matrix.apm :
-								 &e->st->mdevs[i].matrix.aqm;
-	char list[IDLIST_MAX];
-
-	if (idset_subset(have, ids))
-		engine_fix(e, buf, size, "mdev remove %s", holder);
-	else
-		engine_fix(e, buf, size, "mdev unassign %s --%s %s", holder,
-			   w->is_apmask ? "adapters" : "domains", text_ids(ids, "", list, sizeof(list)));
+	return c->fix >= 0 && (size_t)c->fix < e->p.nfixes ? &e->p.fixes[c->fix] : NULL;
 }
 
-/* The fix of one conflict, or "". */
-static void conflict_fix(const struct engine *e, const struct conflict *c, char *buf,
-			 size_t size)
+/* The APQNs of the conflicts that fix k mends, as "05.0004, 06.0004". */
+static void fix_apqns(const struct engine *e, size_t k, char *buf, size_t size)
 {
-	const struct pwrite *w = conflict_write(e, c);
-	struct idset one = { { 0 } };
-	char id[ID_STR_MAX];
-	bool adapter;
+	size_t n = 0;
 
 	buf[0] = '\0';
-	if (!c->has_apqn || !*c->holder)
-		return;
-	if (w->kind == W_MASK) {
-		idset_add(&one, w->is_apmask ? c->a : c->d);
-		holder_fix(e, w, c->holder, &one, buf, size);
-		return;
-	}
-	adapter = w->kind == W_ASSIGN && w->akind == ASSIGN_ADAPTER;
-	engine_fix(e, buf, size, "mdev unassign %s --%s %s", c->holder,
-		   adapter ? "adapters" : "domains", id_format(adapter ? c->a : c->d, id));
-}
-
-/* For the APQNs the host's drivers have: the smallest reservation that frees them all. */
-static void reserve_fix(const struct engine *e, char *buf, size_t size)
-{
-	const struct ap_state *st = e->st;
-	struct apqnset *owned = calloc(1, sizeof(*owned));
-	struct reserve_plan rp;
-	struct idset sa, sd;
-	char a[IDLIST_MAX], d[IDLIST_MAX];
-
-	buf[0] = '\0';
-	if (!owned)
-		return;
-	for (size_t i = 0; i < e->p.nc; i++) {
+	for (size_t i = 0; i < e->p.nc && n + APQN_STR_MAX + 3 < size; i++) {
 		const struct conflict *c = &e->p.c[i];
+		char apqn[APQN_STR_MAX];
 
-		if (c->has_apqn && !*c->holder && conflict_write(e, c)->kind != W_MASK &&
-		    rules_default_owned(&st->apmask, &st->aqmask, c->a, c->d))
-			apqnset_add(owned, c->a, c->d);
+		if (c->fix != (int)k || !c->has_apqn)
+			continue;
+		apqn_format(c->a, c->d, apqn);
+		if (strstr(buf, apqn))
+			continue;
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "", apqn);
 	}
-	if (!apqnset_empty(owned) && kgen_has(st->kernel, KF_DYNAMIC)) {
-		state_mask_scope(st, &sa, &sd);
-		reserve_smallest(&st->apmask, &st->aqmask, &sa, &sd, owned, &rp);
-		idlist_format(&rp.clear_apm, a, sizeof(a));
-		idlist_format(&rp.clear_aqm, d, sizeof(d));
-		engine_fix(e, buf, size, "reserve%s%s%s%s", *a ? " --adapters " : "", a,
-			   *d ? " --domains " : "", d);
+}
+
+/* Each fix once, with the APQNs it mends and what else it does. */
+static void text_fixes(FILE *f, const struct engine *e)
+{
+	char apqns[512];
+
+	for (size_t k = 0; k < e->p.nfixes; k++) {
+		const struct fix *x = &e->p.fixes[k];
+
+		fix_apqns(e, k, apqns, sizeof(apqns));
+		fprintf(f, "  %s%s%srun '%s'%s%s%s\n", *apqns ? "for " : "", apqns,
+			*apqns ? ", " : "", x->cmd, *x->note ? " (" : "", x->note,
+			*x->note ? ")" : "");
 	}
-	free(owned);
 }
 
 static bool mask_plan(const struct engine *e)
@@ -226,7 +204,7 @@ static bool mask_plan(const struct engine *e)
 /* Mask conflicts, one group per write and mdev: its APQNs, the bits, one fix. */
 static void text_mask_conflicts(FILE *f, const struct engine *e)
 {
-	char reason[REASON_MAX], fix[FIX_MAX], apqn[APQN_STR_MAX], who[128];
+	char reason[REASON_MAX], apqn[APQN_STR_MAX], who[128];
 
 	for (size_t i = 0; i < e->p.nc; i++) {
 		const struct conflict *c = &e->p.c[i];
@@ -257,30 +235,26 @@ static void text_mask_conflicts(FILE *f, const struct engine *e)
 			fprintf(f, "    %s  %s\n", apqn_format(g->a, g->d, apqn),
 				strchr(reason, ';') + 2);
 		}
-		holder_fix(e, w, c->holder, &ids, fix, sizeof(fix));
-		fprintf(f, "    run '%s'\n", fix);
+		if (fix_of(e, c))
+			fprintf(f, "    run '%s'\n", fix_of(e, c)->cmd);
 	}
 }
 
 static void text_mdev_conflicts(FILE *f, const struct engine *e)
 {
-	char reason[REASON_MAX], fix[FIX_MAX], what[96], apqn[APQN_STR_MAX];
+	char reason[REASON_MAX], what[96], apqn[APQN_STR_MAX];
 
 	for (size_t i = 0; i < e->p.nc; i++) {
 		const struct conflict *c = &e->p.c[i];
 
 		conflict_reason(e, c, reason, sizeof(reason));
-		conflict_fix(e, c, fix, sizeof(fix));
 		write_what(conflict_write(e, c), what, sizeof(what));
 		if (c->has_apqn)
-			fprintf(f, "  %s  %s (%s)%s%s%s\n", apqn_format(c->a, c->d, apqn), reason, what,
-				*fix ? "; run '" : "", fix, *fix ? "'" : "");
+			fprintf(f, "  %s  %s (%s)\n", apqn_format(c->a, c->d, apqn), reason, what);
 		else
 			fprintf(f, "  %s: %s\n", what, reason);
 	}
-	reserve_fix(e, fix, sizeof(fix));
-	if (*fix)
-		fprintf(f, "  To give the host's APQNs to vfio_ap, run '%s'\n", fix);
+	text_fixes(f, e);
 }
 
 static bool only_removals(const struct engine *e)
@@ -301,14 +275,15 @@ static void text_force(FILE *f, const struct engine *e)
 		fprintf(f, "%s--force removes anyway%s.\n", e->o.dry_run ? "" : "Nothing was removed. ",
 			e->p.err == -EBUSY ? ", and the kernel answers EBUSY" :
 					     ", waiting up to --wait seconds for the guest");
-	else if (!mask_plan(e))
-		fprintf(f, "%s--dry-run shows the writes; --force makes them anyway.\n", done);
 	else if (e->p.err)
-		fprintf(f, "%sThe kernel refuses this write (%s) as long as the above stands.\n",
-			done, errno_name(-e->p.err));
-	else
+		/* the kernel itself refuses: --force would only see it do so */
+		fprintf(f, "%sThe kernel refuses %s (%s) as long as the above stands.\n", done,
+			mask_plan(e) ? "this write" : "these writes", errno_name(-e->p.err));
+	else if (mask_plan(e))
 		fprintf(f, "%s--force writes anyway: kernel %u.%u does not protect the guests' "
 			"queues.\n", done, st->kernel.major, st->kernel.minor);
+	else
+		fprintf(f, "%s--force makes the writes anyway.\n", done);
 }
 
 void text_refusal(FILE *f, const struct engine *e)
@@ -389,14 +364,14 @@ static struct json_object *json_writes(const struct engine *e)
 static struct json_object *json_conflicts(const struct engine *e)
 {
 	struct json_object *arr = json_object_new_array();
-	char reason[REASON_MAX], fix[FIX_MAX], apqn[APQN_STR_MAX];
+	char reason[REASON_MAX], apqn[APQN_STR_MAX];
 
 	for (size_t i = 0; i < e->p.nc; i++) {
 		const struct conflict *c = &e->p.c[i];
+		const struct fix *x = fix_of(e, c);
 		struct json_object *o = json_object_new_object();
 
 		conflict_reason(e, c, reason, sizeof(reason));
-		conflict_fix(e, c, fix, sizeof(fix));
 		json_object_object_add(o, "apqn", c->has_apqn ?
 					   json_object_new_string(apqn_format(c->a, c->d, apqn)) : NULL);
 		json_object_object_add(o, "reason", json_object_new_string(reason));
@@ -404,7 +379,7 @@ static struct json_object *json_conflicts(const struct engine *e)
 							       NULL);
 		json_object_object_add(o, "errno", c->err ? json_object_new_string(
 							  errno_name(-c->err)) : NULL);
-		json_object_object_add(o, "fix", *fix ? json_object_new_string(fix) : NULL);
+		json_object_object_add(o, "fix", x ? json_object_new_string(x->cmd) : NULL);
 		json_object_array_add(arr, o);
 	}
 	return arr;

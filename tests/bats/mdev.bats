@@ -61,8 +61,8 @@ setup() {
 	use_stderr
 	assert_line "apctl: refused: the kernel would refuse mdev create $U1 with EADDRNOTAVAIL:"
 	assert_line "  07.0004  reserved for the host's default drivers (apmask bit 7 and aqmask bit 4 are set) (writing ap_config)"
-	assert_line "  To give the host's APQNs to vfio_ap, run 'apctl --root $SBX reserve --adapters 7'"
-	assert_line "Nothing was written. --dry-run shows the writes; --force makes them anyway."
+	assert_line "  for 07.0004, run 'apctl --root $SBX reserve --adapters 7'"
+	assert_line "Nothing was written. The kernel refuses these writes (EADDRNOTAVAIL) as long as the above stands."
 	assert_equal "$(tree_digest "$SBX")" "$before"
 	run -4 apctl --root "$SBX" --json mdev create $U1 --adapters 5,7 --domains 4 --dry-run
 	assert_equal "$(json '.ok, .errno' | xargs)" "false EADDRNOTAVAIL"
@@ -78,11 +78,19 @@ setup() {
 	apctl --root "$SBX" mdev create $U2 --adapters 5 >/dev/null
 	run -4 --separate-stderr apctl --root "$SBX" mdev assign $U2 --domains 0xab
 	use_stderr
-	assert_line "  05.00ab  assigned to mdev $U1, and an APQN belongs to one mdev at most (assigning domain 0xab); run 'apctl --root $SBX mdev unassign $U1 --domains 0xab'"
+	assert_line "  05.00ab  assigned to mdev $U1, and an APQN belongs to one mdev at most (assigning domain 0xab)"
+	assert_line "  for 05.00ab, run 'apctl --root $SBX mdev unassign $U1 --domains 0xab'"
 	run -4 apctl --root "$SBX" --json mdev assign $U2 --domains 4,0xab,0x47 --dry-run
 	assert_equal "$(json '.errno')" EADDRINUSE
 	assert_equal "$(json '[.conflicts[] | .apqn] | join(" ")')" "05.0004 05.00ab"
 	assert_equal "$(json '.conflicts[0].mdev')" $U1
+	# one fix for both, printed once: U1 loses fewer APQNs without adapter 5 than without
+	# domains 4 and 0xab
+	assert_equal "$(json -c '[.conflicts[] | .fix] | unique')" \
+		"[\"apctl --root $SBX mdev unassign $U1 --adapters 5\"]"
+	run -4 --separate-stderr apctl --root "$SBX" mdev assign $U2 --domains 4,0xab,0x47
+	use_stderr
+	assert_line "  for 05.0004, 05.00ab, run 'apctl --root $SBX mdev unassign $U1 --adapters 5'"
 	# with --force the kernel answers, as predicted, and nothing is left half done
 	local before
 	before=$(sysfs_digest)

@@ -114,8 +114,8 @@ Removed $DEFS/$U1"
 	make_sandbox --max-adapter-id 15
 	# without the masks in the rule, every APQN is the host's at boot
 	run -4 apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 4 --persistent-only --autostart
-	assert_line "  autostart definition $U1 would not start at boot: writing 4 to assign_domain: EADDRNOTAVAIL: APQN 05.0004 belongs to the host's default drivers under the masks at boot; run: apctl --root $SBX reserve --apqns 05.0004 --persistent-only"
-	run -0 apctl --root "$SBX" reserve --apqns 05.0004 --persistent-only
+	assert_line "  autostart definition $U1 would not start at boot: writing 4 to assign_domain: EADDRNOTAVAIL: APQN 05.0004 belongs to the host's default drivers under the masks at boot; run: apctl --root $SBX reserve --adapters 5 --persistent-only (it takes the AP bus's default domain 4 (ap_domain) from the host's default drivers on adapter 5)"
+	run -0 apctl --root "$SBX" reserve --adapters 5 --persistent-only
 	run -0 apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 4 --persistent-only --autostart
 	# IDs above the maximum (ap-check lets them through)
 	run -4 apctl --root "$SBX" mdev assign $U1 --adapters 20 --persistent-only
@@ -131,6 +131,8 @@ Removed $DEFS/$U1"
 		>/dev/null
 	run -4 apctl --root "$SBX" release --adapters 5 --persistent-only
 	assert_line --partial "autostart definition $U1 would not start at boot"
+	# the fix changes the definition, not the masks back
+	assert_output --partial "run: apctl --root $SBX mdev remove $U1 --persistent-only"
 	run -0 apctl --root "$SBX" release --adapters 5
 }
 

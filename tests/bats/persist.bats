@@ -125,8 +125,8 @@ running_mdev() {
 	assert_line "Defined, not running (mdevctl)"
 	assert_line --regexp "^  $U2  manual 7 +0x47 +- +not running$"
 	run -0 apctl --root "$SBX" --json mdev list
-	assert_equal "$(json -c '[.[] | [.uuid, .definition.start, .definition.same_as_running]]')" \
-		"[[\"$U1\",\"auto\",false]]"
+	assert_equal "$(json -c '[.[] | [.uuid, .running, .definition.start, .definition.same_as_running]]')" \
+		"[[\"$U1\",true,\"auto\",false],[\"$U2\",false,\"manual\",false]]"
 	run -0 apctl --root "$SBX" show --json
 	assert_equal "$(json -c '[.persistent.definitions[] | {uuid, start, adapters, domains, running, same_as_running}] | sort_by(.uuid)')" \
 		"[{\"uuid\":\"$U1\",\"start\":\"auto\",\"adapters\":[5],\"domains\":[],\"running\":true,\"same_as_running\":false},{\"uuid\":\"$U2\",\"start\":\"manual\",\"adapters\":[7],\"domains\":[71],\"running\":false,\"same_as_running\":false}]"
