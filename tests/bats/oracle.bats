@@ -73,7 +73,7 @@ oracle() {
 	jq -n "${args[@]}" --rawfile apmask "$bus/apmask" --rawfile aqmask "$bus/aqmask" \
 		"{state: {gen: [${GEN/./,}], max_a: $(cat "$bus/ap_max_adapter_id"),
 		  max_d: $(cat "$bus/ap_max_domain_id"), apmask: \$apmask, aqmask: \$aqmask,
-		  mdevs: [${mdevs%,}]}, op: $OP}" | jq -r -f "$ORACLE"
+		  mdevs: [${mdevs%,}]}, op: $OP}" | jq -r -L "${ORACLE%/*}" -f "$ORACLE"
 }
 
 play() {
