@@ -93,9 +93,6 @@ static enum lock_look look_locked(struct sysfs *s, pid_t *holder)
 	return r;
 }
 
-/* The name of a lock file's temporary: the lock's own name and more. */
-#define LOCK_NAME (AP_LOCK_FILE + sizeof(LOCK_DIR))
-
 /*
  * A temporary of the lock protocol (the lock's name and more, holding a PID)
  * that its maker left: its PID is gone, or it names none and is older than
@@ -109,7 +106,8 @@ static int remove_lock_temp(const char *name, unsigned char type, void *ctx)
 	long pid;
 
 	(void)type;
-	if (strncmp(name, LOCK_NAME, strlen(LOCK_NAME)) || !name[strlen(LOCK_NAME)] ||
+	/* the lock's own name and more */
+	if (strncmp(name, AP_LOCK_NAME, strlen(AP_LOCK_NAME)) || !name[strlen(AP_LOCK_NAME)] ||
 	    strlen(name) > 200)
 		return 0;
 	snprintf(rel, sizeof(rel), "%s/%s", LOCK_DIR, name);

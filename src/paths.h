@@ -28,6 +28,7 @@
 #define UDEV_RULES_DIR "etc/udev/rules.d"
 #define RUN_UDEV_RULES_DIR "run/udev/rules.d"
 #define LOCK_DIR "run/lock"
-#define AP_LOCK_FILE LOCK_DIR "/s390apconfig.lock"
+#define AP_LOCK_NAME "s390apconfig.lock"
+#define AP_LOCK_FILE LOCK_DIR "/" AP_LOCK_NAME
 
 #endif

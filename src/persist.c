@@ -204,6 +204,13 @@ static void read_def_text(struct mdev_def *def, const char *text, size_t len)
 	json_object_put(o);
 }
 
+void def_parse(struct mdev_def *def, const char *uuid, const char *text, size_t len)
+{
+	memset(def, 0, sizeof(*def));
+	uuid_lower(uuid, def->uuid);
+	read_def_text(def, text, len);
+}
+
 struct defs_ctx {
 	struct sysfs *s;
 	struct persist *p;
@@ -231,7 +238,7 @@ static int read_def(const char *name, unsigned char type, void *ctx)
 	snprintf(rel, sizeof(rel), "%s/%s", MATRIX_DEFS_DIR, name);
 	text = sysfs_read_bytes(c->s, rel, &len, &err);
 	if (text)
-		read_def_text(def, text, len);
+		def_parse(def, name, text, len);
 	else
 		/* mdevctl passes over what it cannot open or what is no file */
 		def_bad(def, false, "cannot be read: %s", strerror(-err));
@@ -253,32 +260,47 @@ const char *mdev_name_problem(const char *name)
 	return NULL;
 }
 
-/* NAMES_FILE: "UUID NAME" lines, and # comments. 0, or -EINVAL with the line in *d. */
+int names_parse(struct persist *p, const char *text, size_t len, const char *what,
+		struct diag *d)
+{
+	unsigned n = 1;
+	int rc = 0;
+
+	if (strlen(text) != len) {
+		diag_set(d, "%s: not text: it holds a NUL byte", what);
+		return -EINVAL;
+	}
+	for (const char *line = text; *line && !rc; n++) {
+		size_t l = strcspn(line, "\n");
+		char buf[UUID_STR_MAX + MDEV_NAME_MAX], uuid[UUID_STR_MAX];
+
+		if (*line != '#' && l) {
+			snprintf(buf, sizeof(buf), "%.*s", (int)l, line);
+			snprintf(uuid, sizeof(uuid), "%.36s", buf);
+			if (l >= sizeof(buf) || l < UUID_STR_MAX || buf[UUID_STR_MAX - 1] != ' ' ||
+			    !uuid_valid(uuid) || mdev_name_problem(buf + UUID_STR_MAX)) {
+				diag_set(d, "%s: line %u is not \"UUID NAME\"", what, n);
+				rc = -EINVAL;
+			} else {
+				rc = persist_set_name(p, uuid, buf + UUID_STR_MAX);
+			}
+		}
+		line += l + (line[l] == '\n');
+	}
+	return rc;
+}
+
+/* NAMES_FILE: 0, or -EINVAL with the line in *d. */
 static int read_names(struct sysfs *s, struct persist *p, struct diag *d)
 {
 	int err = 0;
-	char *text = sysfs_read_alloc(s, NAMES_FILE, &err), *save = NULL, path[PATH_MAX];
-	unsigned n = 0;
-	int rc = 0;
+	size_t len = 0;
+	char *text = sysfs_read_bytes(s, NAMES_FILE, &len, &err), path[PATH_MAX];
+	int rc;
 
 	if (!text)
 		return err == -ENOENT ? 0 : err;
-	sysfs_path(s, NAMES_FILE, path, sizeof(path));
-	for (char *line = strtok_r(text, "\n", &save); line && !rc;
-	     line = strtok_r(NULL, "\n", &save), n++) {
-		char uuid[UUID_STR_MAX];
-
-		if (*line == '#')
-			continue;
-		if (strlen(line) < UUID_STR_MAX || line[UUID_STR_MAX - 1] != ' ' ||
-		    (snprintf(uuid, sizeof(uuid), "%.36s", line), !uuid_valid(uuid)) ||
-		    mdev_name_problem(line + UUID_STR_MAX)) {
-			diag_set(d, "%s: line %u is not \"UUID NAME\"", path, n + 1);
-			rc = -EINVAL;
-		} else {
-			rc = persist_set_name(p, uuid, line + UUID_STR_MAX);
-		}
-	}
+	rc = names_parse(p, text, len, sysfs_path(s, NAMES_FILE, path, sizeof(path)), d);
 	free(text);
 	return rc;
 }

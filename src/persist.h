@@ -133,6 +133,19 @@ void def_free(struct mdev_def *def);
 int def_from_json(struct mdev_def *def, const char *uuid, const char *type,
 		  struct json_object *attrs);
 
+/*
+ * A definition file's len bytes of text, as apctl reads it (why it cannot
+ * in def->bad, whether mdevctl can in def->stops_mdevctl): for the reader
+ * and the fuzzer.
+ */
+void def_parse(struct mdev_def *def, const char *uuid, const char *text, size_t len);
+/*
+ * NAMES_FILE's len bytes of text into p's names: 0, -ENOMEM, or -EINVAL with
+ * what (the file) and the line in *d.
+ */
+int names_parse(struct persist *p, const char *text, size_t len, const char *what,
+		struct diag *d);
+
 /* The file as mdevctl writes it, in a malloc'ed string (NULL: out of memory). */
 char *def_format(const struct mdev_def *def);
 
