@@ -168,9 +168,11 @@ int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder)
 		nanosleep(&(struct timespec){ 0, LOCK_POLL_MS * 1000000L }, NULL);
 	}
 	sysfs_remove(s, tmp);
-	/* held: what the lock protocol's killed takers left can go */
-	if (!rc)
+	/* held: what the lock protocol's killed takers left can go, and their files' temporaries */
+	if (!rc) {
 		sysfs_list(s, LOCK_DIR, remove_lock_temp, s);
+		sysfs_clean_temps(s, LOCK_DIR);
+	}
 	return rc;
 }
 

@@ -25,6 +25,14 @@ static int unlink_quiet(struct sysfs *s, const char *rel)
 	return rc == -ENOENT ? 0 : rc;
 }
 
+/* A tree removed; one already gone, by a store that was cut short after it, is no error. */
+static int remove_tree_quiet(struct sysfs *s, const char *rel)
+{
+	int rc = sysfs_remove_tree(s, rel);
+
+	return rc == -ENOENT ? 0 : rc;
+}
+
 /* Removes an AP device: its directory, its bus link and its driver's link to it. */
 static int unrender_ap_device(struct sysfs *s, const char *rel, const char *drv)
 {
@@ -37,7 +45,7 @@ static int unrender_ap_device(struct sysfs *s, const char *rel, const char *drv)
 	}
 	snprintf(link, sizeof(link), AP_BUS_DEVICES "/%s", name);
 	TRY(unlink_quiet(s, link));
-	return sysfs_remove_tree(s, rel);
+	return remove_tree_quiet(s, rel);
 }
 
 static int unrender_mdev(struct sysfs *s, const char *uuid)
@@ -54,7 +62,7 @@ static int unrender_mdev(struct sysfs *s, const char *uuid)
 		TRY(unlink_quiet(s, rel));
 	}
 	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s", uuid);
-	return sysfs_remove_tree(s, rel);
+	return remove_tree_quiet(s, rel);
 }
 
 static const struct ap_mdev *find_mdev(const struct ap_state *st, const char *uuid)

@@ -200,3 +200,61 @@ EOF
 	run -0 apctl --root "$SBX" show
 	refute_output --partial "Interrupted change"
 }
+
+@test "a read error while waiting for the AP bus is an error, and the change stands" {
+	make_sandbox --rebind-delay 2000
+	( sleep 0.5 && mv "$SBX/sys/bus/ap/drivers" "$SBX/sys/bus/ap/drivers.away" &&
+		touch "$SBX/sys/bus/ap/drivers" ) &
+	run -1 --separate-stderr apctl --root "$SBX" reserve --adapters 5 --wait 5
+	wait
+	use_stderr
+	assert_output --partial "cannot read which queues the AP bus has bound"
+	assert_output --partial "the change is made"
+	rm "$SBX/sys/bus/ap/drivers"
+	mv "$SBX/sys/bus/ap/drivers.away" "$SBX/sys/bus/ap/drivers"
+	assert_equal "$(cat "$SBX/sys/bus/ap/apmask")" 0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+}
+
+@test "kill -9 at any time of a persistent change: the next run leaves it as before or after" {
+	local seed=${APCTL_TEST_SEED:-1515} k before after copy=$BATS_TEST_TMPDIR/copy now pid
+	local base=$BATS_TEST_TMPDIR/base changes=(
+		"mdev create $U1 --adapters 5 --domains 4,0xab --persistent --autostart"
+		"reserve --adapters 6 --domains 0x47 --persistent"
+		"apply $BATS_TEST_TMPDIR/cfg.json --prune"
+		"mdev remove $U2 --persistent")
+	echo '{"version": 1, "persistent": true, "mdevs": [{"uuid": "'$U1'", "adapters": [6],
+		"domains": [4], "persistent": true, "autostart": true, "name": "g1"}]}' \
+		>"$BATS_TEST_TMPDIR/cfg.json"
+	make_sandbox
+	apctl --root "$SBX" reserve --adapters 5,6 --persistent >/dev/null 2>&1
+	apctl --root "$SBX" mdev create $U2 --adapters 5 --domains 0xff --persistent >/dev/null 2>&1
+	rm -rf "$SBX/etc/apctl"
+	cp -a "$SBX" "$base"
+	RANDOM=$seed
+	for change in "${changes[@]}"; do
+		rm -rf "$copy"
+		cp -a "$base" "$copy"
+		before=$(change_digest "$copy")
+		apctl --root "$copy" $change >/dev/null 2>&1 || fail "$change fails"
+		after=$(change_digest "$copy")
+		[ "$before" != "$after" ] || fail "$change changes nothing"
+		for ((k = 0; k < 25; k++)); do
+			rm -rf "$copy"
+			cp -a "$base" "$copy"
+			# killed and reaped here, so that it is gone when the next run looks
+			"$APCTL" --root "$copy" $change >/dev/null 2>&1 &
+			pid=$!
+			sleep "0.00$((RANDOM % 9 + 1))$((RANDOM % 10))"
+			kill -9 $pid 2>/dev/null || true
+			wait $pid 2>/dev/null || true
+			# a change of nothing finishes or undoes it; a sandbox's reader its kernel's store
+			"$APCTL" --root "$copy" release --adapters 0x30 >/dev/null 2>&1 ||
+				fail "seed $seed, $change, kill $k: the next run fails"
+			now=$(change_digest "$copy")
+			[ "$now" = "$before" ] || [ "$now" = "$after" ] || {
+				diff <(cd "$base" && find . | sort) <(cd "$copy" && find . | sort) >&3 || true
+				fail "seed $seed, $change, kill $k: neither before nor after"
+			}
+		done
+	done
+}
