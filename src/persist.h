@@ -160,5 +160,7 @@ int persist_set_name(struct persist *p, const char *uuid, const char *name);
 const char *mdev_name_problem(const char *name);
 /* NAMES_FILE as apctl writes it, malloc'ed; NULL when there is no name (the file goes). */
 char *names_format(const struct persist *p);
+/* NAMES_FILE under s into p (persist-names.c): 0, -EINVAL with the line in *d, -errno. */
+int persist_read_names(struct sysfs *s, struct persist *p, struct diag *d);
 
 #endif
