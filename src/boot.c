@@ -9,9 +9,9 @@
 #include "apcheck.h"
 #include "errnames.h"
 #include "kmodel.h"
+#include "kstore.h"
 #include "masksyntax.h"
 #include "paths.h"
-#include "sandbox.h"
 
 /* Appends a write to b and makes it: its answer, or -ENOMEM. */
 static int play(struct boot *b, const struct boot_host *h, size_t def, const char *attr,
@@ -280,9 +280,9 @@ static void explain_assign(struct ap_state *st, struct boot_write *w, size_t i, 
 	}
 	if (w->answer != -EADDRINUSE)
 		return;
+	/* the write again on a copy, for the APQNs behind the refusal */
 	dup = state_dup(st);
-	if (dup && kmodel_assign(dup, i, (enum assign_kind)k, id, true, &hits, false) && hits.n &&
-	    hits.v[0].mdev >= 0) {
+	if (dup && kstore_answer(dup, w->attr, w->val, &hits) && hits.n && hits.v[0].mdev >= 0) {
 		w->has_apqn = true;
 		w->a = hits.v[0].a;
 		w->d = hits.v[0].d;
@@ -325,7 +325,7 @@ static const struct ap_state *predict_state(void *ctx)
 static int predict_write(void *ctx, const char *attr, const char *val)
 {
 	struct predict *pr = ctx;
-	int rc = sandbox_kernel_answer(pr->st, attr, val);
+	int rc = kstore_answer(pr->st, attr, val, NULL);
 
 	if (rc && rc != -ENOMEM) {
 		/* the write is in b already; the state is as before it */

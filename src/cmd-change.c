@@ -18,7 +18,7 @@ static void say_list(const char *what, const struct strlist *l)
 static bool waits_only(const struct engine *e)
 {
 	for (size_t i = 0; i < e->p.nc; i++)
-		if (e->p.c[i].err || e->p.w[e->p.c[i].w].kind != W_REMOVE)
+		if (e->p.c[i].err || e->p.w[e->p.c[i].w].what.kind != KS_REMOVE)
 			return false;
 	return true;
 }

@@ -157,7 +157,7 @@ static void remove_dry_run(FILE *f, const struct engine *e)
 		return;
 	}
 	for (size_t i = 0; i < e->p.nw; i++)
-		fprintf(f, "Dry run: would remove mdev %s%s.\n", e->p.w[i].uuid,
+		fprintf(f, "Dry run: would remove mdev %s%s.\n", e->p.w[i].what.uuid,
 			e->p.w[i].predicted == -EINPROGRESS ? " once its guest lets go" : "");
 }
 
@@ -166,16 +166,16 @@ static void removed(FILE *f, const struct engine *e)
 	for (size_t i = 0; i < e->p.nw; i++) {
 		char def[128], path[PATH_MAX];
 
-		if (strlist_has(&e->pending_removals, e->p.w[i].uuid))
-			fprintf(f, "mdev %s goes when its guest lets go.\n", e->p.w[i].uuid);
+		if (strlist_has(&e->pending_removals, e->p.w[i].what.uuid))
+			fprintf(f, "mdev %s goes when its guest lets go.\n", e->p.w[i].what.uuid);
 		else
-			fprintf(f, "Removed mdev %s.\n", e->p.w[i].uuid);
-		snprintf(def, sizeof(def), MATRIX_DEFS_DIR "/%s", e->p.w[i].uuid);
+			fprintf(f, "Removed mdev %s.\n", e->p.w[i].what.uuid);
+		snprintf(def, sizeof(def), MATRIX_DEFS_DIR "/%s", e->p.w[i].what.uuid);
 		if (e->o.scope == SCOPE_RUNNING && sysfs_exists(&e->root->s, def))
 			errmsg("note: mdevctl still defines %s (%s): '%s mdev remove %s "
-			       "--persistent-only' drops it", e->p.w[i].uuid,
+			       "--persistent-only' drops it", e->p.w[i].what.uuid,
 			       sysfs_path(&e->root->s, def, path, sizeof(path)), e->root->prefix,
-			       e->p.w[i].uuid);
+			       e->p.w[i].what.uuid);
 	}
 }
 

@@ -76,7 +76,7 @@ static bool assigns_domains(const struct engine *e, const struct conflict *c)
 {
 	const struct pwrite *w = &e->p.w[c->w];
 
-	return w->kind != W_ASSIGN || w->akind != ASSIGN_ADAPTER;
+	return w->what.kind != KS_ASSIGN || w->what.akind != ASSIGN_ADAPTER;
 }
 
 /* A mask write that would take what an mdev holds: its IDs unassigned, or the mdev removed. */
@@ -91,13 +91,13 @@ static int holder_fix(struct engine *e, const struct conflict *c)
 		const struct conflict *g = &e->p.c[k];
 
 		if (g->w == c->w && g->has_apqn && !strcmp(g->holder, c->holder))
-			idset_add(&ids, w->is_apmask ? g->a : g->d);
+			idset_add(&ids, w->what.is_apmask ? g->a : g->d);
 	}
-	if (i < 0 || idset_subset(w->is_apmask ? &e->st->mdevs[i].matrix.apm :
+	if (i < 0 || idset_subset(w->what.is_apmask ? &e->st->mdevs[i].matrix.apm :
 				  &e->st->mdevs[i].matrix.aqm, &ids))
 		return plan_add_fix(e, NULL, "mdev remove %s", c->holder);
 	return plan_add_fix(e, NULL, "mdev unassign %s --%s %s", c->holder,
-			    w->is_apmask ? "adapters" : "domains", text_ids(&ids, "", list, sizeof(list)));
+			    w->what.is_apmask ? "adapters" : "domains", text_ids(&ids, "", list, sizeof(list)));
 }
 
 /*
@@ -116,7 +116,7 @@ static int sharing_fix(struct engine *e, const struct conflict *c)
 		const struct conflict *g = &e->p.c[k];
 
 		if (g->has_apqn && !strcmp(g->holder, c->holder) &&
-		    e->p.w[g->w].kind != W_MASK) {
+		    e->p.w[g->w].what.kind != KS_MASK) {
 			idset_add(&a, g->a);
 			idset_add(&d, g->d);
 		}
@@ -160,7 +160,7 @@ static int reserve_fix(struct engine *e, bool domains)
 	for (size_t k = 0; k < e->p.nc; k++) {
 		const struct conflict *g = &e->p.c[k];
 
-		if (g->has_apqn && !*g->holder && e->p.w[g->w].kind != W_MASK &&
+		if (g->has_apqn && !*g->holder && e->p.w[g->w].what.kind != KS_MASK &&
 		    reservable(st, g->a, g->d)) {
 			idset_add(&a, g->a);
 			idset_add(&d, g->d);
@@ -181,21 +181,21 @@ static int bind_fix(struct engine *e, const struct conflict *c)
 {
 	const struct pwrite *w = &e->p.w[c->w];
 	const struct ap_state *st = e->st;
-	bool adapter = w->akind == ASSIGN_ADAPTER;
+	bool adapter = w->what.akind == ASSIGN_ADAPTER;
 	struct idset one = { { 0 } };
 	char note[256], id[ID_STR_MAX];
 	bool any = false;
 
 	for (unsigned x = 0; x < IDSET_BITS && !any; x++)
-		any = adapter ? idset_has(&st->queues.dom[w->id], x) && reservable(st, w->id, x) :
-				idset_has(&st->queues.dom[x], w->id) && reservable(st, x, w->id);
+		any = adapter ? idset_has(&st->queues.dom[w->what.id], x) && reservable(st, w->what.id, x) :
+				idset_has(&st->queues.dom[x], w->what.id) && reservable(st, x, w->what.id);
 	if (!any)
 		return -1;
-	idset_add(&one, w->id);
+	idset_add(&one, w->what.id);
 	fix_default_domain_note(st, adapter ? &one : NULL, adapter ? NULL : &one, note,
 				sizeof(note));
 	return plan_add_fix(e, note, "reserve --%s %s", adapter ? "adapters" : "domains",
-			    id_format(w->id, id));
+			    id_format(w->what.id, id));
 }
 
 /* The rule's mask k at boot: all ones where it sets none. */
@@ -310,11 +310,11 @@ void plan_fixes(struct engine *e)
 		const struct pwrite *w = &e->p.w[c->w];
 
 		c->fix = -1;
-		if (!c->has_apqn && w->kind == W_ASSIGN && c->err == -EADDRNOTAVAIL)
+		if (!c->has_apqn && w->what.kind == KS_ASSIGN && c->err == -EADDRNOTAVAIL)
 			c->fix = bind_fix(e, c);
 		else if (!c->has_apqn)
 			continue;
-		else if (w->kind == W_MASK && *c->holder)
+		else if (w->what.kind == KS_MASK && *c->holder)
 			c->fix = holder_fix(e, c);
 		else if (*c->holder)
 			c->fix = sharing_fix(e, c);

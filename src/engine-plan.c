@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "kmodel.h"
 #include "masksyntax.h"
 #include "paths.h"
 
@@ -32,9 +31,11 @@ static char *dupf(const char *fmt, ...)
 	return s;
 }
 
-/* A new write of the plan, or NULL when out of memory. */
-static struct pwrite *add_write(struct plan *p, enum write_kind kind, size_t op,
-				const char *uuid, char *attr, char *value)
+/*
+ * A new write of the plan, or NULL when out of memory: attr and value (both
+ * taken over), and what they mean on the state the plan has reached.
+ */
+static struct pwrite *add_write(struct plan *p, size_t op, char *attr, char *value)
 {
 	struct pwrite *w;
 
@@ -50,16 +51,30 @@ static struct pwrite *add_write(struct plan *p, enum write_kind kind, size_t op,
 	if (!attr || !value)
 		goto fail;
 	w = memset(&p->w[p->nw++], 0, sizeof(*w));
-	w->kind = kind;
 	w->op = op;
 	w->je.w.attr = attr;
 	w->je.w.value = value;
-	snprintf(w->uuid, sizeof(w->uuid), "%s", uuid ? uuid : "");
+	kstore_what(p->sim, attr, value, &w->what);
 	return w;
 fail:
 	free(attr);
 	free(value);
 	return NULL;
+}
+
+/*
+ * Plays write wi on the copy with the kernel's store, from its very attribute
+ * and bytes: the answer, and its conflicts (every mdev's).
+ */
+static void predict(struct plan *p, size_t wi)
+{
+	struct pwrite *w = &p->w[wi];
+	struct khits hits = { 0 };
+
+	w->predicted = kstore_answer(p->sim, w->je.w.attr, w->je.w.value, &hits);
+	if (w->predicted && w->predicted != -EINPROGRESS)
+		plan_conflicts(p, wi, w->predicted, &hits, p->sim);
+	khits_free(&hits);
 }
 
 /* Appends an undo write (attribute, bytes) to w: 0 or -ENOMEM. */
@@ -132,8 +147,8 @@ static void own_mask_check(struct plan *p, size_t wi, const struct pwrite *w)
 
 	if (!ks)
 		return;
-	rules_mask_inuse_region(st->kernel, w->is_apmask, &w->old_mask, &w->new_mask,
-				w->is_apmask ? &st->aqmask : &st->apmask, &ra, &rq);
+	rules_mask_inuse_region(st->kernel, w->what.is_apmask, &w->what.old_mask, &w->what.new_mask,
+				w->what.is_apmask ? &st->aqmask : &st->apmask, &ra, &rq);
 	if (rules_shared(&ks->k, RULES_NO_MDEV, &ra, &rq, &hits, true))
 		plan_conflicts(p, wi, 0, &hits, st);
 	khits_free(&hits);
@@ -149,8 +164,8 @@ static void mark_moves(struct plan *p, size_t wi, const struct idset *other)
 		struct conflict *c = &p->c[i];
 
 		if (c->w == wi)
-			c->moves = idset_has(w->is_apmask ? &w->new_mask : other, c->a) &&
-				   idset_has(w->is_apmask ? other : &w->new_mask, c->d);
+			c->moves = idset_has(w->what.is_apmask ? &w->what.new_mask : other, c->a) &&
+				   idset_has(w->what.is_apmask ? other : &w->what.new_mask, c->d);
 	}
 }
 
@@ -163,7 +178,6 @@ static int plan_mask(struct engine *e, size_t op)
 	struct idset other = o->is_apmask ? st->aqmask : st->apmask;
 	const char *attr = o->is_apmask ? AP_BUS "/apmask" : AP_BUS "/aqmask";
 	char edit[MASK_EDIT_MAX], undo[MASK_EDIT_MAX];
-	struct khits hits = { 0 };
 	struct pwrite *w;
 	size_t wi = p->nw;
 
@@ -172,36 +186,14 @@ static int plan_mask(struct engine *e, size_t op)
 	/* relative edits: a concurrent edit of other bits by another tool is kept */
 	mask_edit_format(cur, &o->mask, MASK_EDIT_ALL, edit, sizeof(edit));
 	mask_edit_format(&o->mask, cur, MASK_EDIT_ALL, undo, sizeof(undo));
-	w = add_write(p, W_MASK, op, NULL, strdup(attr), dupf("%s\n", edit));
+	w = add_write(p, op, strdup(attr), dupf("%s\n", edit));
 	if (!w || add_undo(w, strdup(attr), dupf("%s\n", undo)))
 		return -ENOMEM;
-	w->is_apmask = o->is_apmask;
-	w->old_mask = *cur;
-	w->new_mask = o->mask;
 	if (!rules_mask_inuse_checked(st->kernel))
 		own_mask_check(p, wi, w);
-	w->predicted = kmodel_mask_set(st, o->is_apmask, &o->mask, &hits, true);
-	if (w->predicted)
-		plan_conflicts(p, wi, w->predicted, &hits, st);
-	khits_free(&hits);
+	predict(p, wi);
 	mark_moves(p, wi, &other);
 	return 0;
-}
-
-/* Plays write wi on the copy: the kernel's answer, and its conflicts. */
-static void predict(struct plan *p, size_t wi, size_t mdev, const struct ap_matrix *config)
-{
-	struct pwrite *w = &p->w[wi];
-	struct khits hits = { 0 };
-
-	if (w->kind == W_AP_CONFIG)
-		w->predicted = kmodel_ap_config(p->sim, mdev, config, &hits, true);
-	else
-		w->predicted = kmodel_assign(p->sim, mdev, w->akind, w->id, w->assign, &hits,
-					     true);
-	if (w->predicted)
-		plan_conflicts(p, wi, w->predicted, &hits, p->sim);
-	khits_free(&hits);
 }
 
 static int config_write(struct engine *e, size_t op, size_t mdev, const struct ap_matrix *want)
@@ -213,11 +205,10 @@ static int config_write(struct engine *e, size_t op, size_t mdev, const struct a
 
 	ap_config_render(&m->matrix, now);
 	ap_config_render(want, config);
-	w = add_write(p, W_AP_CONFIG, op, m->uuid, mdev_attr(m->uuid, "ap_config"),
-		      strdup(config));
+	w = add_write(p, op, mdev_attr(m->uuid, "ap_config"), strdup(config));
 	if (!w || add_undo(w, mdev_attr(m->uuid, "ap_config"), strdup(now)))
 		return -ENOMEM;
-	predict(p, p->nw - 1, mdev, want);
+	predict(p, p->nw - 1);
 	return 0;
 }
 
@@ -230,15 +221,11 @@ static int assign_write(struct engine *e, size_t op, size_t mdev, enum assign_ki
 	struct pwrite *w;
 
 	id_format(id, idstr);
-	w = add_write(p, W_ASSIGN, op, uuid, mdev_attr(uuid, assign_attr_name(kind, assign)),
-		      dupf("%s\n", idstr));
+	w = add_write(p, op, mdev_attr(uuid, assign_attr_name(kind, assign)), dupf("%s\n", idstr));
 	if (!w || add_undo(w, mdev_attr(uuid, assign_attr_name(kind, !assign)),
 			   dupf("%s\n", idstr)))
 		return -ENOMEM;
-	w->akind = kind;
-	w->id = id;
-	w->assign = assign;
-	predict(p, p->nw - 1, mdev, NULL);
+	predict(p, p->nw - 1);
 	return 0;
 }
 
@@ -270,17 +257,14 @@ static int plan_create(struct engine *e, size_t op)
 {
 	const struct change_op *o = &e->ops[op];
 	struct plan *p = &e->p;
-	struct pwrite *w = add_write(p, W_CREATE, op, o->uuid, strdup(MDEV_TYPE "/create"),
-				     dupf("%s\n", o->uuid));
+	struct pwrite *w = add_write(p, op, strdup(MDEV_TYPE "/create"), dupf("%s\n", o->uuid));
 
 	if (!w || add_undo(w, mdev_attr(o->uuid, "remove"), strdup("1\n")))
 		return -ENOMEM;
-	w->predicted = kmodel_create(p->sim, o->uuid);
-	if (w->predicted) {
-		/* no mdev to write to */
-		plan_conflicts(p, p->nw - 1, w->predicted, NULL, p->sim);
+	predict(p, p->nw - 1);
+	/* refused: no mdev to write to */
+	if (w->predicted)
 		return 0;
-	}
 	return matrix_writes(e, op, p->sim->nmdevs - 1, &o->ids, true, true);
 }
 
@@ -308,18 +292,17 @@ static int plan_remove(struct engine *e, size_t op, int i)
 {
 	struct plan *p = &e->p;
 	const struct ap_mdev *m = &p->sim->mdevs[i];
-	struct pwrite *w = add_write(p, W_REMOVE, op, m->uuid, mdev_attr(m->uuid, "remove"),
-				     strdup("1\n"));
+	struct pwrite *w = add_write(p, op, mdev_attr(m->uuid, "remove"), strdup("1\n"));
 
 	if (!w || undo_removal(w, p->sim, m))
 		return -ENOMEM;
-	w->predicted = kmodel_remove(p->sim, (size_t)i);
+	predict(p, p->nw - 1);
 	/*
-	 * EBUSY is the kernel's refusal; a remove that would wait for the guest
-	 * is apctl's own (--force makes it and waits)
+	 * the kernel refuses with EBUSY; a remove that would wait for the guest
+	 * is apctl's own refusal (--force makes it and waits)
 	 */
-	if (w->predicted)
-		plan_conflicts(p, p->nw - 1, w->predicted == -EBUSY ? -EBUSY : 0, NULL, p->sim);
+	if (w->predicted == -EINPROGRESS)
+		plan_conflicts(p, p->nw - 1, 0, NULL, p->sim);
 	return 0;
 }
 

@@ -108,7 +108,7 @@ static int make_removals(struct engine *e, struct waiting *r, size_t n)
 		r[k].done = r[k].rc != 0;
 	}
 	snprintf(what, sizeof(what), "the guest%s to let go of mdev %.8s...%s", n > 1 ? "s" : "",
-		 e->p.w[r[0].w].uuid, n > 1 ? " and others" : "");
+		 e->p.w[r[0].w].what.uuid, n > 1 ? " and others" : "");
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		long left = (long)wait_s * 1000 - elapsed_ms(&start);
@@ -126,13 +126,13 @@ static int make_removals(struct engine *e, struct waiting *r, size_t n)
 	for (size_t k = 0; k < n; k++) {
 		if (r[k].done)
 			continue;
-		strlist_addf(&e->pending_removals, "%s", e->p.w[r[k].w].uuid);
+		strlist_addf(&e->pending_removals, "%s", e->p.w[r[k].w].what.uuid);
 		if (e->root->sandbox) {
 			kill(r[k].pid, SIGTERM);
 			waitpid(r[k].pid, &status, 0);
 		} else {
 			errmsg("the write goes on in process %d; the kernel removes mdev %s "
-			       "when its guest lets go", (int)r[k].pid, e->p.w[r[k].w].uuid);
+			       "when its guest lets go", (int)r[k].pid, e->p.w[r[k].w].what.uuid);
 		}
 	}
 	return -ETIMEDOUT;
@@ -167,7 +167,7 @@ static void report_failure(struct engine *e, size_t i, int rc)
 	errmsg("writing '%.*s' to %s failed: %s (%s)%s", (int)strcspn(v, "\n"),
 		v, sysfs_path(&e->root->s, w->je.w.attr, path, sizeof(path)), errno_name(-rc),
 		strerror(-rc), e->o.force && w->predicted == rc ? ", as predicted" : "");
-	if (rc == -EBUSY && w->kind == W_MASK)
+	if (rc == -EBUSY && w->what.kind == KS_MASK)
 		errmsg("the kernel's log (dmesg) names each APQN and the mdev that "
 			"holds it");
 	if (rc == -EADDRINUSE)
@@ -358,7 +358,7 @@ static void expected_bindings(const struct engine *e, struct apqnset *vfio, stru
 static bool has_mask_writes(const struct engine *e)
 {
 	for (size_t i = 0; i < e->p.nw; i++)
-		if (e->p.w[i].kind == W_MASK)
+		if (e->p.w[i].what.kind == KS_MASK)
 			return true;
 	return false;
 }

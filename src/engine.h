@@ -18,6 +18,7 @@
 #include "apqn.h"
 #include "diag.h"
 #include "journal.h"
+#include "kstore.h"
 #include "persist.h"
 #include "rules.h"
 #include "root.h"
@@ -74,25 +75,15 @@ struct change_opts {
 
 #define WAIT_DEFAULT 30
 
-enum write_kind {
-	W_MASK,
-	W_CREATE,
-	W_AP_CONFIG,
-	W_ASSIGN,
-	W_REMOVE,
-};
-
-/* One attribute write of a plan. */
+/*
+ * One attribute write of a plan: the attribute and the bytes, with their
+ * undo, and what they mean as the kernel's store reads them (kstore_what()),
+ * predicted with the kernel's store (kstore()).
+ */
 struct pwrite {
-	enum write_kind kind;
 	size_t op;                /* the change_op it serves */
 	struct journal_entry je;  /* the attribute, the bytes written, and the undo */
-	char uuid[UUID_STR_MAX];  /* the mdev written to */
-	bool is_apmask;           /* W_MASK: old and new mask */
-	struct idset old_mask, new_mask;
-	enum assign_kind akind;   /* W_ASSIGN */
-	unsigned id;
-	bool assign;
+	struct kstore_what what;
 	int predicted;            /* 0, the kernel's -errno, -EINPROGRESS: waits for a guest */
 };
 

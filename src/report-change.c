@@ -97,14 +97,14 @@ void text_mdev_dry_run(FILE *f, const struct engine *e)
 static const char *write_what(const struct pwrite *w, char *buf, size_t size)
 {
 	static const char *const kinds[] = {
-		[W_MASK] = "mask", [W_CREATE] = "create", [W_AP_CONFIG] = "matrix",
-		[W_ASSIGN] = "assign", [W_REMOVE] = "remove",
+		[KS_MASK] = "mask", [KS_CREATE] = "create", [KS_AP_CONFIG] = "matrix",
+		[KS_ASSIGN] = "assign", [KS_REMOVE] = "remove",
 	};
 
-	if (w->kind == W_MASK)
-		snprintf(buf, size, "%s", w->is_apmask ? "apmask" : "aqmask");
+	if (w->what.kind == KS_MASK)
+		snprintf(buf, size, "%s", w->what.is_apmask ? "apmask" : "aqmask");
 	else
-		snprintf(buf, size, "%s %s", kinds[w->kind], w->uuid);
+		snprintf(buf, size, "%s %s", kinds[w->what.kind], w->what.uuid);
 	return buf;
 }
 
@@ -114,9 +114,9 @@ static void text_removals(FILE *f, const struct engine *e)
 	bool any = false;
 
 	for (size_t i = 0; i < e->p.nw; i++)
-		if (e->p.w[i].kind == W_REMOVE) {
+		if (e->p.w[i].what.kind == KS_REMOVE) {
 			fprintf(f, "%s  mdev %s, which runs\n", any ? "" : "It removes:\n",
-				e->p.w[i].uuid);
+				e->p.w[i].what.uuid);
 			any = true;
 		}
 	for (size_t i = 0; i < e->npf; i++)

@@ -26,22 +26,22 @@ static const char *write_what(const struct pwrite *w, char *buf, size_t size)
 {
 	char id[ID_STR_MAX];
 
-	switch (w->kind) {
-	case W_ASSIGN:
-		snprintf(buf, size, "%s %s %s", w->assign ? "assigning" : "unassigning",
-			 assign_kind_name(w->akind), id_format(w->id, id));
+	switch (w->what.kind) {
+	case KS_ASSIGN:
+		snprintf(buf, size, "%s %s %s", w->what.assign ? "assigning" : "unassigning",
+			 assign_kind_name(w->what.akind), id_format(w->what.id, id));
 		break;
-	case W_AP_CONFIG:
+	case KS_AP_CONFIG:
 		snprintf(buf, size, "writing ap_config");
 		break;
-	case W_CREATE:
+	case KS_CREATE:
 		snprintf(buf, size, "creating the mdev");
 		break;
-	case W_REMOVE:
-		snprintf(buf, size, "removing mdev %s", w->uuid);
+	case KS_REMOVE:
+		snprintf(buf, size, "removing mdev %s", w->what.uuid);
 		break;
 	default:
-		snprintf(buf, size, "writing %s", w->is_apmask ? "apmask" : "aqmask");
+		snprintf(buf, size, "writing %s", w->what.is_apmask ? "apmask" : "aqmask");
 		break;
 	}
 	return buf;
@@ -51,8 +51,8 @@ static const char *write_what(const struct pwrite *w, char *buf, size_t size)
 static void mask_reason(const struct engine *e, const struct conflict *c, char *buf, size_t size)
 {
 	const struct pwrite *w = conflict_write(e, c);
-	const char *mask = w->is_apmask ? "apmask" : "aqmask";
-	unsigned bit = w->is_apmask ? c->a : c->d;
+	const char *mask = w->what.is_apmask ? "apmask" : "aqmask";
+	unsigned bit = w->what.is_apmask ? c->a : c->d;
 	char id[ID_STR_MAX], other[ID_STR_MAX], who[128];
 	struct kgen all = kfeature_since(KF_INUSE_ALL_BITS);
 	int n;
@@ -64,9 +64,9 @@ static void mask_reason(const struct engine *e, const struct conflict *c, char *
 	if (!c->moves && n > 0 && (size_t)n < size)
 		snprintf(buf + n, size - (size_t)n, " (it stays with vfio_ap, as %s bit %s is 0, but "
 			 "kernel %u.%u and later refuse the write while an mdev holds any APQN of %s "
-			 "%s)", w->is_apmask ? "aqmask" : "apmask",
-			 id_format(w->is_apmask ? c->d : c->a, other), all.major, all.minor,
-			 w->is_apmask ? "adapter" : "domain", id);
+			 "%s)", w->what.is_apmask ? "aqmask" : "apmask",
+			 id_format(w->what.is_apmask ? c->d : c->a, other), all.major, all.minor,
+			 w->what.is_apmask ? "adapter" : "domain", id);
 }
 
 static void apqn_reason(const struct engine *e, const struct conflict *c, char *buf, size_t size)
@@ -108,28 +108,28 @@ static void write_reason(const struct engine *e, const struct conflict *c, char 
 	const struct pwrite *w = conflict_write(e, c);
 	char a[ID_STR_MAX], m[ID_STR_MAX], who[128];
 
-	if (w->kind == W_MASK && c->err == -EINVAL && st->noverrides)
+	if (w->what.kind == KS_MASK && c->err == -EINVAL && st->noverrides)
 		snprintf(buf, size, "queue %02x.%04x has a driver_override, and while a queue has "
 			 "one the kernel refuses every mask write (EINVAL); clear it first with an "
 			 "empty write to its driver_override", st->overrides[0].adapter,
 			 st->overrides[0].domain);
-	else if (w->kind == W_REMOVE)
-		snprintf(buf, size, "%s; %s", guest_words_of(st, w->uuid, who, sizeof(who)),
+	else if (w->what.kind == KS_REMOVE)
+		snprintf(buf, size, "%s; %s", guest_words_of(st, w->what.uuid, who, sizeof(who)),
 			 c->err == -EBUSY ?
 			 "this kernel refuses (EBUSY) until the guest stops" :
 			 "the kernel would wait until the guest lets go of it (hot unplug it, or "
 			 "stop the guest)");
-	else if (c->err == -EADDRNOTAVAIL && w->kind == W_ASSIGN)
+	else if (c->err == -EADDRNOTAVAIL && w->what.kind == KS_ASSIGN)
 		snprintf(buf, size, "kernel %u.%u assigns %s %s only if one of its queues at least "
 			 "is bound to vfio_ap, and %s", st->kernel.major, st->kernel.minor,
-			 assign_kind_name(w->akind), id_format(w->id, a),
-			 has_queue(st, w->akind == ASSIGN_ADAPTER, w->id) ? "none is" :
+			 assign_kind_name(w->what.akind), id_format(w->what.id, a),
+			 has_queue(st, w->what.akind == ASSIGN_ADAPTER, w->what.id) ? "none is" :
 			 "it has no queue device");
-	else if (c->err == -ENODEV && w->kind == W_ASSIGN)
+	else if (c->err == -ENODEV && w->what.kind == KS_ASSIGN)
 		snprintf(buf, size, "%s %s is above the maximum %s ID %s of this system",
-			 assign_kind_name(w->akind), id_format(w->id, a),
-			 w->akind == ASSIGN_ADAPTER ? "adapter" : "domain",
-			 id_format(w->akind == ASSIGN_ADAPTER ? st->max_adapter : st->max_domain, m));
+			 assign_kind_name(w->what.akind), id_format(w->what.id, a),
+			 w->what.akind == ASSIGN_ADAPTER ? "adapter" : "domain",
+			 id_format(w->what.akind == ASSIGN_ADAPTER ? st->max_adapter : st->max_domain, m));
 	else if (c->err == -ENODEV)
 		snprintf(buf, size, "an ID is above the maximum adapter ID %s or domain ID %s of "
 			 "this system", id_format(st->max_adapter, a), id_format(st->max_domain, m));
@@ -150,7 +150,7 @@ static void conflict_reason(const struct engine *e, const struct conflict *c, ch
 {
 	if (!c->has_apqn)
 		write_reason(e, c, buf, size);
-	else if (conflict_write(e, c)->kind == W_MASK)
+	else if (conflict_write(e, c)->what.kind == KS_MASK)
 		mask_reason(e, c, buf, size);
 	else
 		apqn_reason(e, c, buf, size);
@@ -198,7 +198,7 @@ static void text_fixes(FILE *f, const struct engine *e)
 
 static bool mask_plan(const struct engine *e)
 {
-	return e->p.nc && conflict_write(e, &e->p.c[0])->kind == W_MASK;
+	return e->p.nc && conflict_write(e, &e->p.c[0])->what.kind == KS_MASK;
 }
 
 /* Mask conflicts, one group per write and mdev: its APQNs, the bits, one fix. */
@@ -230,7 +230,7 @@ static void text_mask_conflicts(FILE *f, const struct engine *e)
 
 			if (g->w != c->w || strcmp(g->holder, c->holder))
 				continue;
-			idset_add(&ids, w->is_apmask ? g->a : g->d);
+			idset_add(&ids, w->what.is_apmask ? g->a : g->d);
 			mask_reason(e, g, reason, sizeof(reason));
 			fprintf(f, "    %s  %s\n", apqn_format(g->a, g->d, apqn),
 				strchr(reason, ';') + 2);
@@ -260,7 +260,7 @@ static void text_mdev_conflicts(FILE *f, const struct engine *e)
 static bool only_removals(const struct engine *e)
 {
 	for (size_t i = 0; i < e->p.nc; i++)
-		if (conflict_write(e, &e->p.c[i])->kind != W_REMOVE)
+		if (conflict_write(e, &e->p.c[i])->what.kind != KS_REMOVE)
 			return false;
 	return e->p.nc > 0;
 }

@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kernel.h"
 #include "kmodel.h"
+#include "kstore.h"
 #include "masksyntax.h"
 #include "memory.h"
 #include "paths.h"
@@ -266,32 +266,31 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 	return rc;
 }
 
-int sandbox_kernel_answer(struct ap_state *st, const char *attr, const char *val)
-{
-	struct kwrite k = { .attr = attr, .val = val, .len = strlen(val), .st = st };
-	int rc;
+/* One write through the emulated kernel. */
+struct store_ctx {
+	struct sysfs *s;
+	const char *attr;         /* canonical */
+	const char *val;
+	size_t len;
+	struct kstore_answer a;
+};
 
-	/* the stores of masks and mdevs read and write no file */
-	if (strcmp(attr, AP_BUS "/apmask") && strcmp(attr, AP_BUS "/aqmask") &&
-	    strncmp(attr, MATRIX_DEV "/", strlen(MATRIX_DEV "/")))
-		return -EOPNOTSUPP;
-	rc = kernel_dispatch(&k);
-	free(k.log);
-	return rc;
-}
-
+/* The store, under the lock: a fault waiting for it, or kstore() and what it shows. */
 static int store_change(struct ap_state *st, void *ctx)
 {
-	struct kwrite *k = ctx;
-	int i;
+	struct store_ctx *c = ctx;
+	char now[64] = "";
+	struct kstore_write w = { c->attr, c->val, c->len, now, false };
+	int rc = take_fault(c->s, c->attr);
 
-	i = take_fault(k->s, k->attr);
-	if (i)
-		return i;
-	k->st = st;
-	i = kernel_dispatch(k);
-	k->st = NULL;
-	return i;
+	if (rc)
+		return rc;
+	if (sysfs_read(c->s, c->attr, now, sizeof(now)) < 0)
+		w.now = NULL;
+	rc = kstore(st, &w, &c->a);
+	if (!rc && c->a.show)
+		rc = sysfs_put_str(c->s, c->attr, 0644, c->a.show);
+	return rc;
 }
 
 static volatile sig_atomic_t stop_waiting;
@@ -359,7 +358,7 @@ static int open_attribute(struct sysfs *s, const char *rel, char *attr, size_t s
 int sandbox_store(void *ctx, struct sysfs *s, const char *rel, const void *buf, size_t len)
 {
 	char attr[PATH_MAX];
-	struct kwrite k = { .s = s, .attr = attr, .len = len };
+	struct store_ctx c = { s, attr, NULL, len, { 0 } };
 	struct diag d;
 	char *val;
 	int rc;
@@ -379,13 +378,17 @@ int sandbox_store(void *ctx, struct sysfs *s, const char *rel, const void *buf, 
 	/* the store sees the bytes written; an embedded NUL ends them */
 	memcpy(val, buf, len);
 	val[len] = '\0';
-	k.val = val;
-	rc = apply(s, store_change, &k, &d);
-	if (k.log)
-		sysfs_append(s, SANDBOX_LOG, k.log);
+	c.val = val;
+	rc = apply(s, store_change, &c, &d);
+	for (size_t i = 0; i < c.a.log.n; i++) {
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%s\n", c.a.log.v[i]);
+		sysfs_append(s, SANDBOX_LOG, line);
+	}
+	kstore_answer_free(&c.a);
 	if (rc == -EINPROGRESS)
 		rc = wait_removal(s, attr, &d);
-	free(k.log);
 	free(val);
 	return rc;
 }

@@ -111,12 +111,6 @@ int sandbox_lock(struct sysfs *s, bool shared);
  */
 int sandbox_catch_up(struct sysfs *s);
 int sandbox_store(void *ctx, struct sysfs *s, const char *rel, const void *buf, size_t len);
-/*
- * The emulated kernel's store function of attr (a canonical path: a mask, or
- * an mdev's create, remove, assign_*, unassign_* or ap_config) applied to st
- * in memory: 0 or the kernel's -errno. For predictions.
- */
-int sandbox_kernel_answer(struct ap_state *st, const char *attr, const char *val);
 
 /*
  * A fault waiting in a sandbox (apctl sandbox fault): the countdown-th write

@@ -1,58 +1,62 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The store functions of the emulated kernel: what each writable attribute
- * makes of the bytes written (how the kernel parses them), then the
- * transition in kmodel, and the kernel's log lines.
+ * Every store function of the kernel: what each writable attribute makes of
+ * the bytes written (how the kernel parses them, section 1.2 and each
+ * attribute's), then the transition in kmodel, the errno, and the kernel's
+ * log lines. The emulated kernel answers every write with it, and the change
+ * engine and the boot prediction predict with it what they will write.
  */
+#include "kstore.h"
+
 #include <errno.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel.h"
 #include "kmodel.h"
 #include "masksyntax.h"
 #include "paths.h"
-#include "sandbox.h"
+
+/* One write under way: what it is, the state it changes, what it answers. */
+struct kwrite {
+	const struct kstore_write *w;
+	const char *attr, *val;
+	size_t len;
+	struct ap_state *st;
+	struct kstore_answer *a;
+};
 
 static void klog(struct kwrite *k, const char *line)
 {
-	size_t n = strlen(line);
-	char *more = realloc(k->log, k->loglen + n + 2);
-
-	if (!more)
-		return;
-	k->log = more;
-	memcpy(k->log + k->loglen, line, n);
-	k->loglen += n;
-	k->log[k->loglen++] = '\n';
-	k->log[k->loglen] = '\0';
+	strlist_addf(&k->a->log, "%s", line);
 }
 
-/* Writes the attribute's own new value, for attributes that are just a number. */
+/* The attribute's own new value, for attributes that are just a number. */
 static int show_value(struct kwrite *k, long long v)
 {
-	char text[64];
-
-	snprintf(text, sizeof(text), "%lld\n", v);
-	return sysfs_put_str(k->s, k->attr, 0644, text);
+	free(k->a->show);
+	if (asprintf(&k->a->show, "%lld\n", v) < 0) {
+		k->a->show = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* apmask_store / aqmask_store (section 3.1), and the kernel's log of the in-use check */
 static int store_mask(struct kwrite *k, bool is_apmask)
 {
-	struct khits hits = { 0 };
-	int rc = kmodel_mask_write(k->st, is_apmask, k->val, &hits, false);
+	struct khits *hits = &k->a->hits;
+	int rc = kmodel_mask_write(k->st, is_apmask, k->val, hits, k->w->all_hits);
 
-	for (size_t h = 0; h < hits.n; h++) {
+	for (size_t h = 0; rc && h < hits->n; h++) {
 		char line[LOG_LINE_MAX];
 
-		rules_log_inuse(k->st->kernel, k->st->mdevs[hits.v[h].mdev].uuid, hits.v[h].a,
-				hits.v[h].d, line);
+		rules_log_inuse(k->st->kernel, k->st->mdevs[hits->v[h].mdev].uuid, hits->v[h].a,
+				hits->v[h].d, line);
 		klog(k, line);
 	}
-	khits_free(&hits);
 	return rc;
 }
 
@@ -103,12 +107,11 @@ static int store_poll_timeout(struct kwrite *k)
 	return show_value(k, (long long)t);
 }
 
-/* Any write rescans the bus; nothing changes in a sandbox but the count. */
+/* Any write rescans the bus; nothing changes but the count. */
 static int store_scans(struct kwrite *k)
 {
-	long n = 0;
+	long n = k->w->now ? strtol(k->w->now, NULL, 10) : 0;
 
-	sysfs_read_long(k->s, k->attr, &n);
 	return show_value(k, n + 1);
 }
 
@@ -164,10 +167,7 @@ static int store_device_state(struct kwrite *k)
 /* request_count: any write resets the count; a queue not started stays "-" */
 static int store_request_count(struct kwrite *k)
 {
-	char now[8] = "";
-
-	sysfs_read(k->s, k->attr, now, sizeof(now));
-	return strcmp(now, "-\n") ? show_value(k, 0) : 0;
+	return k->w->now && !strcmp(k->w->now, "-\n") ? 0 : show_value(k, 0);
 }
 
 /* reset of a queue: it is reset, and nothing shows */
@@ -192,6 +192,8 @@ static int attr_mdev(struct kwrite *k)
 /* The kernel's log lines for an assignment that shares APQNs with another mdev. */
 static void log_sharing(struct kwrite *k, size_t i, const struct khits *hits)
 {
+	if (k->w->all_hits)
+		return;
 	for (size_t h = 0; h < hits->n; h++) {
 		char line[LOG_LINE_MAX];
 
@@ -231,7 +233,7 @@ static int store_remove(struct kwrite *k)
 static int store_assignment(struct kwrite *k, enum assign_kind kind, bool assign)
 {
 	struct kview_store *ks;
-	struct khits hits = { 0 };
+	struct khits *hits = &k->a->hits;
 	int i = attr_mdev(k), rc;
 	uint64_t id;
 
@@ -246,10 +248,9 @@ static int store_assignment(struct kwrite *k, enum assign_kind kind, bool assign
 	if (!rc)
 		rc = kernel_kstrtoul(k->val, &id);
 	if (!rc)
-		rc = kmodel_assign(k->st, (size_t)i, kind, id, assign, &hits, false);
+		rc = kmodel_assign(k->st, (size_t)i, kind, id, assign, hits, k->w->all_hits);
 	if (rc == -EADDRINUSE)
-		log_sharing(k, (size_t)i, &hits);
-	khits_free(&hits);
+		log_sharing(k, (size_t)i, hits);
 	return rc;
 }
 
@@ -268,7 +269,7 @@ static int store_assign(struct kwrite *k)
 /* ap_config_store() (section 3.6): all three masks at once, all or nothing */
 static int store_ap_config(struct kwrite *k)
 {
-	struct khits hits = { 0 };
+	struct khits *hits = &k->a->hits;
 	struct ap_matrix m;
 	int i = attr_mdev(k), rc;
 
@@ -277,10 +278,9 @@ static int store_ap_config(struct kwrite *k)
 		return -ENOENT;
 	if (kernel_ap_config_parse(k->val, strlen(k->val), &m))
 		return -EINVAL;
-	rc = kmodel_ap_config(k->st, (size_t)i, &m, &hits, false);
+	rc = kmodel_ap_config(k->st, (size_t)i, &m, hits, k->w->all_hits);
 	if (rc == -EADDRINUSE)
-		log_sharing(k, (size_t)i, &hits);
-	khits_free(&hits);
+		log_sharing(k, (size_t)i, hits);
 	return rc;
 }
 
@@ -318,10 +318,83 @@ static const struct store stores[] = {
 	{ MATRIX_DEV "/" UUID_GLOB "/ap_config", store_ap_config },
 };
 
-int kernel_dispatch(struct kwrite *k)
+int kstore(struct ap_state *st, const struct kstore_write *w, struct kstore_answer *a)
 {
+	struct kwrite k = { w, w->attr, w->val, w->len, st, a };
+
+	memset(a, 0, sizeof(*a));
 	for (size_t i = 0; i < sizeof(stores) / sizeof(stores[0]); i++)
-		if (!fnmatch(stores[i].pattern, k->attr, FNM_PATHNAME))
-			return stores[i].fn(k);
+		if (!fnmatch(stores[i].pattern, w->attr, FNM_PATHNAME))
+			return stores[i].fn(&k);
 	return -EOPNOTSUPP;
+}
+
+void kstore_answer_free(struct kstore_answer *a)
+{
+	free(a->show);
+	strlist_free(&a->log);
+	khits_free(&a->hits);
+	memset(a, 0, sizeof(*a));
+}
+
+int kstore_answer(struct ap_state *st, const char *attr, const char *val, struct khits *hits)
+{
+	struct kstore_write w = { attr, val, strlen(val), NULL, true };
+	struct kstore_answer a;
+	int rc = kstore(st, &w, &a);
+
+	if (hits) {
+		*hits = a.hits;
+		a.hits = (struct khits){ 0 };
+	}
+	kstore_answer_free(&a);
+	return rc;
+}
+
+/* "sys/devices/vfio_ap/matrix/UUID/NAME": the UUID and the name, or false. */
+static bool mdev_attr_of(const char *attr, char uuid[UUID_STR_MAX], const char **name)
+{
+	const char *p = attr + strlen(MATRIX_DEV "/");
+
+	if (strncmp(attr, MATRIX_DEV "/", strlen(MATRIX_DEV "/")) || strlen(p) < UUID_STR_MAX ||
+	    p[UUID_STR_MAX - 1] != '/')
+		return false;
+	snprintf(uuid, UUID_STR_MAX, "%.36s", p);
+	*name = p + UUID_STR_MAX;
+	return uuid_valid(uuid);
+}
+
+void kstore_what(const struct ap_state *st, const char *attr, const char *val,
+		 struct kstore_what *w)
+{
+	const char *name;
+	uint64_t id = 0;
+
+	memset(w, 0, sizeof(*w));
+	if (!strcmp(attr, AP_BUS "/apmask") || !strcmp(attr, AP_BUS "/aqmask")) {
+		w->kind = KS_MASK;
+		w->is_apmask = !strcmp(attr, AP_BUS "/apmask");
+		w->old_mask = w->is_apmask ? st->apmask : st->aqmask;
+		w->parse = kernel_mask_parse(val, &w->old_mask, &w->new_mask);
+	} else if (!strcmp(attr, MDEV_TYPE "/create")) {
+		w->kind = KS_CREATE;
+		snprintf(w->uuid, sizeof(w->uuid), "%.36s", val);
+		uuid_lower(w->uuid, w->uuid);
+	} else if (mdev_attr_of(attr, w->uuid, &name)) {
+		if (!strcmp(name, "remove")) {
+			w->kind = KS_REMOVE;
+		} else if (!strcmp(name, "ap_config")) {
+			w->kind = KS_AP_CONFIG;
+			w->parse = kernel_ap_config_parse(val, strlen(val), &w->config);
+		}
+		for (int k = ASSIGN_ADAPTER; k <= ASSIGN_CONTROL_DOMAIN; k++)
+			for (int a = 0; a < 2; a++)
+				if (!strcmp(name, assign_attr_name((enum assign_kind)k, a))) {
+					w->kind = KS_ASSIGN;
+					w->akind = (enum assign_kind)k;
+					w->assign = a;
+					w->parse = kernel_kstrtoul(val, &id);
+					w->id = id > UINT_MAX ? UINT_MAX : (unsigned)id;
+				}
+	}
 }
