@@ -12,6 +12,7 @@
 #include "exitcodes.h"
 #include "masksyntax.h"
 #include "output.h"
+#include "sandbox.h"
 
 const struct optdef cli_optdefs[O_COUNT] = {
 	[O_ROOT] = { "root", 'r', true, "DIR", "work on the sysfs tree under DIR (default /)" },
@@ -189,7 +190,7 @@ int args_change(const struct ctx *ctx, struct change_opts *o)
 int open_root(const struct ctx *ctx, struct root *r)
 {
 	struct diag d = { "" };
-	int rc = root_open(r, &ctx->root, &d);
+	int rc = root_open(r, &ctx->root, &sandbox_backend, &d);
 
 	if (rc == -EINVAL)
 		return usage_error(ctx, "%s", d.msg);

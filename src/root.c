@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sandbox.h"
 
 /* The path as a shell word: quoted unless it needs none. */
 static void shell_word(const char *w, char *out, size_t size)
@@ -47,9 +46,9 @@ static int kernel_hint(struct root *r, struct diag *d)
 			r->note = *d;
 		return 0;
 	}
-	if (r->sandbox) {
+	if (r->backend) {
 		r->hint.source = KERNEL_SANDBOX;
-		return sandbox_kernel(&r->s, &r->hint.gen) ? -EINVAL : 0;
+		return r->backend->kernel(&r->s, &r->hint.gen) ? -EINVAL : 0;
 	}
 	/* the release, where the root has one: the live system's, or a copy's */
 	r->hint.source = KERNEL_EVIDENCE;
@@ -65,7 +64,8 @@ static int kernel_hint(struct root *r, struct diag *d)
 	return 0;
 }
 
-int root_open(struct root *r, const struct root_opts *o, struct diag *d)
+int root_open(struct root *r, const struct root_opts *o, const struct root_backend *emulated,
+	      struct diag *d)
 {
 	char word[PATH_MAX + 8];
 	int rc;
@@ -79,14 +79,16 @@ int root_open(struct root *r, const struct root_opts *o, struct diag *d)
 			 rc == -ENOTDIR ? "not a directory" : strerror(-rc));
 		return rc;
 	}
-	r->sandbox = sandbox_is(&r->s);
-	if (r->sandbox)
-		sandbox_use_store(&r->s);
+	if (emulated && sysfs_exists(&r->s, emulated->marker)) {
+		r->backend = emulated;
+		r->sandbox = true;
+		sysfs_set_store(&r->s, emulated->store, NULL);
+	}
 	r->live = !r->sandbox && (!o->given || !strcmp(o->path, "/"));
 	rc = kernel_hint(r, d);
 	if (rc == -EINVAL && r->sandbox && !d->msg[0])
 		diag_set(d, "%s: the sandbox marker %s names no kernel generation", o->path,
-			 SANDBOX_MARKER);
+			 emulated->marker);
 	if (rc) {
 		sysfs_close(&r->s);
 		return rc;
@@ -107,9 +109,9 @@ int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag
 	int rc, lock;
 
 	/* what the emulated kernel owes first (not for a reader that cannot write) */
-	if (r->sandbox)
-		sandbox_catch_up(&r->s);
-	lock = r->sandbox ? sandbox_lock(&r->s, true) : -1;
+	if (r->backend)
+		r->backend->catch_up(&r->s);
+	lock = r->backend ? r->backend->lock(&r->s, true) : -1;
 	rc = state_read(&r->s, flags, &r->hint, st, d);
 	if (lock >= 0)
 		close(lock);
@@ -122,12 +124,10 @@ int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag
 	if (!r->sandbox)
 		return 0;
 	/* the emulated kernel knows what a live kernel keeps in memory */
-	rc = sandbox_load_private(&r->s, *st);
+	rc = r->backend->load_private(&r->s, *st);
 	if (rc) {
-		char path[PATH_MAX];
-
-		diag_set(d, "cannot read the sandbox's own state under %s: %s",
-			 sysfs_path(&r->s, SANDBOX_DIR, path, sizeof(path)), strerror(-rc));
+		diag_set(d, "cannot read the sandbox's own state under %s: %s", r->s.root,
+			 strerror(-rc));
 		state_free(*st);
 		*st = NULL;
 	}
@@ -138,5 +138,5 @@ int root_reread_mdevs(struct root *r, struct ap_state *st)
 {
 	int rc = state_reread_mdevs(&r->s, st);
 
-	return rc || !r->sandbox ? rc : sandbox_load_private(&r->s, st);
+	return rc || !r->backend ? rc : r->backend->load_private(&r->s, st);
 }

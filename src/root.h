@@ -27,8 +27,23 @@ struct root_opts {
 	const char *kernel; /* --kernel or APCTL_KERNEL, or NULL */
 };
 
+/*
+ * What answers for a root that no live kernel stands behind: an emulated
+ * kernel (the sandbox's), which the command floor plugs in. Each gets the
+ * root's files.
+ */
+struct root_backend {
+	const char *marker;       /* the file that says a root is the backend's */
+	int (*kernel)(struct sysfs *s, struct kgen *g);    /* its kernel generation */
+	sysfs_store_fn store;     /* answers its attribute writes */
+	int (*catch_up)(struct sysfs *s);                  /* what it owes, made before a read */
+	int (*lock)(struct sysfs *s, bool shared);         /* an fd that keeps its stores out */
+	int (*load_private)(struct sysfs *s, struct ap_state *st); /* what it keeps apart */
+};
+
 struct root {
 	struct sysfs s;
+	const struct root_backend *backend; /* an emulated kernel, or NULL: the kernel answers */
 	const struct root_opts *o;
 	bool sandbox;          /* the emulated kernel answers */
 	bool live;             /* this system itself: its udev events can be waited for */
@@ -40,11 +55,12 @@ struct root {
 };
 
 /*
- * Opens the root: 0; -ENOENT or -ENOTDIR for a root that is not a
- * directory; -EINVAL for a kernel generation that does not parse (*d says);
- * another -errno.
+ * Opens the root, with emulated (or NULL) where its marker is there: 0;
+ * -ENOENT or -ENOTDIR for a root that is not a directory; -EINVAL for a
+ * kernel generation that does not parse (*d says); another -errno.
  */
-int root_open(struct root *r, const struct root_opts *o, struct diag *d);
+int root_open(struct root *r, const struct root_opts *o, const struct root_backend *emulated,
+	      struct diag *d);
 void root_close(struct root *r);
 /* Reads the root's state (state_flags), with all the opener knows. */
 int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag *d);

@@ -414,6 +414,15 @@ void sandbox_use_store(struct sysfs *s)
 	sysfs_set_store(s, sandbox_store, NULL);
 }
 
+const struct root_backend sandbox_backend = {
+	.marker = SANDBOX_MARKER,
+	.kernel = sandbox_kernel,
+	.store = sandbox_store,
+	.catch_up = sandbox_catch_up,
+	.lock = sandbox_lock,
+	.load_private = sandbox_load_private,
+};
+
 /* ---- events from outside ---- */
 
 struct attach_ctx {

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "sandbox.h"
+#include "layout.h"
 
 #define MEMORY_MAGIC "apctl-kernel-memory " PACKAGE_VERSION
 

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "layout.h"
 #include "paths.h"
-#include "sandbox.h"
 #include "tree.h"
 
 

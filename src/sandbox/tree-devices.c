@@ -5,11 +5,12 @@
  * the emulated kernel's generation.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "layout.h"
 #include "paths.h"
-#include "sandbox.h"
 #include "tree.h"
 
 /* The mode letter of card a: 'A', 'C' or 'P'. */

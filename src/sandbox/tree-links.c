@@ -10,14 +10,15 @@
  * (apctl-sandbox.d/parked) when it lets go, and brought back when it binds.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "layout.h"
 #include "paths.h"
-#include "sandbox.h"
 #include "tree.h"
 
 /* The relative target that a link at link_rel needs to reach target_rel, as sysfs writes it. */

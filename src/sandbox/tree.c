@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "journal.h"
+#include "layout.h"
 #include "masksyntax.h"
 #include "paths.h"
-#include "journal.h"
-#include "sandbox.h"
 #include "tree.h"
 
 /* Whether attributes are only counted (up to ATTRS_NAMES_MAX), and name with them. */
