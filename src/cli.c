@@ -65,6 +65,8 @@ const struct optdef cli_optdefs[O_COUNT] = {
 	[O_GUEST] = { "guest", 0, true, "NAME", "the guest's name" },
 	[O_BARE] = { "bare", 0, false, NULL,
 		     "only the kernel's reset: the boot's work is left to the real tools" },
+	[O_ALLOW_OTHER] = { "allow-other", 0, false, NULL,
+			    "other users see the mount too (their permissions checked)" },
 	[O_BOOT] = { "boot", 0, false, NULL,
 		     "what the next boot brings: the rule's masks, then mdevctl's\n"
 		     "starts, each with the kernel's answer" },

@@ -51,6 +51,7 @@ enum opt_id {
 	O_FORMAT,
 	O_GUEST,
 	O_BARE,
+	O_ALLOW_OTHER,
 	O_COUNT
 };
 

@@ -3,9 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "apctl.h"
 #include "sandbox.h"
@@ -33,36 +30,24 @@ static int run_mount(struct ctx *ctx)
 
 	if (rc)
 		return rc;
-	if (sandbox_mount(ctx->pos[0], ctx->pos[1], &d)) {
+	rc = sandbox_mount(ctx->pos[0], ctx->pos[1], args_has(ctx, O_ALLOW_OTHER), &d);
+	if (rc == -EINVAL)
+		return usage_error(ctx, "%s", d.msg);
+	if (rc) {
 		errmsg("%s: %s", ctx->path, d.msg);
-		return EXIT_RUNTIME;
+		return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
 	}
 	return EXIT_OK;
 }
 
 static int run_umount(struct ctx *ctx)
 {
-	const char *mp = ctx->pos[0];
-	int status;
-	pid_t pid;
+	struct diag d = { "" };
+	int rc = sandbox_umount(ctx->pos[0], &d);
 
-	if (!umount2(mp, 0))
-		return EXIT_OK;
-	if (errno != EPERM) {
-		errmsg("%s: %s: %s", ctx->path, mp, strerror(errno));
-		return errno == EINVAL || errno == ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
-	}
-	/* not root: the FUSE helper unmounts what the user mounted */
-	pid = fork();
-	if (pid == 0) {
-		execlp("fusermount3", "fusermount3", "-u", mp, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		errmsg("%s: cannot unmount %s", ctx->path, mp);
-		return EXIT_RUNTIME;
-	}
-	return EXIT_OK;
+	if (rc)
+		errmsg("%s: %s", ctx->path, d.msg);
+	return !rc ? EXIT_OK : rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
 }
 
 static int run_run(struct ctx *ctx)
@@ -72,7 +57,8 @@ static int run_run(struct ctx *ctx)
 
 	fflush(stdout);
 	rc = sandbox_run(ctx->pos[0], ctx->pos + 1, &d);
-	if (rc == -EINVAL)
+	/* no sandbox, or one with a link that leads out */
+	if (rc == -EINVAL || rc == -EXDEV)
 		return usage_error(ctx, "%s", d.msg);
 	if (rc < 0) {
 		errmsg("%s: %s", ctx->path, d.msg);
@@ -82,19 +68,26 @@ static int run_run(struct ctx *ctx)
 }
 
 static const struct verb_opt no_opts[] = { { O_COUNT, NULL } };
+static const struct verb_opt mount_opts[] = { { O_ALLOW_OTHER, NULL }, { O_COUNT, NULL } };
 
 const struct verb sandbox_mount_verb = {
 	"mount", "DIR MOUNTPOINT", 2, 2, false, "serve a sandbox as a file system (FUSE)",
-	"Mount the sandbox DIR at MOUNTPOINT with FUSE, for any program: listings,\n"
-	"links and reads show its tree, and a write to an attribute under sys/ goes to\n"
-	"the emulated kernel and answers with its errno, as sysfs does. The server runs\n"
-	"in the background until 'apctl sandbox umount MOUNTPOINT'. Needs /dev/fuse.",
-	no_opts, run_mount, NULL,
+	"Mount the sandbox DIR at MOUNTPOINT (a directory outside it) with FUSE, for\n"
+	"any program: listings, links and reads show its tree, and a write to an\n"
+	"attribute under sys/ goes to the emulated kernel and answers with its errno,\n"
+	"as sysfs does, for every caller with the caller's permissions: only root\n"
+	"writes root's attributes or changes modes and owners, and nothing is removed,\n"
+	"renamed or linked in sys/. Other users see the mount only with --allow-other.\n"
+	"The server runs in the background until 'apctl sandbox umount MOUNTPOINT' or\n"
+	"SIGTERM. Needs /dev/fuse.",
+	mount_opts, run_mount, NULL,
 };
 
 const struct verb sandbox_umount_verb = {
 	"umount", "MOUNTPOINT", 1, 1, false, "end a sandbox's mount",
-	"Unmount a sandbox mounted with 'apctl sandbox mount'; its server ends.",
+	"Unmount a sandbox mounted with 'apctl sandbox mount'; its server ends. A\n"
+	"mount in use is ended too: what waits there (a removal of an mdev that a\n"
+	"guest holds) or is open is answered with an error.",
 	no_opts, run_umount, NULL,
 };
 

@@ -227,6 +227,18 @@ int sysfs_parent_dir(struct sysfs *s, const char *rel, const char **name)
 	return sysfs_openat(s, dir, O_PATH | O_DIRECTORY, 0);
 }
 
+int sysfs_at(struct sysfs *s, const char *rel, sysfs_at_fn fn, void *arg)
+{
+	const char *name;
+	int dirfd = sysfs_parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = fn(dirfd, name, arg);
+	close(dirfd);
+	return rc;
+}
+
 int sysfs_readlink(struct sysfs *s, const char *rel, char *buf, size_t size)
 {
 	const char *name;

@@ -45,6 +45,15 @@ const char *sysfs_path(const struct sysfs *s, const char *rel, char *buf, size_t
  */
 int sysfs_openat(struct sysfs *s, const char *rel, int flags, mode_t mode);
 
+/*
+ * fn(dirfd, name, arg) with the directory of rel opened inside the root and
+ * rel's last part: for the *at() calls that have no wrapper here (fchmodat,
+ * utimensat, ...), none of which may follow a final symlink. fn returns 0 or
+ * -errno, which this returns.
+ */
+typedef int (*sysfs_at_fn)(int dirfd, const char *name, void *arg);
+int sysfs_at(struct sysfs *s, const char *rel, sysfs_at_fn fn, void *arg);
+
 /* Reads the whole attribute into buf (NUL-terminated): its length or -errno. */
 ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size);
 /* The same into a malloc'ed buffer; NULL with *err set on failure. */

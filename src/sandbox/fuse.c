@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
+#include <fuse_lowlevel.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,9 @@
 
 #include "sandbox.h"
 
+/* The flags of an open that are passed on to the file. */
+#define OPEN_FLAGS (O_ACCMODE | O_APPEND | O_TRUNC | O_EXCL | O_NONBLOCK | O_DSYNC | O_SYNC)
+
 /* What sysfs reports as the size of every attribute. */
 #define SYSFS_ATTR_SIZE 4096
 
@@ -32,6 +36,7 @@ struct sandbox_fs {
 	struct fuse *fuse;
 	char *mountpoint;
 	bool signals;            /* its signal handlers are set */
+	struct sandbox_waiter waiter; /* when a write that waits stops */
 };
 
 static struct sandbox_fs *fs_of(void)
@@ -64,25 +69,56 @@ static bool in_sysfs(const char *rel)
 
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
+	int rc;
+
 	REL(path);
 	(void)fi;
-	if (fstatat(fs_of()->s.rootfd, rel, st, AT_SYMLINK_NOFOLLOW))
-		return -errno;
+	rc = sysfs_lstat(&fs_of()->s, rel, st);
+	if (rc)
+		return rc;
 	if (in_sysfs(rel) && S_ISREG(st->st_mode))
 		st->st_size = SYSFS_ATTR_SIZE;
 	return 0;
 }
 
+/*
+ * Whether link, read from rel, leads out of what the mount shows: an absolute
+ * one does (a caller would follow it on its own system), and so does one
+ * whose ".." climbs above the mount's top.
+ */
+static bool leads_out(const char *rel, const char *link)
+{
+	const char *base = fs_of()->base, *in = rel + strlen(base);
+	long depth = 0;
+
+	if (*link == '/')
+		return true;
+	/* how deep the link's directory is below the mount's top */
+	in += strspn(in, "/");
+	for (const char *p = in; *p; p++)
+		depth += *p == '/';
+	for (const char *p = link; *p;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && !strncmp(p, "..", 2))
+			depth--;
+		else if (n && !(n == 1 && *p == '.'))
+			depth++;
+		if (depth < 0)
+			return true;
+		p += n + (p[n] == '/');
+	}
+	return false;
+}
+
 static int fs_readlink(const char *path, char *buf, size_t size)
 {
-	ssize_t n;
+	int rc;
 
 	REL(path);
-	n = readlinkat(fs_of()->s.rootfd, rel, buf, size - 1);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
+	rc = sysfs_readlink(&fs_of()->s, rel, buf, size);
+	/* nothing leads a caller out of the sandbox */
+	return !rc && leads_out(rel, buf) ? -EACCES : rc;
 }
 
 struct filler {
@@ -109,9 +145,9 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 	(void)off;
 	(void)fi;
 	(void)flags;
-	fd = openat(fs_of()->s.rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = sysfs_openat(&fs_of()->s, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	fill(buf, ".", NULL, 0, 0);
 	fill(buf, "..", NULL, 0, 0);
 	rc = sysfs_dir_each(fd, fill_entry, &f);
@@ -120,7 +156,8 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 
 /*
  * kernfs opens an attribute for reading only if it can be read, for writing
- * only if it can be written, whoever asks; so does this, by its mode.
+ * only if it can be written, whoever asks (root too); so does this, by its
+ * mode. The kernel has checked the caller's permissions (default_permissions).
  */
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
@@ -129,20 +166,20 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 
 	REL(path);
 	if (!in_sysfs(rel)) {
-		fd = openat(fs_of()->s.rootfd, rel, (fi->flags & ~O_CREAT) | O_NOFOLLOW | O_CLOEXEC);
+		fd = sysfs_openat(&fs_of()->s, rel, (fi->flags & OPEN_FLAGS) | O_NOFOLLOW, 0);
 		if (fd < 0)
-			return -errno;
+			return fd;
 		fi->fh = (uint64_t)fd;
 		return 0;
 	}
-	if (fstatat(fs_of()->s.rootfd, rel, &st, AT_SYMLINK_NOFOLLOW))
-		return -errno;
+	fd = sysfs_lstat(&fs_of()->s, rel, &st);
+	if (fd)
+		return fd;
 	if ((acc != O_RDONLY && !(st.st_mode & 0222)) || (acc != O_WRONLY && !(st.st_mode & 0444)))
 		return -EACCES;
-	fd = openat(fs_of()->s.rootfd, rel, (acc == O_WRONLY ? O_PATH : O_RDONLY) | O_NOFOLLOW |
-		    O_CLOEXEC);
+	fd = sysfs_openat(&fs_of()->s, rel, (acc == O_WRONLY ? O_PATH : O_RDONLY) | O_NOFOLLOW, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	fi->fh = (uint64_t)fd;
 	/* every read goes to the file as it is now */
 	fi->direct_io = 1;
@@ -196,14 +233,15 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	(void)fi;
 	if (in_sysfs(rel))
 		return 0;
-	fd = openat(fs_of()->s.rootfd, rel, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = sysfs_openat(&fs_of()->s, rel, O_WRONLY | O_NOFOLLOW, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	rc = ftruncate(fd, size) ? -errno : 0;
 	close(fd);
 	return rc;
 }
 
+/* sysfs makes no file (EACCES) and removes, renames or links none (EPERM). */
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	int fd;
@@ -211,43 +249,51 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	REL(path);
 	if (in_sysfs(rel))
 		return -EACCES;
-	fd = openat(fs_of()->s.rootfd, rel, fi->flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+	/* openat2() takes no file type in the mode, and no flag it does not know */
+	fd = sysfs_openat(&fs_of()->s, rel, (fi->flags & OPEN_FLAGS) | O_CREAT | O_NOFOLLOW,
+			  mode & 07777);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	fi->fh = (uint64_t)fd;
 	return 0;
+}
+
+static int at_mkdir(int dirfd, const char *name, void *mode)
+{
+	return mkdirat(dirfd, name, *(mode_t *)mode & 07777) ? -errno : 0;
 }
 
 static int fs_mkdir(const char *path, mode_t mode)
 {
 	REL(path);
-	if (in_sysfs(rel))
-		return -EACCES;
-	return mkdirat(fs_of()->s.rootfd, rel, mode) ? -errno : 0;
+	return in_sysfs(rel) ? -EPERM : sysfs_at(&fs_of()->s, rel, at_mkdir, &mode);
+}
+
+static int at_unlink(int dirfd, const char *name, void *flags)
+{
+	return unlinkat(dirfd, name, *(int *)flags) ? -errno : 0;
 }
 
 static int fs_unlink(const char *path)
 {
+	int flags = 0;
+
 	REL(path);
-	if (in_sysfs(rel))
-		return -EACCES;
-	return unlinkat(fs_of()->s.rootfd, rel, 0) ? -errno : 0;
+	return in_sysfs(rel) ? -EPERM : sysfs_at(&fs_of()->s, rel, at_unlink, &flags);
 }
 
 static int fs_rmdir(const char *path)
 {
+	int flags = AT_REMOVEDIR;
+
 	REL(path);
-	if (in_sysfs(rel))
-		return -EACCES;
-	return unlinkat(fs_of()->s.rootfd, rel, AT_REMOVEDIR) ? -errno : 0;
+	return in_sysfs(rel) ? -EPERM : sysfs_at(&fs_of()->s, rel, at_unlink, &flags);
 }
 
 static int fs_symlink(const char *target, const char *path)
 {
 	REL(path);
-	if (in_sysfs(rel))
-		return -EACCES;
-	return symlinkat(target, fs_of()->s.rootfd, rel) ? -errno : 0;
+	return in_sysfs(rel) ? -EPERM : sysfs_symlink(&fs_of()->s, target, rel);
 }
 
 static int fs_rename(const char *from, const char *to, unsigned int flags)
@@ -256,9 +302,9 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 
 	rel_of(from, rfrom, sizeof(rfrom));
 	rel_of(to, rto, sizeof(rto));
-	if (flags || in_sysfs(rfrom) || in_sysfs(rto))
-		return flags ? -EINVAL : -EACCES;
-	return renameat(fs_of()->s.rootfd, rfrom, fs_of()->s.rootfd, rto) ? -errno : 0;
+	if (in_sysfs(rfrom) || in_sysfs(rto))
+		return -EPERM;
+	return flags ? -EINVAL : sysfs_rename(&fs_of()->s, rfrom, rto);
 }
 
 static int fs_link(const char *from, const char *to)
@@ -268,29 +314,54 @@ static int fs_link(const char *from, const char *to)
 	rel_of(from, rfrom, sizeof(rfrom));
 	rel_of(to, rto, sizeof(rto));
 	if (in_sysfs(rfrom) || in_sysfs(rto))
-		return -EACCES;
-	return linkat(fs_of()->s.rootfd, rfrom, fs_of()->s.rootfd, rto, 0) ? -errno : 0;
+		return -EPERM;
+	return sysfs_link(&fs_of()->s, rfrom, rto);
 }
 
+static int at_chmod(int dirfd, const char *name, void *mode)
+{
+	return fchmodat(dirfd, name, *(mode_t *)mode, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+}
+
+/* The kernel lets only the owner (root) or root change modes and owners (default_permissions). */
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	REL(path);
 	(void)fi;
-	return fchmodat(fs_of()->s.rootfd, rel, mode, 0) ? -errno : 0;
+	return sysfs_at(&fs_of()->s, rel, at_chmod, &mode);
+}
+
+struct owner {
+	uid_t uid;
+	gid_t gid;
+};
+
+static int at_chown(int dirfd, const char *name, void *o)
+{
+	const struct owner *w = o;
+
+	return fchownat(dirfd, name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 }
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
+	struct owner o = { uid, gid };
+
 	REL(path);
 	(void)fi;
-	return fchownat(fs_of()->s.rootfd, rel, uid, gid, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+	return sysfs_at(&fs_of()->s, rel, at_chown, &o);
+}
+
+static int at_utimens(int dirfd, const char *name, void *tv)
+{
+	return utimensat(dirfd, name, tv, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 }
 
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
 	REL(path);
 	(void)fi;
-	return utimensat(fs_of()->s.rootfd, rel, tv, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+	return sysfs_at(&fs_of()->s, rel, at_utimens, (void *)tv);
 }
 
 static int fs_statfs(const char *path, struct statvfs *st)
@@ -335,22 +406,40 @@ static const struct fuse_operations ops = {
 	.statfs = fs_statfs,
 };
 
-int sandbox_fs_open(struct sandbox_fs **out, const char *dir, const char *base,
-		    const char *mountpoint, struct diag *d)
+/*
+ * A write that waits (a remove while a guest holds the mdev) stops when its
+ * caller gives up (a signal interrupts the request) or the server ends:
+ * only that caller waits.
+ */
+static bool fs_stop(void *arg)
 {
-	/* no default_permissions, which lets root do anything: the modes are checked in open */
-	char name[] = "apctl", o[] = "-o", opts[] = "allow_other,fsname=apctl-sandbox,subtype=apctl";
+	struct sandbox_fs *fs = arg;
+
+	return fuse_interrupted() || fuse_session_exited(fuse_get_session(fs->fuse));
+}
+
+int sandbox_fs_open(struct sandbox_fs **out, const char *dir, const char *base,
+		    const char *mountpoint, bool allow_other, struct diag *d)
+{
+	/*
+	 * the kernel checks every caller's permissions, as it does on sysfs;
+	 * others see the mount only where asked for
+	 */
+	char name[] = "apctl", o[] = "-o", opts[128];
 	char *argv[] = { name, o, opts, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	struct sandbox_fs *fs = calloc(1, sizeof(*fs));
 	int rc = fs ? sysfs_open(&fs->s, dir) : -ENOMEM;
 
+	snprintf(opts, sizeof(opts), "default_permissions,%sfsname=apctl-sandbox,subtype=apctl",
+		 allow_other ? "allow_other," : "");
 	if (rc) {
 		diag_set(d, "cannot open the sandbox %s: %s", dir, strerror(-rc));
 		free(fs);
 		return rc;
 	}
-	sandbox_use_store(&fs->s);
+	fs->waiter = (struct sandbox_waiter){ fs_stop, fs };
+	sysfs_set_store(&fs->s, sandbox_store, &fs->waiter);
 	/* a store that a killed file system process left unfinished is finished first */
 	sandbox_catch_up(&fs->s);
 	fs->base = base;
@@ -404,10 +493,42 @@ void sandbox_fs_close(struct sandbox_fs *fs)
 	free(fs);
 }
 
-int sandbox_mount(const char *dir, const char *mountpoint, struct diag *d)
+/* A mount point is a directory outside the sandbox: 0, or -EINVAL (*d says), -errno. */
+static int check_mountpoint(const char *dir, const char *mountpoint, struct diag *d)
+{
+	char sbx[PATH_MAX], mp[PATH_MAX];
+	struct stat st;
+	size_t n;
+	int rc;
+
+	if (!realpath(dir, sbx)) {
+		rc = -errno;
+		diag_set(d, "%s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	if (!realpath(mountpoint, mp) || stat(mp, &st)) {
+		rc = -errno;
+		diag_set(d, "mount point %s: %s", mountpoint, strerror(-rc));
+		return rc;
+	}
+	n = strlen(sbx);
+	if (!S_ISDIR(st.st_mode))
+		diag_set(d, "mount point %s is not a directory", mountpoint);
+	else if (!strncmp(mp, sbx, n) && (mp[n] == '/' || !mp[n] || n == 1))
+		diag_set(d, "mount point %s is in the sandbox %s: the mount would serve itself",
+			 mountpoint, dir);
+	else
+		return 0;
+	return -EINVAL;
+}
+
+int sandbox_mount(const char *dir, const char *mountpoint, bool allow_other, struct diag *d)
 {
 	struct sandbox_fs *fs;
-	int rc = sandbox_fs_open(&fs, dir, "", mountpoint, d);
+	int rc = check_mountpoint(dir, mountpoint, d);
+
+	if (!rc)
+		rc = sandbox_fs_open(&fs, dir, "", mountpoint, allow_other, d);
 
 	if (rc)
 		return rc;

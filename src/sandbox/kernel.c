@@ -293,14 +293,6 @@ static int store_change(struct ap_state *st, void *ctx)
 	return rc;
 }
 
-static volatile sig_atomic_t stop_waiting;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stop_waiting = 1;
-}
-
 struct removal {
 	const char *uuid;
 };
@@ -317,28 +309,29 @@ static int removal_check(struct ap_state *st, void *ctx)
 }
 
 /*
- * A remove waits until the guest lets go, as vfio_unregister_group_dev() does;
- * SIGTERM ends the wait (-EINTR) and leaves the mdev marked, so that the
- * guest letting go removes it.
+ * A remove waits until the guest lets go, as vfio_unregister_group_dev()
+ * does; the mdev is marked, so that the guest letting go removes it whether
+ * or not the writer still waits. Only the caller waits: no signal handler and
+ * no state of the process are touched, so that writes in other threads (a
+ * mount's) go on. w (or NULL: until the end) says when to stop waiting:
+ * -EINTR then.
  */
-static int wait_removal(struct sysfs *s, const char *attr, struct diag *d)
+static int wait_removal(struct sysfs *s, const char *attr, const struct sandbox_waiter *w,
+			struct diag *d)
 {
 	struct removal r = { attr + strlen(MATRIX_DEV "/") };
-	struct sigaction sa = { .sa_handler = on_term }, old;
 	char uuid[UUID_STR_MAX];
 	int rc = -EINPROGRESS;
 
 	snprintf(uuid, sizeof(uuid), "%.36s", r.uuid);
 	r.uuid = uuid;
-	stop_waiting = 0;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, &old);
-	while (rc == -EINPROGRESS && !stop_waiting) {
+	while (rc == -EINPROGRESS) {
+		if (w && w->stop(w->arg))
+			return -EINTR;
 		nanosleep(&(struct timespec){ 0, REMOVE_POLL_MS * 1000000L }, NULL);
 		rc = apply(s, removal_check, &r, d);
 	}
-	sigaction(SIGTERM, &old, NULL);
-	return rc == -EINPROGRESS ? -EINTR : rc;
+	return rc;
 }
 
 /* Where a write lands and what the store sees, as sysfs and kernfs decide. */
@@ -363,7 +356,6 @@ int sandbox_store(void *ctx, struct sysfs *s, const char *rel, const void *buf, 
 	char *val;
 	int rc;
 
-	(void)ctx;
 	/* a store cut short is finished first: the kernel shows no half of one */
 	rc = sandbox_catch_up(s);
 	if (!rc)
@@ -388,7 +380,7 @@ int sandbox_store(void *ctx, struct sysfs *s, const char *rel, const void *buf, 
 	}
 	kstore_answer_free(&c.a);
 	if (rc == -EINPROGRESS)
-		rc = wait_removal(s, attr, &d);
+		rc = wait_removal(s, attr, ctx, &d);
 	free(val);
 	return rc;
 }

@@ -6,11 +6,11 @@
  * over /sys by the emulated kernel, and the sandbox's directories over the
  * system's.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,8 +160,10 @@ static int provide_dir(const char *path)
 	} while (rc == -ENOENT);
 	if (rc)
 		return rc;
-	if (!S_ISDIR(st.st_mode) || !strcmp(top, "/"))
+	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
+	if (!strcmp(top, "/"))
+		return -ENOENT;	/* / itself is never covered */
 	rc = cover(top);
 	for (char *p = strcpy(top, path) + 1; !rc && (p = strchr(p, '/')); p++) {
 		*p = '\0';
@@ -172,23 +174,144 @@ static int provide_dir(const char *path)
 	return rc ? rc : mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
 }
 
-/* The namespace and the mounts over the system's paths, but /sys. */
-static int mounts(const char *dir, struct diag *d)
+struct scan {
+	const char *top;          /* the sandbox, resolved */
+	char rel[PATH_MAX];       /* the directory being scanned, relative to it */
+	int depth;
+	struct diag *d;
+};
+
+static int scan_dir(struct scan *sc);
+
+/*
+ * Whether path resolves inside the sandbox top, or would when made: where it
+ * is missing, where its dangling link leads, or else its parent, decides.
+ * Where it leads out, where says where (a loop of links leads out).
+ */
+static bool stays_in(const char *top, const char *path, char *where, size_t size, int links)
 {
-	char src[PATH_MAX + 64];
+	char real[PATH_MAX], link[PATH_MAX], next[2 * PATH_MAX];
+	size_t n = strlen(top);
+	const char *slash;
+	ssize_t len;
+
+	if (realpath(path, real)) {
+		snprintf(where, size, "%s", real);
+		return !strncmp(real, top, n) && (real[n] == '/' || !real[n]);
+	}
+	snprintf(where, size, "%s", path);
+	if (errno != ENOENT || links > 40)
+		return false;
+	len = readlink(path, link, sizeof(link) - 1);
+	slash = strrchr(path, '/');
+	if (len >= 0) {
+		link[len] = '\0';
+		if (*link == '/')
+			snprintf(next, sizeof(next), "%s", link);
+		else
+			snprintf(next, sizeof(next), "%.*s/%s", (int)(slash - path), path, link);
+		return stays_in(top, next, where, size, links + 1);
+	}
+	if (!slash || slash == path)
+		return true;
+	snprintf(next, sizeof(next), "%.*s", (int)(slash - path), path);
+	return stays_in(top, next, where, size, links);
+}
+
+/* An entry of a directory that sandbox run binds: a link out of the sandbox is refused. */
+static int scan_entry(const char *name, unsigned char type, void *arg)
+{
+	struct scan *sc = arg;
+	char path[2 * PATH_MAX], where[PATH_MAX];
+	size_t len = strlen(sc->rel);
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", sc->top, sc->rel, name);
+	if (type == DT_UNKNOWN) {
+		struct stat st;
+
+		type = lstat(path, &st) ? DT_UNKNOWN : S_ISLNK(st.st_mode) ? DT_LNK :
+						       S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+	}
+	if (type == DT_LNK && !stays_in(sc->top, path, where, sizeof(where), 0)) {
+		diag_set(sc->d, "%s is a link that leads out of the sandbox (to %s): nothing of a "
+			 "sandbox may lead out of it", path, where);
+		return -EXDEV;
+	}
+	if (type == DT_DIR && sc->depth < 4 && len + strlen(name) + 2 < sizeof(sc->rel)) {
+		snprintf(sc->rel + len, sizeof(sc->rel) - len, "/%s", name);
+		sc->depth++;
+		rc = scan_dir(sc);
+		sc->depth--;
+		sc->rel[len] = '\0';
+	}
+	return rc;
+}
+
+static int scan_dir(struct scan *sc)
+{
+	char path[2 * PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", sc->top, sc->rel);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? 0 : sysfs_dir_each(fd, scan_entry, sc);
+}
+
+/*
+ * What sandbox run binds of the sandbox resolves inside it: each directory
+ * (its path's links included) and everything in them. 0, or -EXDEV naming
+ * the link that leads out.
+ */
+static int confined(const char *top, struct diag *d)
+{
+	char path[2 * PATH_MAX], where[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
+		struct scan sc = { top, "", 0, d };
+
+		snprintf(path, sizeof(path), "%s/%s", top, binds[i].rel);
+		if (!stays_in(top, path, where, sizeof(where), 0)) {
+			diag_set(d, "%s leads out of the sandbox (to %s) through a link: nothing of "
+				 "a sandbox may lead out of it", path, where);
+			return -EXDEV;
+		}
+		snprintf(sc.rel, sizeof(sc.rel), "%s", binds[i].rel);
+		if (scan_dir(&sc))
+			return -EXDEV;
+	}
+	return 0;
+}
+
+/* Binds the sandbox's rel over path, opened inside the sandbox: 0 or -errno. */
+static int bind_in(struct sysfs *s, const char *rel, const char *path, int flags)
+{
+	char src[64];
+	int fd = sysfs_openat(s, rel, O_PATH | O_NOFOLLOW | flags, 0), rc;
+
+	if (fd < 0)
+		return fd;
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	rc = mount(src, path, NULL, MS_BIND, NULL) ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+/*
+ * The mounts over the system's paths, but /sys, from the sandbox opened in
+ * the new namespace (a bind's source must be a mount of the namespace).
+ */
+static int bind_all(struct sysfs *s, struct diag *d)
+{
 	int rc;
 
-	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
-		diag_set(d, "cannot make a private mount namespace: %s", strerror(errno));
-		return -errno;
-	}
 	for (size_t i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
-		snprintf(src, sizeof(src), "%s/%s", dir, binds[i].rel);
 		rc = provide_dir(binds[i].path);
-		if (rc || mount(src, binds[i].path, NULL, MS_BIND, NULL)) {
-			rc = rc ? rc : -errno;
-			diag_set(d, "cannot mount %s over %s: %s", src, binds[i].path,
-				 strerror(-rc));
+		if (!rc)
+			rc = bind_in(s, binds[i].rel, binds[i].path, O_DIRECTORY);
+		if (rc) {
+			diag_set(d, "cannot mount %s/%s over %s: %s", s->root, binds[i].rel,
+				 binds[i].path, strerror(-rc));
 			return rc;
 		}
 	}
@@ -198,9 +321,27 @@ static int mounts(const char *dir, struct diag *d)
 		return rc;
 	}
 	/* apctl on the live path reads the generation from the release */
-	snprintf(src, sizeof(src), "%s/%s", dir, SANDBOX_OSRELEASE);
-	mount(src, "/proc/sys/kernel/osrelease", NULL, MS_BIND, NULL);
+	bind_in(s, SANDBOX_OSRELEASE, "/proc/sys/kernel/osrelease", 0);
 	return 0;
+}
+
+/* The namespace and the mounts over the system's paths, but /sys. */
+static int mounts(const char *abs, struct diag *d)
+{
+	struct sysfs s;
+	int rc;
+
+	rc = sandbox_private_ns(d);
+	if (rc)
+		return rc;
+	rc = sysfs_open(&s, abs);
+	if (rc) {
+		diag_set(d, "%s: %s", abs, strerror(-rc));
+		return rc;
+	}
+	rc = bind_all(&s, d);
+	sysfs_close(&s);
+	return rc;
 }
 
 static void *serve(void *fs)
@@ -244,14 +385,16 @@ int sandbox_run(const char *dir, char **argv, struct diag *d)
 		diag_set(d, "%s: %s", dir, strerror(errno));
 		return -ENOENT;
 	}
-	rc = sandbox_is(&s) ? prepare(&s, d) : -EINVAL;
+	rc = sandbox_is(&s) ? confined(abs, d) : -EINVAL;
 	if (rc == -EINVAL)
 		diag_set(d, "%s is not a sandbox (it has no %s file)", dir, SANDBOX_MARKER);
+	if (!rc)
+		rc = prepare(&s, d);
 	sysfs_close(&s);
 	if (!rc)
 		rc = mounts(abs, d);
 	if (!rc)
-		rc = sandbox_fs_open(&fs, abs, "sys", "/sys", d);
+		rc = sandbox_fs_open(&fs, abs, "sys", "/sys", false, d);
 	if (rc)
 		return rc;
 	rc = pthread_create(&thread, NULL, serve, fs);

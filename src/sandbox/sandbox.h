@@ -90,6 +90,18 @@ int sandbox_lock(struct sysfs *s, bool shared);
  * process did not live). 0 or -errno.
  */
 int sandbox_catch_up(struct sysfs *s);
+/*
+ * When a write that waits (a remove while a guest holds the mdev) stops
+ * waiting: stop(arg) is asked between looks.
+ */
+struct sandbox_waiter {
+	bool (*stop)(void *arg);
+	void *arg;
+};
+/*
+ * A write through the emulated kernel; ctx is a struct sandbox_waiter, or
+ * NULL for a writer that waits until the guest lets go (it may be killed).
+ */
 int sandbox_store(void *ctx, struct sysfs *s, const char *rel, const void *buf, size_t len);
 
 /*
@@ -145,10 +157,11 @@ int sandbox_devices(struct sysfs *s, enum device_event what, bool on,
 struct sandbox_fs;
 /*
  * Mounts the sandbox dir with FUSE at mountpoint: its whole tree (base ""),
- * or only its sysfs (base "sys"). 0 or -errno (*d says).
+ * or only its sysfs (base "sys"); other users see it only with allow_other.
+ * The kernel checks every caller's permissions. 0 or -errno (*d says).
  */
 int sandbox_fs_open(struct sandbox_fs **out, const char *dir, const char *base,
-		    const char *mountpoint, struct diag *d);
+		    const char *mountpoint, bool allow_other, struct diag *d);
 /* Serves requests until it is unmounted: the loop's result. */
 int sandbox_fs_serve(struct sandbox_fs *fs);
 /* SIGINT, SIGTERM and SIGHUP end the serving. */
@@ -159,9 +172,17 @@ void sandbox_fs_close(struct sandbox_fs *fs);
 
 /*
  * apctl sandbox mount: mounts the sandbox dir at mountpoint and serves it in
- * the background until it is unmounted. 0 once mounted, or -errno (*d says).
+ * the background until it is unmounted. The mount point must be a directory
+ * outside the sandbox. 0 once mounted, or -errno (*d says).
  */
-int sandbox_mount(const char *dir, const char *mountpoint, struct diag *d);
+int sandbox_mount(const char *dir, const char *mountpoint, bool allow_other, struct diag *d);
+/*
+ * apctl sandbox umount: ends the mount of a sandbox at mountpoint, also one
+ * in use: what waits or is open there is answered with an error, and its
+ * server ends. 0, -ENOENT when no sandbox is mounted there, or -errno (*d
+ * says).
+ */
+int sandbox_umount(const char *mountpoint, struct diag *d);
 
 /*
  * Runs argv in a private mount namespace where the sandbox dir's emulated
@@ -172,5 +193,10 @@ int sandbox_mount(const char *dir, const char *mountpoint, struct diag *d);
  * no sandbox, -ENOENT when it does not exist.
  */
 int sandbox_run(const char *dir, char **argv, struct diag *d);
+/*
+ * Moves this process into a mount namespace of its own whose mounts propagate
+ * nowhere, also where / is no mount point (a chroot). 0 or -errno (*d says).
+ */
+int sandbox_private_ns(struct diag *d);
 
 #endif

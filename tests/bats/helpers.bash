@@ -168,11 +168,11 @@ let_go_lock() {
 # directory (which bats makes for root alone, as it may be under /root too):
 # for what the tests run as another user. others_cleanup removes it.
 others_dir() {
-	if [ -z "${OTHERS_DIR:-}" ]; then
-		OTHERS_DIR=$(mktemp -d /tmp/apctl-others.XXXXXX)
-		chmod 755 "$OTHERS_DIR"
-	fi
-	echo "$OTHERS_DIR"
+	# named after the test's own directory: callers run in a subshell
+	local d
+	d=/tmp/apctl-others.$(printf '%s' "$BATS_TEST_TMPDIR" | md5sum | cut -c1-16)
+	mkdir -p "$d" && chmod 755 "$d"
+	echo "$d"
 }
 
 # The apctl under test, copied where another user can run it; its path.
@@ -184,5 +184,9 @@ apctl_for_others() {
 }
 
 others_cleanup() {
-	[ -z "${OTHERS_DIR:-}" ] || rm -rf "$OTHERS_DIR"
+	local d
+	d=$(others_dir)
+	# a mount left by a failed test first
+	! mountpoint -q "$d/mnt" 2>/dev/null || umount -l "$d/mnt"
+	rm -rf "$d"
 }

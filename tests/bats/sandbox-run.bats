@@ -188,3 +188,51 @@ outside: /etc/udev: /run: keep link"
 	assert_output "../../../../bus/ap/drivers/vfio_ap"
 	assert_equal "$(driver_of 05.0004)" vfio_ap
 }
+
+@test "in a chroot whose / is no mount point: it runs, and nothing it mounts shows outside" {
+	make_sandbox
+	# a chroot on a shared tmpfs with a peer elsewhere: a mount made in the
+	# chroot's namespace that propagated would show at both, and stay
+	local t=$BATS_TEST_TMPDIR/t peer=$BATS_TEST_TMPDIR/peer
+	mkdir -p "$t" "$peer"
+	run -0 unshare -m bash -c "
+		set -e
+		mount -t tmpfs chroot-test '$t' && mount --make-shared '$t' && mount --bind '$t' '$peer'
+		r='$t/root'; mkdir -p \$r/usr \$r/etc \$r/dev \$r/proc \$r/sbx \$r/run \$r/tmp \$r/sys
+		for d in usr etc dev; do mount --rbind /\$d \$r/\$d; done
+		mount -t proc proc \$r/proc; mount --bind '$SBX' \$r/sbx
+		for l in bin sbin lib lib32 lib64; do [ ! -e /\$l ] || ln -s usr/\$l \$r/\$l; done
+		cp '$APCTL' \$r/apctl
+		before=\$(wc -l < /proc/self/mountinfo)
+		chroot \$r sh -c 'cd /usr && /apctl sandbox run /sbx -- sh -c \"
+			echo -5 > /sys/bus/ap/apmask && pwd && /apctl mdev list\"'
+		after=\$(wc -l < /proc/self/mountinfo)
+		echo mounts outside: \$before \$after"
+	assert_line --index 0 "/usr"
+	assert_line "No mdevs."
+	assert_line --regexp "^mounts outside: ([0-9]+) \\1$"
+	assert_equal "$(cat "$SBX/sys/bus/ap/apmask")" 0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+}
+
+@test "a link that leads out of the sandbox at any path it binds is refused, named, and nothing is written outside" {
+	local out=$BATS_TEST_TMPDIR/outside path
+	for path in etc etc/mdevctl.d etc/mdevctl.d/matrix etc/udev/rules.d run/udev/rules.d \
+		run/lock run/apctl etc/udev/rules.d/41-ap.rules etc/mdevctl.d/matrix/$U1 \
+		etc/mdevctl.d/matrix/deeper/x; do
+		make_sandbox
+		rm -rf "$out" && mkdir -p "$out"
+		mkdir -p "$(dirname "$SBX/$path")"
+		rm -rf "${SBX:?}/$path"
+		ln -s "$out" "$SBX/$path"
+		run -2 inside "echo x > /etc/udev/rules.d/planted; echo x > /etc/mdevctl.d/planted
+			echo x > /run/lock/planted; echo x > /etc/mdevctl.d/matrix/planted"
+		assert_output --partial "$SBX/$path"
+		assert_output --partial "leads out of the sandbox (to $out)"
+		[ -z "$(ls -A "$out")" ] || fail "$path: written outside: $(ls -A "$out")"
+	done
+	# a relative link that climbs out, too
+	make_sandbox
+	ln -s ../../../.. "$SBX/etc/mdevctl.d/up"
+	run -2 inside true
+	assert_output --partial "$SBX/etc/mdevctl.d/up is a link that leads out"
+}
