@@ -23,12 +23,15 @@
 
 #define REMOVE_POLL_MS 50
 
-/* For tests only: APCTL_TEST_KILL_AFTER_WRITE=N kills apctl right after its Nth write. */
-static long kill_after_write(void)
+/*
+ * For tests only: APCTL_TEST_KILL_AFTER_WRITE=N kills apctl right after its
+ * Nth write, on a sandbox's root only: never on a live system.
+ */
+static long kill_after_write(const struct engine *e)
 {
 	const char *v = getenv("APCTL_TEST_KILL_AFTER_WRITE");
 
-	return v && *v ? atol(v) : 0;
+	return e->root->sandbox && v && *v ? atol(v) : 0;
 }
 
 static int write_one(struct sysfs *s, const struct pwrite *w)
@@ -280,7 +283,7 @@ static void say_timeout(struct engine *e, size_t i, bool tail)
 static int write_all(struct engine *e)
 {
 	struct sysfs *s = &e->root->s;
-	long kill_n = kill_after_write();
+	long kill_n = kill_after_write(e);
 	bool journaled = e->p.nw + e->npf > 1, timed_out = false;
 	size_t tail = e->p.nw;
 	int rc = journal_plan(e);

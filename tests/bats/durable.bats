@@ -98,6 +98,18 @@ change_digest() {
 	done
 }
 
+@test "the test hook that kills apctl after a write works on a sandbox root only, never on a live path" {
+	make_sandbox
+	# the live path (here the sandbox behind /sys of a namespace): the hook is not heard
+	run -0 apctl sandbox run "$SBX" -- env APCTL_TEST_KILL_AFTER_WRITE=1 "$APCTL" reserve --adapters 5
+	assert_equal "$(cat "$SBX/sys/bus/ap/apmask")" \
+		0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+	[ ! -e "$SBX/run/apctl/journal" ]
+	# with --root on the sandbox it is
+	APCTL_TEST_KILL_AFTER_WRITE=1 run apctl --root "$SBX" reserve --adapters 6
+	assert_equal "$status" 137
+}
+
 @test "a recovery that cannot be finished keeps the journal, exits 1, and says how to go on" {
 	make_sandbox
 	apctl --root "$SBX" reserve --adapters 5 >/dev/null 2>&1
