@@ -88,12 +88,15 @@ void cli_help(FILE *f, const struct verb *top, const struct verb *v, const char 
 		fprintf(f, "\nOptions:\n");
 		for (const struct verb_opt *vo = v->opts; vo && vo->id != O_COUNT; vo++)
 			option_line(f, vo->id, vo->help);
+		for (const struct verb_opt *vo = v->opts; vo && vo->id != O_COUNT; vo++)
+			if (vo->id == O_ROOT)
+				option_line(f, O_VERBOSE, NULL);
 		option_line(f, O_HELP, NULL);
 	}
 	if (!leaf)
 		fprintf(f, "\nRun 'apctl %s%sCOMMAND --help' for the options of a command.\n", path,
 			*path ? " " : "");
 	if (v == top)
-		fprintf(f, "APCTL_ROOT, when set, is the root without --root, and APCTL_KERNEL the\n"
-			"kernel generation without --kernel.\n");
+		fprintf(f, "APCTL_ROOT, when set, is the root without --root, APCTL_KERNEL the\n"
+			"kernel generation without --kernel, and APCTL_VERBOSE=1 is --verbose.\n");
 }

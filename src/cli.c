@@ -21,6 +21,8 @@ const struct optdef cli_optdefs[O_COUNT] = {
 		       "apply the rules of this kernel generation\n(5.10 to 6.19), not the "
 		       "root's kernel's" },
 	[O_HELP] = { "help", 'h', false, NULL, "print this help" },
+	[O_VERBOSE] = { "verbose", 'v', false, NULL,
+			"print every read and write of sysfs and of the\nconfiguration files, with its result, on stderr" },
 	[O_VERSION] = { "version", 'V', false, NULL, "print the version" },
 	[O_ADAPTERS] = { "adapters", 0, true, "LIST", "adapters (5,6,0x0a-0x0c)" },
 	[O_DOMAINS] = { "domains", 0, true, "LIST", "usage domains" },
@@ -279,6 +281,9 @@ static bool accepts(const struct verb *v, enum opt_id o)
 {
 	if (o == O_HELP)
 		return true;
+	/* wherever a root is opened */
+	if (o == O_VERBOSE)
+		return accepts(v, O_ROOT);
 	for (const struct verb_opt *vo = v->opts; vo && vo->id != O_COUNT; vo++)
 		if (vo->id == o)
 			return true;
@@ -464,11 +469,12 @@ int cli_main(const struct verb *top, int argc, char **argv)
 {
 	struct ctx ctx = { .root = { .path = "/" } };
 	const char *env_root = getenv("APCTL_ROOT"), *env_kernel = getenv("APCTL_KERNEL");
+	const char *env_verbose = getenv("APCTL_VERBOSE");
 	const struct verb *v = top;
 	int rc = parse(&ctx, top, argc, argv, &v);
 
 	if (env_root && *env_root)
-		ctx.root = (struct root_opts){ env_root, true, NULL };
+		ctx.root = (struct root_opts){ .path = env_root, .given = true };
 	if (env_kernel && *env_kernel)
 		ctx.root.kernel = env_kernel;
 	if (!rc && args_has(&ctx, O_HELP)) {
@@ -488,9 +494,12 @@ int cli_main(const struct verb *top, int argc, char **argv)
 		if (!rc)
 			rc = check_args(&ctx, v);
 		if (args_has(&ctx, O_ROOT))
-			ctx.root = (struct root_opts){ args_last(&ctx, O_ROOT), true, ctx.root.kernel };
+			ctx.root = (struct root_opts){ .path = args_last(&ctx, O_ROOT), .given = true,
+						    .kernel = ctx.root.kernel };
 		if (args_has(&ctx, O_KERNEL))
 			ctx.root.kernel = args_last(&ctx, O_KERNEL);
+		ctx.root.verbose = args_has(&ctx, O_VERBOSE) ||
+				   (env_verbose && *env_verbose && strcmp(env_verbose, "0"));
 		ctx.json = args_has(&ctx, O_JSON);
 		if (!rc)
 			rc = v->run(&ctx);

@@ -23,6 +23,7 @@ enum opt_id {
 	O_JSON,
 	O_KERNEL,
 	O_HELP,
+	O_VERBOSE,
 	O_VERSION,
 	O_ADAPTERS,
 	O_DOMAINS,

@@ -48,7 +48,10 @@ static int kernel_hint(struct root *r, struct diag *d)
 	}
 	if (r->backend) {
 		r->hint.source = KERNEL_SANDBOX;
-		return r->backend->kernel(&r->s, &r->hint.gen) ? -EINVAL : 0;
+		r->s.quiet++;
+		rc = r->backend->kernel(&r->s, &r->hint.gen) ? -EINVAL : 0;
+		r->s.quiet--;
+		return rc;
 	}
 	/* the release, where the root has one: the live system's, or a copy's */
 	r->hint.source = KERNEL_EVIDENCE;
@@ -79,6 +82,7 @@ int root_open(struct root *r, const struct root_opts *o, const struct root_backe
 			 rc == -ENOTDIR ? "not a directory" : strerror(-rc));
 		return rc;
 	}
+	r->s.verbose = o->verbose;
 	if (emulated && sysfs_exists(&r->s, emulated->marker)) {
 		r->backend = emulated;
 		r->sandbox = true;
@@ -109,9 +113,11 @@ int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag
 	int rc, lock;
 
 	/* what the emulated kernel owes first (not for a reader that cannot write) */
+	r->s.quiet++;
 	if (r->backend)
 		r->backend->catch_up(&r->s);
 	lock = r->backend ? r->backend->lock(&r->s, true) : -1;
+	r->s.quiet--;
 	rc = state_read(&r->s, flags, &r->hint, st, d);
 	if (lock >= 0)
 		close(lock);
@@ -124,7 +130,9 @@ int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag
 	if (!r->sandbox)
 		return 0;
 	/* the emulated kernel knows what a live kernel keeps in memory */
+	r->s.quiet++;
 	rc = r->backend->load_private(&r->s, *st);
+	r->s.quiet--;
 	if (rc) {
 		diag_set(d, "cannot read the sandbox's own state under %s: %s", r->s.root,
 			 strerror(-rc));
@@ -138,5 +146,10 @@ int root_reread_mdevs(struct root *r, struct ap_state *st)
 {
 	int rc = state_reread_mdevs(&r->s, st);
 
-	return rc || !r->backend ? rc : r->backend->load_private(&r->s, st);
+	if (rc || !r->backend)
+		return rc;
+	r->s.quiet++;
+	rc = r->backend->load_private(&r->s, st);
+	r->s.quiet--;
+	return rc;
 }

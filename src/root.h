@@ -25,6 +25,7 @@ struct root_opts {
 	const char *path;   /* "/" unless given */
 	bool given;         /* by --root or APCTL_ROOT */
 	const char *kernel; /* --kernel or APCTL_KERNEL, or NULL */
+	bool verbose;       /* --verbose or APCTL_VERBOSE: every read and write on stderr */
 };
 
 /*

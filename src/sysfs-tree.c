@@ -42,8 +42,11 @@ int sysfs_mkdirs(struct sysfs *s, const char *rel, mode_t mode)
 		dirfd = sysfs_parent_dir(s, path, &name);
 		if (dirfd < 0)
 			return dirfd;
-		rc = *name && mkdirat(dirfd, name, mode) && errno != EEXIST ? -errno : 0;
+		rc = *name && mkdirat(dirfd, name, mode) ? (errno == EEXIST ? 1 : -errno) : 0;
 		close(dirfd);
+		if (*name && rc <= 0)
+			sysfs_trace(s, "mkdir", path, NULL, 0, NULL, 0, rc);
+		rc = rc > 0 ? 0 : rc;
 		path[end] = rel[end];
 		if (rc)
 			return rc;
@@ -169,6 +172,7 @@ int sysfs_put_durable(struct sysfs *s, const char *rel, mode_t mode, const void 
 		return dirfd;
 	rc = put_at(s, dirfd, name, mode, data, len, true);
 	close(dirfd);
+	sysfs_trace(s, "put", rel, data, len, NULL, 0, rc);
 	return rc;
 }
 
@@ -258,6 +262,7 @@ int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, s
 		return dirfd;
 	rc = sysfs_put_at(s, dirfd, name, mode, data, len);
 	close(dirfd);
+	sysfs_trace(s, "put", rel, data, len, NULL, 0, rc);
 	return rc;
 }
 
@@ -275,6 +280,7 @@ int sysfs_symlink(struct sysfs *s, const char *target, const char *rel)
 		return dirfd;
 	rc = sysfs_symlink_at(dirfd, target, name);
 	close(dirfd);
+	sysfs_trace(s, "symlink", rel, target, strlen(target), NULL, 0, rc);
 	return rc;
 }
 
@@ -301,7 +307,10 @@ static int two_names(struct sysfs *s, const char *from, const char *to, bool lin
 
 int sysfs_rename(struct sysfs *s, const char *from, const char *to)
 {
-	return two_names(s, from, to, false);
+	int rc = two_names(s, from, to, false);
+
+	sysfs_trace(s, "rename", from, to, strlen(to), NULL, 0, rc);
+	return rc;
 }
 
 int sysfs_link(struct sysfs *s, const char *from, const char *to)
@@ -324,6 +333,7 @@ static int remove_rel(struct sysfs *s, const char *rel, bool durable)
 	if (!rc && durable)
 		rc = sync_dir(dirfd);
 	close(dirfd);
+	sysfs_trace(s, "remove", rel, NULL, 0, NULL, 0, rc);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "errnames.h"
 #include "sysfs-priv.h"
 #include "sysfs-resolve.h"
 
@@ -92,8 +93,10 @@ ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size)
 	size_t len = 0;
 	int rc = 0;
 
-	if (fd < 0)
+	if (fd < 0) {
+		sysfs_trace(s, "read", rel, NULL, 0, NULL, 0, fd);
 		return fd;
+	}
 	while (len + 1 < size) {
 		ssize_t n = read(fd, buf + len, size - 1 - len);
 
@@ -109,6 +112,7 @@ ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size)
 	}
 	close(fd);
 	buf[len] = '\0';
+	sysfs_trace(s, "read", rel, NULL, 0, buf, len, rc);
 	return rc ? rc : (ssize_t)len;
 }
 
@@ -119,6 +123,7 @@ char *sysfs_read_bytes(struct sysfs *s, const char *rel, size_t *lenp, int *err)
 	char *buf;
 
 	if (fd < 0) {
+		sysfs_trace(s, "read", rel, NULL, 0, NULL, 0, fd);
 		*err = fd;
 		return NULL;
 	}
@@ -155,6 +160,7 @@ char *sysfs_read_bytes(struct sysfs *s, const char *rel, size_t *lenp, int *err)
 	if (!buf)
 		*err = -errno;
 	close(fd);
+	sysfs_trace(s, "read", rel, NULL, 0, buf, len, buf ? 0 : *err);
 	*lenp = len;
 	return buf;
 }
@@ -184,9 +190,17 @@ int sysfs_read_long(struct sysfs *s, const char *rel, long *out)
 
 int sysfs_write(struct sysfs *s, const char *rel, const void *buf, size_t len)
 {
-	if (s->store)
-		return s->store(s->store_ctx, s, rel, buf, len);
-	return sysfs_write_file(s, rel, buf, len);
+	int rc;
+
+	if (s->store) {
+		s->quiet++;
+		rc = s->store(s->store_ctx, s, rel, buf, len);
+		s->quiet--;
+	} else {
+		rc = sysfs_write_file(s, rel, buf, len);
+	}
+	sysfs_trace(s, "write", rel, buf, len, NULL, 0, rc);
+	return rc;
 }
 
 int sysfs_write_file(struct sysfs *s, const char *rel, const void *buf, size_t len)
@@ -248,6 +262,7 @@ int sysfs_readlink(struct sysfs *s, const char *rel, char *buf, size_t size)
 		return dirfd;
 	rc = sysfs_readlink_at(dirfd, name, buf, size);
 	close(dirfd);
+	sysfs_trace(s, "readlink", rel, NULL, 0, rc ? NULL : buf, rc ? 0 : strlen(buf), rc);
 	return rc;
 }
 
@@ -380,9 +395,81 @@ int sysfs_dir_each(int fd, sysfs_list_cb cb, void *ctx)
 	return rc;
 }
 
+struct counted {
+	sysfs_list_cb cb;
+	void *ctx;
+	long n;
+};
+
+static int count_entry(const char *name, unsigned char type, void *counted)
+{
+	struct counted *c = counted;
+
+	c->n++;
+	return c->cb(name, type, c->ctx);
+}
+
 int sysfs_list(struct sysfs *s, const char *rel, sysfs_list_cb cb, void *ctx)
 {
-	return sysfs_dir_each(sysfs_openat(s, rel, O_RDONLY | O_DIRECTORY, 0), cb, ctx);
+	struct counted c = { cb, ctx, 0 };
+	int fd = sysfs_openat(s, rel, O_RDONLY | O_DIRECTORY, 0), rc;
+
+	if (!s->verbose || s->quiet)
+		return sysfs_dir_each(fd, cb, ctx);
+	rc = sysfs_dir_each(fd, count_entry, &c);
+	sysfs_trace(s, "list", rel, NULL, 0, NULL, 0, fd < 0 ? fd : c.n);
+	return rc;
+}
+
+/* What was sent or came back, as C writes a string, cut after TRACE_SHOWN bytes. */
+#define TRACE_SHOWN 256
+static void trace_quoted(const char *data, size_t len)
+{
+	size_t n = len < TRACE_SHOWN ? len : TRACE_SHOWN;
+
+	fputc('"', stderr);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)data[i];
+
+		if (c == '\n' || c == '\t')
+			fputs(c == '\n' ? "\\n" : "\\t", stderr);
+		else if (c == '"' || c == '\\')
+			fprintf(stderr, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+	fputc('"', stderr);
+	if (n < len)
+		fprintf(stderr, "... (%zu bytes)", len);
+}
+
+void sysfs_trace(const struct sysfs *s, const char *op, const char *rel, const void *sent,
+		 size_t sent_len, const void *got, size_t got_len, long rc)
+{
+	char path[PATH_MAX];
+
+	if (!s->verbose || s->quiet)
+		return;
+	flockfile(stderr);
+	fprintf(stderr, "apctl: %s %s", op, sysfs_path(s, rel, path, sizeof(path)));
+	if (sent) {
+		fputc(' ', stderr);
+		trace_quoted(sent, sent_len);
+	}
+	if (rc < 0) {
+		fprintf(stderr, ": %s (%s)\n", strerror((int)-rc), errno_name((int)-rc));
+	} else if (got) {
+		fputs(": ", stderr);
+		trace_quoted(got, got_len);
+		fputc('\n', stderr);
+	} else if (!strcmp(op, "list")) {
+		fprintf(stderr, ": %ld entries\n", rc);
+	} else {
+		fputs(": ok\n", stderr);
+	}
+	funlockfile(stderr);
 }
 
 int sysfs_lstat(struct sysfs *s, const char *rel, struct stat *st)

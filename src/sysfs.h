@@ -28,7 +28,16 @@ struct sysfs {
 	unsigned long opened;  /* files and directories opened through this layer */
 	sysfs_store_fn store;  /* NULL: the kernel, through write(2) */
 	void *store_ctx;
+	bool verbose;          /* --verbose: every read and write traced on stderr */
+	unsigned quiet;        /* > 0: nothing traced (what a store does behind a write) */
 };
+
+/*
+ * One line of the trace: op on rel, what was sent, what came back, and the
+ * result (-errno, or for "list" the number of entries).
+ */
+void sysfs_trace(const struct sysfs *s, const char *op, const char *rel, const void *sent,
+		 size_t sent_len, const void *got, size_t got_len, long rc);
 
 /* Opens root (a directory). 0 or -errno. */
 int sysfs_open(struct sysfs *s, const char *root);
