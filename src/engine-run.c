@@ -25,13 +25,16 @@
 
 /*
  * For tests only: APCTL_TEST_KILL_AFTER_WRITE=N kills apctl right after its
- * Nth write, on a sandbox's root only: never on a live system.
+ * Nth write, on an emulated kernel only (a sandbox's root, or the mount
+ * that `sandbox run` puts on /sys): never on the kernel's sysfs.
  */
-static long kill_after_write(const struct engine *e)
+static long kill_after_write(struct engine *e)
 {
 	const char *v = getenv("APCTL_TEST_KILL_AFTER_WRITE");
 
-	return e->root->sandbox && v && *v ? atol(v) : 0;
+	if (!v || !*v)
+		return 0;
+	return e->root->sandbox || !sysfs_is_kernel(&e->root->s) ? atol(v) : 0;
 }
 
 static int write_one(struct sysfs *s, const struct pwrite *w)

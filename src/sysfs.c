@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #ifdef HAVE_LINUX_OPENAT2_H
 #include <linux/openat2.h>
 #endif
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -365,6 +367,19 @@ bool sysfs_exists(struct sysfs *s, const char *rel)
 	struct stat st;
 
 	return sysfs_stat(s, rel, &st) == 0;
+}
+
+bool sysfs_is_kernel(struct sysfs *s)
+{
+	int fd = sysfs_openat(s, "sys", O_PATH | O_DIRECTORY, 0);
+	struct statfs sf;
+	bool kernel;
+
+	if (fd < 0)
+		return false;
+	kernel = !fstatfs(fd, &sf) && sf.f_type == SYSFS_MAGIC;
+	close(fd);
+	return kernel;
 }
 
 bool sysfs_is_dir(struct sysfs *s, const char *rel)

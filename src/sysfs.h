@@ -89,6 +89,8 @@ int sysfs_canonical(struct sysfs *s, const char *rel, char *buf, size_t size);
 /* Appends text to a file, creating it: for logs. */
 int sysfs_append(struct sysfs *s, const char *rel, const char *text);
 bool sysfs_exists(struct sysfs *s, const char *rel);
+/* root/sys is the kernel's sysfs (not a sandbox's tree or its mount) */
+bool sysfs_is_kernel(struct sysfs *s);
 int sysfs_stat(struct sysfs *s, const char *rel, struct stat *st);
 /* stat of rel itself, a symlink not followed. */
 int sysfs_lstat(struct sysfs *s, const char *rel, struct stat *st);

@@ -191,6 +191,11 @@ int main(void)
 		       "more than a page: E2BIG");
 	}
 	is_int(sysfs_write(&s, "sys/rw", "", 0), 0, "an empty write never reaches the store");
+	ok(!sysfs_is_kernel(&s), "a sandbox's sys is not the kernel's sysfs");
+	sysfs_close(&s);
+
+	/* the kernel's own sysfs, by its file system type */
+	ok(sysfs_open(&s, "/") == 0 && sysfs_is_kernel(&s), "/sys is the kernel's sysfs");
 	sysfs_close(&s);
 
 	sh("cd / && rm -rf \"$OLDPWD\"");
