@@ -261,7 +261,7 @@ int journal_undo(struct sysfs *s, const struct journal_entry *e, FILE *msg)
 				(int)strcspn(w->value, "\n"), w->value, errno_name(-rc), strerror(-rc),
 				(int)strcspn(w->value, "\n"), w->value,
 				sysfs_path(s, w->attr, path, sizeof(path)));
-			failed = -EIO;
+			failed = failed ? failed : rc;
 		}
 	}
 	return failed;
@@ -278,6 +278,64 @@ static void recovery_left(struct sysfs *s, FILE *msg, const char *why)
 		"by hand and remove it\n", why, path);
 }
 
+/*
+ * Rolls a change forward from entry from: the writes whose undo was made
+ * again, and those never begun, as planned. A write already made is no
+ * failure (an mdev there again, EEXIST). 0 or -errno of the first that fails.
+ */
+static int roll_forward(struct sysfs *s, const struct journal *j, size_t from)
+{
+	for (size_t i = from; i < j->n; i++) {
+		const struct jwrite *w = &j->e[i].w;
+		int rc = w->kind == JW_FILE ? journal_put_file(s, w->attr, w->value) :
+					      sysfs_write(s, w->attr, w->value, strlen(w->value));
+
+		if (rc && rc != -EEXIST)
+			return rc;
+	}
+	return 0;
+}
+
+/* The kernel's answer to a write that the state forbids (not a fault). */
+static bool kernel_refusal(int rc)
+{
+	return rc == -EBUSY || rc == -EADDRINUSE || rc == -EADDRNOTAVAIL;
+}
+
+/*
+ * Undoes what j began, newest first. Where the kernel refuses an undo (one
+ * that a later kernel's stricter check rejects, such as giving domains back
+ * while an mdev holds them on other adapters), the change is finished instead:
+ * what was undone of it is made again, and what was never begun is made.
+ * Messages of an undo that failed are said only if finishing fails too.
+ */
+static int undo_or_finish(struct sysfs *s, const struct journal *j, FILE *msg)
+{
+	char *said = NULL;
+	size_t len = 0;
+	FILE *quiet = open_memstream(&said, &len);
+	long i;
+	int rc = 0;
+
+	for (i = j->begun; i >= 0 && !rc; i--)
+		rc = journal_undo(s, &j->e[i], quiet ? quiet : msg);
+	if (quiet)
+		fclose(quiet);
+	if (!rc) {
+		fprintf(msg, "apctl: process %d was stopped during '%s', after %ld of %zu writes; "
+			"they are undone\n", (int)j->pid, j->command, j->begun + 1, j->n);
+	} else if (kernel_refusal(rc) && !roll_forward(s, j, (size_t)(i + 1))) {
+		fprintf(msg, "apctl: process %d was stopped during '%s', after %ld of %zu writes; "
+			"the kernel refused to undo them, so the change is finished instead\n",
+			(int)j->pid, j->command, j->begun + 1, j->n);
+		rc = 0;
+	} else if (said) {
+		fputs(said, msg);
+	}
+	free(said);
+	return rc;
+}
+
 int journal_recover(struct sysfs *s, FILE *msg)
 {
 	struct journal *j = NULL;
@@ -291,14 +349,11 @@ int journal_recover(struct sysfs *s, FILE *msg)
 			      "read");
 		return -EIO;
 	}
-	for (long i = j->begun; i >= 0; i--)
-		rc |= journal_undo(s, &j->e[i], msg);
 	if (j->begun < 0)
 		fprintf(msg, "apctl: process %d was stopped before the first write of '%s'; nothing "
 			"to undo\n", (int)j->pid, j->command);
-	else if (!rc)
-		fprintf(msg, "apctl: process %d was stopped during '%s', after %ld of %zu writes; "
-			"they are undone\n", (int)j->pid, j->command, j->begun + 1, j->n);
+	else
+		rc = undo_or_finish(s, j, msg);
 	if (rc) {
 		char why[512];
 

@@ -5,7 +5,8 @@
  * (run/apctl/journal), and before each write a line says that it begins. The
  * journal goes when the change is over. A later apctl that takes the lock and
  * finds one left by a process that was killed undoes what was begun, newest
- * first: every undo can be made whether or not its write happened.
+ * first: every undo can be made whether or not its write happened, and where
+ * the kernel still refuses one, the change is finished instead.
  *
  * The file is JSON lines: a header, one line per write, one per write begun.
  * It lives in run/, which a reboot clears, as it clears what the kernel knew.
@@ -57,7 +58,8 @@ int journal_mark(struct sysfs *s, size_t i);
 void journal_end(struct sysfs *s);
 /*
  * The undo writes of e, as far as they can be made; one that fails is said on
- * msg. 0 or -EIO.
+ * msg. 0, the -errno of the first attribute write that failed, or -EIO where
+ * a file could not be put back.
  */
 int journal_undo(struct sysfs *s, const struct journal_entry *e, FILE *msg);
 /*
@@ -71,9 +73,10 @@ void journal_free(struct journal *j);
 
 /*
  * With the lock held: undoes what a journal left behind records and removes
- * it, saying so on msg. 0 when there was none or all was undone; -EIO when an
- * undo failed or the journal cannot be read: the journal stays for the next
- * run, and msg says what is left and how to restore it.
+ * it, saying so on msg; where the kernel refuses an undo, finishes the change
+ * instead. 0 when there was none, or all was undone or finished; -EIO when
+ * neither could be done or the journal cannot be read: the journal stays for
+ * the next run, and msg says what is left and how to restore it.
  */
 int journal_recover(struct sysfs *s, FILE *msg);
 

@@ -77,7 +77,8 @@ static void text_header(FILE *f, const struct view *v)
 			v->journal->n);
 	else if (v->journal)
 		fprintf(f, "\nInterrupted change: process %d was stopped during '%s' after %ld of %zu "
-			"writes; the next apctl change undoes them\n", (int)v->journal->pid,
+			"writes; the next apctl change undoes them, or finishes them where the kernel "
+			"refuses an undo\n", (int)v->journal->pid,
 			v->journal->command, v->journal->begun + 1, v->journal->n);
 }
 

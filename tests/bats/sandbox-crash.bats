@@ -126,3 +126,41 @@ vfio_queues() {
 	run -0 apctl --root "$SBX" --json mdev list
 	assert_equal "$(json 'length')" 17
 }
+
+@test "kill -9 at random times during creations, removals and mask edits: every tree stays readable and the next change works" {
+	local i pid op
+	local -a ops
+	# one sandbox through all rounds: each starts from what the last kill left
+	make_sandbox --adapters 0-15 --domains 0-15
+	apctl --root "$SBX" reserve --adapters 0-7 >/dev/null 2>&1
+	ops=("mdev create 11111111-1111-4111-8111-111111111111 --adapters 0-3 --domains 0-7"
+		"mdev create 22222222-2222-4222-8222-222222222222 --adapters 4-7 --domains 0-7"
+		"mdev create 33333333-3333-4333-8333-333333333333 --adapters 0-7 --domains 8-14"
+		"mdev remove 11111111-1111-4111-8111-111111111111"
+		"mdev remove 22222222-2222-4222-8222-222222222222 --wait 1"
+		"mdev remove 33333333-3333-4333-8333-333333333333"
+		"sandbox attach 22222222-2222-4222-8222-222222222222"
+		"sandbox detach 22222222-2222-4222-8222-222222222222"
+		"reserve --adapters 8-14"
+		"release --adapters 8-14"
+		"release --domains 8-14"
+		"reserve --apmask -8-11,-13 --aqmask -0-14"
+		"mdev assign 11111111-1111-4111-8111-111111111111 --domains 8-14")
+	RANDOM=99
+	for ((i = 0; i < 300; i++)); do
+		op=${ops[RANDOM % ${#ops[@]}]}
+		# shellcheck disable=SC2086
+		"$APCTL" --root "$SBX" $op >/dev/null 2>&1 &
+		pid=$!
+		sleep "$(printf '0.%03d' $((RANDOM % 30)))"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		run apctl --root "$SBX" show --json
+		[ "$status" = 0 ] || fail "round $i ($op): show after the kill exits $status: $output"
+		jq -e . >/dev/null <<<"$output" || fail "round $i ($op): show printed no JSON"
+		run apctl --root "$SBX" reserve --adapters 15 --domains 15
+		[ "$status" = 0 ] || fail "round $i ($op): the next change exits $status: $output"
+		[ ! -e "$SBX/apctl-sandbox.d/memory.next" ] && [ ! -e "$SBX/run/apctl/journal" ] ||
+			fail "round $i ($op): a store or a change stays unfinished"
+	done
+}
