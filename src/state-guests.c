@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Which process, and which guest, holds an mdev's vfio device on a live host. */
+/*
+ * Which process, and which guest, holds an mdev's vfio device on a live host:
+ * the VFIO group's file (/dev/vfio/GROUP), or with iommufd the device's own
+ * (/dev/vfio/devices/vfioN, named by the mdev's vfio-dev directory).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,7 +16,7 @@
 #include "state.h"
 
 struct group {
-	char dev[32];     /* "/dev/vfio/7" */
+	char dev[48];     /* "/dev/vfio/7" or "/dev/vfio/devices/vfio0" */
 	size_t mdev;
 };
 
@@ -82,9 +86,23 @@ static int check_process(const char *name, unsigned char type, void *ctx)
 	return 0;
 }
 
+/* The device file of the mdev's vfio-dev directory: "vfio0" of vfio-dev/vfio0. */
+static int add_cdev(const char *name, unsigned char type, void *ctx)
+{
+	struct scan *c = ctx;
+
+	(void)type;
+	if (strncmp(name, "vfio", 4) || !ascii_isdigit(name[4]))
+		return 0;
+	snprintf(c->g[c->n].dev, sizeof(c->g[c->n].dev), "/dev/vfio/devices/%.16s", name);
+	c->g[c->n].mdev = c->g[c->n - 1].mdev;
+	c->n++;
+	return 1;
+}
+
 void state_find_guests(struct sysfs *s, struct ap_state *st)
 {
-	struct scan c = { s, st, calloc(st->nmdevs + 1, sizeof(*c.g)), 0, NULL, -1 };
+	struct scan c = { s, st, calloc(2 * st->nmdevs + 2, sizeof(*c.g)), 0, NULL, -1 };
 	char rel[PATH_MAX], link[PATH_MAX];
 
 	for (size_t i = 0; c.g && i < st->nmdevs; i++) {
@@ -95,10 +113,13 @@ void state_find_guests(struct sysfs *s, struct ap_state *st)
 			continue;
 		snprintf(rel, sizeof(rel), MDEV_BUS "/devices/%s/iommu_group", st->mdevs[i].uuid);
 		if (sysfs_readlink(s, rel, link, sizeof(link)) < 0)
-			continue;
+			snprintf(link, sizeof(link), "none");
 		group = strrchr(link, '/');
 		snprintf(c.g[c.n].dev, sizeof(c.g[c.n].dev), "/dev/vfio/%.16s", group ? group + 1 : link);
 		c.g[c.n++].mdev = i;
+		/* iommufd: the device's own file, beside the group's */
+		snprintf(rel, sizeof(rel), MDEV_BUS "/devices/%s/vfio-dev", st->mdevs[i].uuid);
+		sysfs_list(s, rel, add_cdev, &c);
 	}
 	if (c.n)
 		sysfs_list(s, "proc", check_process, &c);

@@ -111,4 +111,19 @@ domain() {
 	assert_line "  $U1  in use by process 4242"
 	run -0 apctl --root "$host" mdev list
 	assert_line --regexp "^$U1 .* pid 4242 +-$"
+	# iommufd: QEMU holds the mdev's own device file (vfio-dev/vfioN), not its group's
+	rm "$host/proc/4242/fd/9"
+	mkdir -p "$host/$MATRIX/$U1/vfio-dev/vfio3"
+	ln -s /dev/iommu "$host/proc/4242/fd/9"
+	ln -s /dev/vfio/devices/vfio3 "$host/proc/4242/fd/10"
+	printf '%s\0' /usr/bin/qemu-system-s390x -name guest=vm2 >"$host/proc/4242/cmdline"
+	run -0 apctl --root "$host" show $U1
+	assert_line "  $U1  in use by guest vm2 (pid 4242)"
+	run -0 apctl --root "$host" mdev list
+	assert_line --regexp "^$U1 .* vm2 +-$"
+	# another device's file is not this mdev's
+	rm "$host/proc/4242/fd/10"
+	ln -s /dev/vfio/devices/vfio4 "$host/proc/4242/fd/10"
+	run -0 apctl --root "$host" show $U1
+	refute_line --partial "vm2"
 }
