@@ -2,9 +2,14 @@
 /* apctl: the table of commands, and main. */
 #include "apctl.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "paths.h"
+
 static const struct verb *const commands[] = {
 	&show_verb, &reserve_verb, &release_verb, &mdev_verb, &export_verb, &plan_verb, &apply_verb,
-	&ids_verb, &sandbox_verb, NULL,
+	&ids_verb, &callout_verb, &sandbox_verb, NULL,
 };
 
 static const struct verb_opt top_opts[] = {
@@ -22,5 +27,22 @@ static const struct verb top = {
 
 int main(int argc, char **argv)
 {
-	return cli_main(&top, argc, argv);
+	static char callout_word[] = "callout";
+	const char *base = strrchr(argv[0], '/');
+	char **args;
+	int rc;
+
+	/* run as mdevctl's callout, through its link: apctl callout ARGS */
+	if (strcmp(base ? base + 1 : argv[0], CALLOUT_LINK_NAME))
+		return cli_main(&top, argc, argv, EXIT_USAGE);
+	args = calloc((size_t)argc + 2, sizeof(*args));
+	if (!args)
+		return EXIT_RUNTIME;
+	args[0] = argv[0];
+	args[1] = callout_word;
+	memcpy(args + 2, argv + 1, (size_t)argc * sizeof(*args));
+	/* exit 2 tells mdevctl "not my type": a bad call must not say that */
+	rc = cli_main(&top, argc + 1, args, EXIT_RUNTIME);
+	free(args);
+	return rc;
 }

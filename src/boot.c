@@ -2,6 +2,7 @@
 #include "boot.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,19 +89,21 @@ static bool callout_refuses(const struct persist *p, const struct mdev_def *def,
 				 "ap-check it calls is not installed", name);
 			return true;
 		case CALLOUT_AP_CHECK:
+		case CALLOUT_APCTL:
 			if (!vfio)
 				continue;
+			/*
+			 * apctl's callout asks ap-check first where that is installed, then
+			 * refuses what the kernel would: the writes tell
+			 */
+			if (c->kind == CALLOUT_APCTL && !p->ap_check_installed)
+				return false;
 			if (h->state && ap_check(def, h->state(h->ctx), why, sizeof(why))) {
-				snprintf(s->refused, sizeof(s->refused), "callout %s refuses: %s", name,
-					 why);
+				snprintf(s->refused, sizeof(s->refused), "callout %s refuses: %s%s",
+					 name, c->kind == CALLOUT_APCTL ? "ap-check: " : "", why);
 				return true;
 			}
 			return false;
-		case CALLOUT_APCTL:
-			/* apctl's callout refuses what the kernel would: the writes tell */
-			if (vfio)
-				return false;
-			continue;
 		default:
 			continue;
 		}
@@ -350,6 +353,25 @@ int boot_predict(const struct ap_state *st, const struct persist *p, struct boot
 		return -ENOMEM;
 	kmodel_boot(pr.st);
 	rc = boot_play(p, &h, b);
+	b->st = pr.st;
+	return rc;
+}
+
+int boot_predict_start(const struct ap_state *st, const struct mdev_def *def, struct boot *b)
+{
+	struct persist one = { .defs = (struct mdev_def *)(uintptr_t)def, .ndefs = 1 };
+	struct predict pr = { b, state_dup(st) };
+	struct boot_host h = { predict_write, NULL, predict_state, &pr };
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->blocked = BOOT_NO_DEF;
+	b->starts = calloc(1, sizeof(*b->starts));
+	if (!pr.st || !b->starts) {
+		state_free(pr.st);
+		return -ENOMEM;
+	}
+	rc = play_start(&one, 0, &h, b);
 	b->st = pr.st;
 	return rc;
 }

@@ -76,6 +76,12 @@ int boot_play(const struct persist *p, const struct boot_host *h, struct boot *b
  * starts explained. 0 or -ENOMEM.
  */
 int boot_predict(const struct ap_state *st, const struct persist *p, struct boot *b);
+/*
+ * mdevctl's start of def now, predicted on a copy of the running state st
+ * (no callout): the writes, and how the start ends in b->starts[0]. 0 or
+ * -ENOMEM.
+ */
+int boot_predict_start(const struct ap_state *st, const struct mdev_def *def, struct boot *b);
 void boot_free(struct boot *b);
 /* "writing VALUE to ATTRIBUTE: ERRNO", and ": why" where it is known, in buf. */
 const char *boot_write_words(const struct boot_write *w, char *buf, size_t size);

@@ -69,6 +69,13 @@ const struct optdef cli_optdefs[O_COUNT] = {
 		     "only the kernel's reset: the boot's work is left to the real tools" },
 	[O_ALLOW_OTHER] = { "allow-other", 0, false, NULL,
 			    "other users see the mount too (their permissions checked)" },
+	[O_MDEV_TYPE] = { NULL, 't', true, "TYPE", "the mdev type" },
+	[O_EVENT] = { NULL, 'e', true, "EVENT", "pre, post, get or live" },
+	[O_ACTION] = { NULL, 'a', true, "ACTION",
+		       "define, modify, start, stop, undefine, attributes or\ncapabilities" },
+	[O_STATE] = { NULL, 's', true, "STATE", "none, success or failure (what a post call follows)" },
+	[O_UUID] = { NULL, 'u', true, "UUID", "the mdev" },
+	[O_PARENT] = { NULL, 'p', true, "PARENT", "its parent device (matrix)" },
 	[O_BOOT] = { "boot", 0, false, NULL,
 		     "what the next boot brings: the rule's masks, then mdevctl's\n"
 		     "starts, each with the kernel's answer" },
@@ -82,7 +89,7 @@ int usage_error(const struct ctx *ctx, const char *fmt, ...)
 	verrmsg(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "Try 'apctl %s%s--help'.\n", ctx->path, *ctx->path ? " " : "");
-	return EXIT_USAGE;
+	return ctx->usage_exit;
 }
 
 int finish_output(int rc)
@@ -465,9 +472,9 @@ static int parse(struct ctx *ctx, const struct verb *top, int argc, char **argv,
 	return rc;
 }
 
-int cli_main(const struct verb *top, int argc, char **argv)
+int cli_main(const struct verb *top, int argc, char **argv, int usage_exit)
 {
-	struct ctx ctx = { .root = { .path = "/" } };
+	struct ctx ctx = { .root = { .path = "/" }, .usage_exit = usage_exit };
 	const char *env_root = getenv("APCTL_ROOT"), *env_kernel = getenv("APCTL_KERNEL");
 	const char *env_verbose = getenv("APCTL_VERBOSE");
 	const struct verb *v = top;

@@ -53,6 +53,12 @@ enum opt_id {
 	O_GUEST,
 	O_BARE,
 	O_ALLOW_OTHER,
+	O_MDEV_TYPE,
+	O_EVENT,
+	O_ACTION,
+	O_STATE,
+	O_UUID,
+	O_PARENT,
 	O_COUNT
 };
 
@@ -75,6 +81,7 @@ struct ctx {
 	int npos;
 	const char **val[O_COUNT];  /* each option's values, in the order given */
 	size_t nval[O_COUNT];
+	int usage_exit;             /* what usage_error() returns: EXIT_USAGE, or as cli_main() says */
 };
 
 struct verb_opt {
@@ -104,8 +111,12 @@ struct verb {
 /* The options of every command that reads a root. */
 #define ROOT_VERB_OPTS { O_JSON, NULL }, { O_ROOT, NULL }, { O_KERNEL, NULL }
 
-/* Parses argv against the table top and runs the verb: apctl's exit code. */
-int cli_main(const struct verb *top, int argc, char **argv);
+/*
+ * Parses argv against the table top and runs the verb: apctl's exit code. A
+ * bad command line exits usage_exit (EXIT_USAGE but where a caller gives
+ * exit 2 a meaning of its own, as mdevctl does to its callouts).
+ */
+int cli_main(const struct verb *top, int argc, char **argv, int usage_exit);
 /* The help of verb v, whose words are path ("" for apctl itself). */
 void cli_help(FILE *f, const struct verb *top, const struct verb *v, const char *path);
 
@@ -126,7 +137,7 @@ int args_apqns(const struct ctx *ctx, unsigned max_a, unsigned max_d, struct apq
 /* The change options: EXIT_OK, or EXIT_USAGE after the message. */
 int args_change(const struct ctx *ctx, struct change_opts *o);
 
-/* "apctl: " + message on stderr, with a hint to the verb's --help: EXIT_USAGE. */
+/* "apctl: " + message on stderr, with a hint to the verb's --help: ctx->usage_exit. */
 int usage_error(const struct ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Flushes stdout: rc, or EXIT_RUNTIME with a message when the output was lost. */
 int finish_output(int rc);

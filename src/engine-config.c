@@ -7,6 +7,7 @@
  * (free before take), predicts each write and checks the next boot.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,22 +67,16 @@ static struct ap_matrix running_ids(const struct engine *e, const struct config_
 	return want;
 }
 
-/* Where the mdev of m runs: made, changed or removed. */
-static int config_running(struct engine *e, const struct config_mdev *m,
-			  const struct ap_matrix *want)
+int engine_set_running(struct engine *e, const char *uuid, const struct ap_matrix *want)
 {
-	int i = state_find_mdev(e->st, m->uuid), rc = 0;
+	int i = state_find_mdev(e->st, uuid), rc = 0;
 	struct change_op op = { .kind = OP_CREATE, .ids = *want, .scope = SCOPE_RUNNING };
 	struct ap_matrix cur;
 
-	memcpy(op.uuid, m->uuid, sizeof(op.uuid));
-	if (!m->running) {
-		op.kind = OP_REMOVE;
-		return i >= 0 ? add(e, op) : 0;
-	}
+	snprintf(op.uuid, sizeof(op.uuid), "%s", uuid);
 	if (i < 0)
 		return add(e, op);
-	/* what goes (what runs but the file has not): what adding what runs adds to want */
+	/* what goes (what runs but want has not): what adding what runs adds to want */
 	cur = *want;
 	matrix_edit(&cur, &e->st->mdevs[i].matrix, true, &op.ids);
 	op.kind = OP_UNASSIGN;
@@ -94,6 +89,18 @@ static int config_running(struct engine *e, const struct config_mdev *m,
 	if (!rc && !matrix_empty(&op.ids))
 		rc = add(e, op);
 	return rc;
+}
+
+/* Where the mdev of m runs: made, changed or removed. */
+static int config_running(struct engine *e, const struct config_mdev *m,
+			  const struct ap_matrix *want)
+{
+	struct change_op op = { .kind = OP_REMOVE, .scope = SCOPE_RUNNING };
+
+	if (m->running)
+		return engine_set_running(e, m->uuid, want);
+	memcpy(op.uuid, m->uuid, sizeof(op.uuid));
+	return state_find_mdev(e->st, m->uuid) >= 0 ? add(e, op) : 0;
 }
 
 /*

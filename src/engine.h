@@ -233,6 +233,11 @@ void plan_notes(struct engine *e);
  */
 int plan_persist(struct engine *e);
 /*
+ * The ops that make the running mdev uuid hold the IDs of want: its create,
+ * or what it has too many unassigned and what it lacks assigned. 0 or -ENOMEM.
+ */
+int engine_set_running(struct engine *e, const char *uuid, const struct ap_matrix *want);
+/*
  * The ops that bring the configuration c about (engine-config.c): the masks,
  * each mdev where it runs and where it persists, and with prune the removal
  * of what c covers and does not name. c stays with the engine until

@@ -129,7 +129,7 @@ static long elapsed_ms(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder)
+int aplock_take_for(struct sysfs *s, pid_t owner, unsigned timeout_s, pid_t *holder)
 {
 	static unsigned serial;
 	char tmp[sizeof(AP_LOCK_FILE) + 32], pid[24];
@@ -144,7 +144,7 @@ int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder)
 	/* the name chzdev's libap uses for its own: the lock's name, the PID and more */
 	snprintf(tmp, sizeof(tmp), "%s%05d%02x%u", AP_LOCK_FILE, (int)getpid(),
 		 (unsigned)time(NULL) & 255, serial++);
-	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	snprintf(pid, sizeof(pid), "%d\n", (int)owner);
 	rc = sysfs_put(s, tmp, 0644, pid, strlen(pid));
 	if (rc)
 		return rc;
@@ -155,6 +155,10 @@ int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder)
 			break;
 		*holder = 0;
 		seen = look_locked(s, holder);
+		if (seen == LOCK_HELD && *holder == owner) {
+			rc = 1;
+			break;
+		}
 		if (seen == LOCK_ALIEN) {
 			rc = -EISDIR;
 			break;
@@ -169,17 +173,47 @@ int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder)
 	}
 	sysfs_remove(s, tmp);
 	/* held: what the lock protocol's killed takers left can go, and their files' temporaries */
-	if (!rc) {
+	if (rc >= 0) {
 		sysfs_list(s, LOCK_DIR, remove_lock_temp, s);
 		sysfs_clean_temps(s, LOCK_DIR);
 	}
 	return rc;
 }
 
-void aplock_release(struct sysfs *s)
+int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder)
+{
+	int rc = aplock_take_for(s, getpid(), timeout_s, holder);
+
+	return rc > 0 ? 0 : rc;
+}
+
+void aplock_release_for(struct sysfs *s, pid_t owner)
 {
 	char buf[40];
 
-	if (sysfs_read(s, AP_LOCK_FILE, buf, sizeof(buf)) >= 0 && parse_pid(buf) == (long)getpid())
+	if (sysfs_read(s, AP_LOCK_FILE, buf, sizeof(buf)) >= 0 && parse_pid(buf) == (long)owner)
 		sysfs_remove(s, AP_LOCK_FILE);
+}
+
+int aplock_hand_over(struct sysfs *s, pid_t from, pid_t to)
+{
+	char buf[40], tmp[sizeof(AP_LOCK_FILE) + 32];
+	int rc;
+
+	if (sysfs_read(s, AP_LOCK_FILE, buf, sizeof(buf)) < 0 || parse_pid(buf) != (long)from)
+		return -ENOLCK;
+	/* the lock file is replaced whole: never absent, so no one else can take it between */
+	snprintf(tmp, sizeof(tmp), "%s%05dh", AP_LOCK_FILE, (int)getpid());
+	snprintf(buf, sizeof(buf), "%d\n", (int)to);
+	rc = sysfs_put(s, tmp, 0644, buf, strlen(buf));
+	if (!rc)
+		rc = sysfs_rename(s, tmp, AP_LOCK_FILE);
+	if (rc)
+		sysfs_remove(s, tmp);
+	return rc;
+}
+
+void aplock_release(struct sysfs *s)
+{
+	aplock_release_for(s, getpid());
 }

@@ -22,5 +22,19 @@
 int aplock_take(struct sysfs *s, unsigned timeout_s, pid_t *holder);
 /* Releases the lock if this process holds it. */
 void aplock_release(struct sysfs *s);
+/*
+ * The lock taken on behalf of process owner, as a callout takes it for
+ * mdevctl from its "pre" call to its "post" call: 0, taken; 1, owner holds it
+ * already; else as aplock_take().
+ */
+int aplock_take_for(struct sysfs *s, pid_t owner, unsigned timeout_s, pid_t *holder);
+/*
+ * The lock that process from holds, handed to process to at once (as a
+ * callout hands what a program it runs took to mdevctl): 0, -ENOLCK when
+ * from does not hold it, another -errno.
+ */
+int aplock_hand_over(struct sysfs *s, pid_t from, pid_t to);
+/* Releases the lock if owner holds it. */
+void aplock_release_for(struct sysfs *s, pid_t owner);
 
 #endif

@@ -23,8 +23,19 @@
 #define MDEVCTL_DIR "etc/mdevctl.d"
 #define MATRIX_DEFS_DIR MDEVCTL_DIR "/matrix"
 #define MDEVCTL_CALLOUTS MDEVCTL_DIR "/scripts.d/callouts"
-#define MDEVCTL_LIB_CALLOUTS "usr/lib/mdevctl/scripts.d/callouts"
-#define MDEVCTL_LIB_NOTIFIERS "usr/lib/mdevctl/scripts.d/notifiers"
+#define MDEVCTL_LIB_DIR "usr/lib/mdevctl"
+#define MDEVCTL_LIB_CALLOUTS MDEVCTL_LIB_DIR "/scripts.d/callouts"
+/*
+ * The name of apctl's callout in mdevctl's callout directories, a link to
+ * apctl: it sorts before s390-tools' ap-check, as mdevctl 1.3 runs the first
+ * callout by name that handles the type.
+ */
+#define CALLOUT_LINK_NAME "ap-apctl"
+
+/* Where s390-tools installs ap-check, which apctl's callout runs before its own check. */
+#define AP_CHECK_PATH "/" MDEVCTL_LIB_CALLOUTS "/ap-check"
+
+#define MDEVCTL_LIB_NOTIFIERS MDEVCTL_LIB_DIR "/scripts.d/notifiers"
 #define UDEV_RULES_DIR "etc/udev/rules.d"
 #define RUN_UDEV_RULES_DIR "run/udev/rules.d"
 #define LOCK_DIR "run/lock"

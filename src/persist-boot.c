@@ -57,7 +57,7 @@ static enum callout_kind kind_of(struct sysfs *s, const char *name)
 	if (!strcmp(name, "ap-check.sh"))
 		return sysfs_exists(s, MDEVCTL_LIB_CALLOUTS "/ap-check") ? CALLOUT_AP_CHECK :
 									 CALLOUT_AP_CHECK_MISSING;
-	if (!strcmp(name, "apctl-callout"))
+	if (!strcmp(name, CALLOUT_LINK_NAME))
 		return CALLOUT_APCTL;
 	return CALLOUT_OTHER;
 }
@@ -145,6 +145,7 @@ int persist_read_boot(struct sysfs *s, struct persist *p)
 
 	p->ncallouts = 0;
 	p->mdevctl_13 = sysfs_is_dir(s, MDEVCTL_LIB_NOTIFIERS);
+	p->ap_check_installed = sysfs_exists(s, MDEVCTL_LIB_CALLOUTS "/ap-check");
 	if (p->mdevctl_13)
 		rc = read_callouts(s, p, MDEVCTL_LIB_CALLOUTS, true);
 	if (!rc)

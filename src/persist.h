@@ -49,7 +49,7 @@ enum callout_kind {
 	CALLOUT_OTHER,            /* a program apctl does not know: it may handle vfio_ap */
 	CALLOUT_AP_CHECK,         /* s390-tools' ap-check */
 	CALLOUT_AP_CHECK_MISSING, /* s390-tools' ap-check.sh, whose ap-check is not there */
-	CALLOUT_APCTL,            /* apctl's own */
+	CALLOUT_APCTL,            /* apctl's own (with ap-check's rules where that is installed) */
 };
 
 struct callout {
@@ -81,6 +81,7 @@ struct persist {
 	bool mdevctl_13;            /* mdevctl 1.3 or later: callouts under usr/lib too */
 	struct callout callouts[CALLOUTS_MAX]; /* executables, in the order mdevctl tries them */
 	size_t ncallouts;
+	bool ap_check_installed;    /* s390-tools' ap-check, which apctl's callout asks first */
 	char vfio_ap_loader[LOADER_MAX]; /* a modules-load.d file that loads vfio_ap, or "" */
 	struct mdev_name *names;    /* the names apctl keeps, in the file's order */
 	size_t nnames;

@@ -286,7 +286,7 @@ static void text_force(FILE *f, const struct engine *e)
 		fprintf(f, "%s--force makes the writes anyway.\n", done);
 }
 
-void text_refusal(FILE *f, const struct engine *e)
+void text_refusal_reasons(FILE *f, const struct engine *e)
 {
 	const char *lead = e->o.dry_run ? "Refused" : "apctl: refused";
 
@@ -295,8 +295,6 @@ void text_refusal(FILE *f, const struct engine *e)
 			lead, e->command);
 		for (size_t i = 0; i < e->p.boot_conflicts.n; i++)
 			fprintf(f, "  %s\n", e->p.boot_conflicts.v[i]);
-		fprintf(f, "%s--force writes it anyway.\n",
-			e->o.dry_run ? "" : "Nothing was written. ");
 		return;
 	}
 	if (only_removals(e))
@@ -309,7 +307,16 @@ void text_refusal(FILE *f, const struct engine *e)
 	else
 		fprintf(f, "%s: %s:\n", lead, e->command);
 	text_conflicts(f, e);
-	text_force(f, e);
+}
+
+void text_refusal(FILE *f, const struct engine *e)
+{
+	text_refusal_reasons(f, e);
+	if (e->p.boot_conflicts.n && !e->p.nc)
+		fprintf(f, "%s--force writes it anyway.\n",
+			e->o.dry_run ? "" : "Nothing was written. ");
+	else
+		text_force(f, e);
 }
 
 void text_conflicts(FILE *f, const struct engine *e)

@@ -102,6 +102,8 @@ struct json_object *json_verdict(const struct engine *e);
  * Why the plan is refused, a line per conflict (by mdev for mask edits),
  * with what to run, and the last line saying what --force would do.
  */
+/* A refusal's reasons: what is refused, and each conflict with its fix. */
+void text_refusal_reasons(FILE *f, const struct engine *e);
 void text_refusal(FILE *f, const struct engine *e);
 /* The conflicts alone, with their fixes. */
 void text_conflicts(FILE *f, const struct engine *e);

@@ -29,6 +29,8 @@ static const struct {
 	const char *path;
 } binds[] = {
 	{ MDEVCTL_DIR, "/etc/mdevctl.d" },
+	/* the callouts installed (mdevctl 1.3 and later, and s390-tools' ap-check) */
+	{ MDEVCTL_LIB_DIR, "/usr/lib/mdevctl" },
 	{ UDEV_RULES_DIR, "/etc/udev/rules.d" },
 	{ RUN_UDEV_RULES_DIR, "/run/udev/rules.d" },
 	{ LOCK_DIR, "/run/lock" },

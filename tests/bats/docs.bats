@@ -93,7 +93,7 @@ complete_bash_at() {
 
 @test "bash completes commands and options" {
 	run -0 complete_bash ''
-	assert_output "show reserve release mdev export plan apply ids sandbox"
+	assert_output "show reserve release mdev export plan apply ids callout sandbox"
 	run -0 complete_bash re
 	assert_output "reserve release"
 	run -0 complete_bash --r
