@@ -49,33 +49,45 @@ static long parse_pid(const char *text)
  */
 static enum lock_look look(struct sysfs *s, pid_t *holder)
 {
+	enum lock_look r = LOCK_GONE;
 	struct stat before, after;
 	char buf[40];
-	ssize_t n;
+	ssize_t n = 0;
 	long pid;
+	int fd = -1;
 
 	if (sysfs_lstat(s, AP_LOCK_FILE, &before))
 		return LOCK_GONE;
 	if (!S_ISREG(before.st_mode) && !S_ISLNK(before.st_mode))
 		return LOCK_ALIEN;
 	if (S_ISREG(before.st_mode)) {
-		n = sysfs_read(s, AP_LOCK_FILE, buf, sizeof(buf));
-		if (n < 0)
-			return n == -ENOENT ? LOCK_GONE : LOCK_HELD;
+		/*
+		 * The file itself, held open: its PID is read from it, and while it
+		 * is open no new lock file can have its inode number, so that what
+		 * is removed below is the very file found stale.
+		 */
+		fd = sysfs_openat(s, AP_LOCK_FILE, O_RDONLY | O_NOFOLLOW, 0);
+		if (fd < 0)
+			return fd == -ENOENT ? LOCK_GONE : LOCK_HELD;
+		if (!fstat(fd, &before))
+			n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
 		pid = parse_pid(buf);
-		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)) {
-			*holder = (pid_t)pid;
-			return LOCK_HELD;
+		if (n < 0 || (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))) {
+			*holder = n < 0 ? 0 : (pid_t)pid;
+			r = LOCK_HELD;
+		} else if (!pid && time(NULL) <= before.st_mtime + LOCK_NO_PID_GRACE) {
+			r = LOCK_HELD;
 		}
-		if (!pid && time(NULL) <= before.st_mtime + LOCK_NO_PID_GRACE)
-			return LOCK_HELD;
 	}
 	/* stale: remove the very file looked at; one that cannot be removed is waited for */
-	if (!sysfs_lstat(s, AP_LOCK_FILE, &after) && after.st_ino == before.st_ino &&
-	    after.st_dev == before.st_dev && sysfs_remove(s, AP_LOCK_FILE) &&
-	    sysfs_lstat(s, AP_LOCK_FILE, &after) == 0)
-		return LOCK_HELD;
-	return LOCK_GONE;
+	if (r == LOCK_GONE && !sysfs_lstat(s, AP_LOCK_FILE, &after) &&
+	    after.st_ino == before.st_ino && after.st_dev == before.st_dev &&
+	    sysfs_remove(s, AP_LOCK_FILE) && sysfs_lstat(s, AP_LOCK_FILE, &after) == 0)
+		r = LOCK_HELD;
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 /* look() under an flock() of the lock directory, which apctl processes share. */
@@ -155,7 +167,8 @@ int aplock_take_for(struct sysfs *s, pid_t owner, unsigned timeout_s, pid_t *hol
 			break;
 		*holder = 0;
 		seen = look_locked(s, holder);
-		if (seen == LOCK_HELD && *holder == owner) {
+		/* held for owner already (by another process: one of our own PID is a stale one's) */
+		if (seen == LOCK_HELD && *holder == owner && owner != getpid()) {
 			rc = 1;
 			break;
 		}
