@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conffile.h"
 #include "errnames.h"
 #include "masksyntax.h"
 #include "output.h"
@@ -480,6 +481,23 @@ static struct json_object *json_files(const struct engine *e)
 	return arr;
 }
 
+/*
+ * A configuration file's change: the configuration as apctl export prints it
+ * before the change and as the plan leaves it (the same for a dry run and a
+ * run, so that what Ansible shows in check mode is what it makes).
+ */
+static void json_configs(struct json_object *o, const struct engine *e)
+{
+	struct strlist skipped = { 0 };
+
+	if (!e->from_file || !e->pers || !e->p.sim)
+		return;
+	json_object_object_add(o, "before", config_export(e->st, e->pers, &skipped));
+	json_object_object_add(o, "after", config_export(e->p.sim, e->next ? e->next : e->pers,
+							 &skipped));
+	strlist_free(&skipped);
+}
+
 struct json_object *json_verdict(const struct engine *e)
 {
 	struct json_object *o = json_object_new_object();
@@ -503,5 +521,6 @@ struct json_object *json_verdict(const struct engine *e)
 	if (masks)
 		json_masks(o, e);
 	json_mdevs(o, e);
+	json_configs(o, e);
 	return o;
 }
