@@ -194,6 +194,9 @@ program_keys() {
 		apctl --root "$SBX" --json mdev remove $u --dry-run
 		apctl --root "$SBX" --json mdev define $u --dry-run
 		apctl --root "$SBX" show --boot --json
+		# (before and after hold a configuration, whose keys CONFIGURATION FILE names)
+		apctl --root "$SBX" export | apctl --root "$SBX" --json plan - |
+			jq '.before = {} | .after = {}'
 		apctl --root "$SBX" --json mdev guest $u
 		apctl --root "$SBX" --json sandbox reboot
 		apctl --root "$SBX" sandbox fault sys/bus/ap/apmask EIO
@@ -223,7 +226,7 @@ man_keys() {
 		apctl | show | json | mdev | list | ids | uuid | sandbox | create | fault | version | boot | reboot | guest | \
 			to | or | and | host | vfio_ap | null | apqns | dry | run | no | wait | \
 			adapter_not_in_host | domain_not_in_host | no_queue | host_owned | not_bound | \
-			adapter_filtered | history) ;;
+			adapter_filtered | history | plan | apply | export) ;;
 		*) extra+=" $k" ;;
 		esac
 	done
