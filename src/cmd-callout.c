@@ -113,6 +113,14 @@ static const struct change_render pre_render = {
 	.dry_run = refusal_on_stderr, .with_files = true,
 };
 
+/* Whether the definition on stdin can be read; why not is said. */
+static bool def_readable(const struct call *c)
+{
+	if (c->def.bad[0])
+		errmsg("callout: the definition of %s: %s", c->lower, c->def.bad);
+	return !c->def.bad[0];
+}
+
 /*
  * apctl's check of what mdevctl is about to do: a dry run of the same change
  * (its refusal names the APQN, the holder and the fix), and for a start
@@ -127,10 +135,8 @@ static int check(const struct ctx *ctx, struct root *r, struct call *c)
 	struct engine e;
 	int rc;
 
-	if (c->def.bad[0]) {
-		errmsg("callout: the definition of %s: %s", c->lower, c->def.bad);
+	if (!def_readable(c))
 		return EXIT_REFUSED;
-	}
 	snprintf(command, sizeof(command), "mdevctl %s", c->action);
 	rc = engine_begin(&e, r, command, &o, STATE_OVERRIDES);
 	if (rc)
@@ -189,10 +195,8 @@ static int live(const struct ctx *ctx, struct root *r, struct call *c)
 	struct engine e;
 	int rc;
 
-	if (c->def.bad[0]) {
-		errmsg("callout: the definition of %s: %s", c->lower, c->def.bad);
+	if (!def_readable(c))
 		return EXIT_REFUSED;
-	}
 	rc = engine_begin(&e, r, "mdevctl modify --live", &o, STATE_OVERRIDES);
 	if (rc)
 		return rc;
