@@ -322,7 +322,8 @@ int persist_copy(const struct persist *from, struct persist *to)
 		free(to->names);
 		return -ENOMEM;
 	}
-	memcpy(to->names, from->names, from->nnames * sizeof(*to->names));
+	if (from->nnames)
+		memcpy(to->names, from->names, from->nnames * sizeof(*to->names));
 	for (size_t i = 0; !rc && i < from->ndefs; i++) {
 		const struct mdev_def *f = &from->defs[i];
 		struct mdev_def *t = &to->defs[to->ndefs++];
