@@ -24,7 +24,7 @@ change_digest() {
 	command -v strace >/dev/null || fail "strace is not installed (Debian: strace)"
 	make_sandbox
 	apctl --root "$SBX" reserve --adapters 5,6 --persistent >/dev/null 2>&1
-	run -0 strace -f -o "$BATS_TEST_TMPDIR/trace" -e trace=openat,fsync,fdatasync,rename,renameat,renameat2 \
+	run -0 env "$(untraced_leaks)" strace -f -o "$BATS_TEST_TMPDIR/trace" -e trace=openat,fsync,fdatasync,rename,renameat,renameat2 \
 		"$APCTL" --root "$SBX" mdev create $U1 --adapters 5 --domains 4 --persistent --autostart
 	# every flush succeeds, and there is one of the rule's directory and one of the definitions'
 	run grep -E 'fsync\(.*\) += -1' "$BATS_TEST_TMPDIR/trace"

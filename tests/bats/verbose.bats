@@ -23,7 +23,7 @@ traced_writes() {
 @test "--verbose reports each write with the kernel's answer, as strace sees it, and leaves stdout alone" {
 	command -v strace >/dev/null || fail "strace is not installed (Debian: strace)"
 	make_sandbox
-	apctl sandbox run "$SBX" -- strace -f -y -qq -s 1024 -e trace=write -e signal=none \
+	apctl sandbox run "$SBX" -- env "$(untraced_leaks)" strace -f -y -qq -s 1024 -e trace=write -e signal=none \
 		-o "$BATS_TEST_TMPDIR/strace" bash -c "
 		'$APCTL' -v reserve --adapters 5,6 &&
 		'$APCTL' --verbose mdev create $U1 --adapters 5 --domains 4 &&
