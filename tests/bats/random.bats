@@ -39,14 +39,21 @@ random_edit() {
 	PICKED=$out
 }
 
-# A random change of the masks by relative edits, or an mdev made whole at once
-# (ap_config where the kernel has it), as apctl's arguments, in OP.
-random_edit_change() {
-	local u=${UUIDS[RANDOM % 4]} a d
+# An mdev, an adapter and a domain to change, picked at random, in the
+# caller's u, a and d.
+random_targets() {
+	u=${UUIDS[RANDOM % 4]}
 	pick "${ADAPTERS[@]}"
 	a=$PICKED
 	pick "${DOMAINS[@]}"
 	d=$PICKED
+}
+
+# A random change of the masks by relative edits, or an mdev made whole at once
+# (ap_config where the kernel has it), as apctl's arguments, in OP.
+random_edit_change() {
+	local u a d
+	random_targets
 	case $((RANDOM % 8)) in
 	0 | 1) random_edit ADAPTERS && OP=(reserve --apmask "$PICKED") ;;
 	2) random_edit DOMAINS && OP=(reserve --aqmask "$PICKED") ;;
@@ -59,11 +66,8 @@ random_edit_change() {
 
 # A random change, as apctl's arguments, in OP.
 random_change() {
-	local u=${UUIDS[RANDOM % 4]} a d
-	pick "${ADAPTERS[@]}"
-	a=$PICKED
-	pick "${DOMAINS[@]}"
-	d=$PICKED
+	local u a d
+	random_targets
 	case $((RANDOM % 10)) in
 	0 | 1) OP=(mdev create "$u" --adapters "$a" --domains "$d") ;;
 	2) OP=(mdev create "$u" --adapters "$a") ;;
