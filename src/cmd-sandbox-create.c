@@ -96,7 +96,7 @@ static int read_from(const struct ctx *ctx, struct root *from, struct ap_state *
 {
 	static const enum opt_id host_opts[] = { O_ADAPTERS, O_DOMAINS, O_CDOMS, O_TYPE,
 						 O_MAX_ADAPTER, O_MAX_DOMAIN };
-	struct ctx fctx = { .root = { args_last(ctx, O_FROM), true, NULL } };
+	struct ctx fctx = { .root = { .path = args_last(ctx, O_FROM), .given = true } };
 	struct kgen g;
 	int rc;
 
