@@ -137,6 +137,8 @@ struct kgen kfeature_since(enum kfeature f)
 		return (struct kgen){ 5, 14 };
 	case KF_QUEUE_FUNCTIONS:
 		return (struct kgen){ 6, 4 };
+	case KF_VFIO_CDEV:
+		return (struct kgen){ 6, 6 };
 	}
 	return KGEN_NEWEST;
 }

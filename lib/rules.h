@@ -56,6 +56,7 @@ enum kfeature {
 	KF_CHKSTOP,            /* 5.18: card and queue chkstop */
 	KF_UEVENT_MODE,        /* 5.14: MODE= in uevents, card max_msg_size */
 	KF_QUEUE_FUNCTIONS,    /* 6.4: queue ap_functions */
+	KF_VFIO_CDEV,          /* 6.6: the mdev's own device file for iommufd, vfio-dev/vfioN */
 };
 bool kgen_has(struct kgen g, enum kfeature f);
 /* The first generation with f. */

@@ -65,6 +65,9 @@ const struct optdef cli_optdefs[O_COUNT] = {
 		      "also remove the mdevs and definitions the file does not name" },
 	[O_FORMAT] = { "format", 0, true, "FORMAT", "libvirt, nodedev or qemu" },
 	[O_GUEST] = { "guest", 0, true, "NAME", "the guest's name" },
+	[O_IOMMUFD] = { "iommufd", 0, false, NULL,
+			"through iommufd: the guest holds the mdev's own device\n"
+			"file (/dev/vfio/devices/vfioN, 6.6 and later), not its group" },
 	[O_BARE] = { "bare", 0, false, NULL,
 		     "only the kernel's reset: the boot's work is left to the real tools" },
 	[O_ALLOW_OTHER] = { "allow-other", 0, false, NULL,

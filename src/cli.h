@@ -51,6 +51,7 @@ enum opt_id {
 	O_PRUNE,
 	O_FORMAT,
 	O_GUEST,
+	O_IOMMUFD,
 	O_BARE,
 	O_ALLOW_OTHER,
 	O_MDEV_TYPE,

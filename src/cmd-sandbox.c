@@ -145,7 +145,7 @@ static int attach(struct ctx *ctx, bool on)
 	rc = open_sandbox(ctx, &r);
 	if (rc)
 		return rc;
-	rc = sandbox_attach(&r.s, ctx->pos[0], on, guest, &d);
+	rc = sandbox_attach(&r.s, ctx->pos[0], on, guest, args_has(ctx, O_IOMMUFD), &d);
 	root_close(&r);
 	if (rc)
 		errmsg("%s: %s", ctx->path, d.msg[0] ? d.msg : strerror(-rc));
@@ -189,13 +189,16 @@ static const struct verb fault_verb = {
 	fault_opts, run_fault, NULL,
 };
 static const struct verb_opt attach_opts[] = {
-	{ O_GUEST, NULL }, { O_ROOT, "the sandbox" }, { O_COUNT, NULL },
+	{ O_GUEST, NULL }, { O_IOMMUFD, NULL }, { O_ROOT, "the sandbox" }, { O_COUNT, NULL },
 };
 static const struct verb attach_verb = {
 	"attach", "UUID", 1, 1, false, "a guest starts using an mdev",
 	"A guest starts using the mdev UUID of the sandbox, as when QEMU opens it: its\n"
 	"queues in guest_matrix turn 'in use', and the kernel's rules for an mdev in\n"
-	"use apply. --guest names the guest, as show then reports it.",
+	"use apply. --guest names the guest, as show then reports it. The guest holds\n"
+	"the mdev's VFIO group (/dev/vfio/N, see its iommu_group link) or, with\n"
+	"--iommufd, the mdev's own device file (/dev/vfio/devices/vfioN, of its\n"
+	"vfio-dev directory).",
 	attach_opts, run_attach, NULL,
 };
 static const struct verb detach_verb = {

@@ -132,8 +132,26 @@ void kmodel_rebind(struct ap_state *st)
 	st->rebind_due = 0;
 }
 
+/*
+ * The lowest number no other mdev has (the kernel's IDAs: iommu_group_alloc()
+ * for the group vfio_ap's emulated IOMMU makes, the vfio device's index).
+ */
+static int lowest_free(const struct ap_state *st, bool vfio_dev)
+{
+	for (int n = 0;; n++) {
+		size_t i = 0;
+
+		while (i < st->nmdevs && (vfio_dev ? st->mdevs[i].vfio_dev : st->mdevs[i].iommu_group) != n)
+			i++;
+		if (i == st->nmdevs)
+			return n;
+	}
+}
+
 int kmodel_create(struct ap_state *st, const char *uuid)
 {
+	int group, vfio_dev;
+
 	struct ap_mdev *more, *m;
 
 	if (!uuid_valid(uuid))
@@ -142,6 +160,8 @@ int kmodel_create(struct ap_state *st, const char *uuid)
 		return -EEXIST;
 	if (st->available_instances <= 0)
 		return rules_no_instances(st->kernel);
+	group = lowest_free(st, false);
+	vfio_dev = kgen_has(st->kernel, KF_VFIO_CDEV) ? lowest_free(st, true) : -1;
 	more = realloc(st->mdevs, (st->nmdevs + 1) * sizeof(*more));
 	if (!more)
 		return -ENOMEM;
@@ -149,6 +169,8 @@ int kmodel_create(struct ap_state *st, const char *uuid)
 	m = &st->mdevs[st->nmdevs++];
 	memset(m, 0, sizeof(*m));
 	uuid_lower(uuid, m->uuid);
+	m->iommu_group = group;
+	m->vfio_dev = vfio_dev;
 	m->has_guest = kgen_has(st->kernel, KF_DYNAMIC);
 	st->available_instances--;
 	return 0;
@@ -418,16 +440,50 @@ void kmodel_host_change(struct ap_state *st, bool add, const struct ap_matrix *i
 		st->ap_domain = rules_default_domain(&st->queues, &st->aqmask);
 }
 
-int kmodel_attach(struct ap_state *st, size_t i, bool attach)
+/* The file the guest of m holds: the group's, or with iommufd the device's own. */
+static void guest_device(struct ap_mdev *m)
+{
+	if (m->guest_iommufd)
+		snprintf(m->guest_device, sizeof(m->guest_device), "/dev/vfio/devices/vfio%d",
+			 m->vfio_dev);
+	else
+		snprintf(m->guest_device, sizeof(m->guest_device), "/dev/vfio/%d", m->iommu_group);
+}
+
+void kmodel_number(struct ap_state *st)
+{
+	bool cdev = kgen_has(st->kernel, KF_VFIO_CDEV);
+
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		struct ap_mdev *m = &st->mdevs[i];
+
+		if (m->iommu_group < 0)
+			m->iommu_group = lowest_free(st, false);
+		if (!cdev)
+			m->vfio_dev = -1;
+		else if (m->vfio_dev < 0)
+			m->vfio_dev = lowest_free(st, true);
+		m->guest_iommufd &= m->vfio_dev >= 0;
+		if (m->in_use == 1)
+			guest_device(m);
+	}
+}
+
+int kmodel_attach(struct ap_state *st, size_t i, bool attach, bool iommufd)
 {
 	struct ap_mdev *m = &st->mdevs[i];
 
 	if ((m->in_use == 1) == attach)
 		return -EALREADY;
+	if (attach && iommufd && m->vfio_dev < 0)
+		return -EOPNOTSUPP;
 	/* the guest gets the shadow APCB as it is (vfio_ap_mdev_set_kvm) */
 	m->in_use = attach;
-	if (!attach) {
-		m->guest_name[0] = '\0';
+	m->guest_iommufd = attach && iommufd;
+	if (attach) {
+		guest_device(m);
+	} else {
+		m->guest_name[0] = m->guest_device[0] = '\0';
 		m->guest_pid = 0;
 	}
 	/* the remove that waited for the guest goes on */
@@ -442,7 +498,7 @@ void kmodel_boot(struct ap_state *st)
 
 	for (size_t i = st->nmdevs; i-- > 0;) {
 		if (st->mdevs[i].in_use == 1)
-			kmodel_attach(st, i, false);
+			kmodel_attach(st, i, false, false);
 		if (i < st->nmdevs)
 			kmodel_remove(st, i);
 	}

@@ -96,10 +96,17 @@ int kmodel_card_online(struct ap_state *st, unsigned a, bool on);
 int kmodel_queue_online(struct ap_state *st, unsigned a, unsigned d, bool on);
 
 /*
- * A guest starts (attach) or stops using mdev i; stopping ends a remove that
- * waited for it. -EALREADY when it already is so.
+ * A guest starts (attach) or stops using mdev i, through its VFIO group or
+ * with iommufd through its own device file; stopping ends a remove that
+ * waited for it. -EALREADY when it already is so; -EOPNOTSUPP for iommufd on a
+ * kernel without the mdev's device file (before 6.6).
  */
-int kmodel_attach(struct ap_state *st, size_t i, bool attach);
+int kmodel_attach(struct ap_state *st, size_t i, bool attach, bool iommufd);
+/*
+ * Each mdev without them gets the numbers of its VFIO group and device file
+ * that a create gives (the lowest free), and its guest the file it holds.
+ */
+void kmodel_number(struct ap_state *st);
 
 /*
  * The machine reboots: the kernel forgets its configuration and starts with

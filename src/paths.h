@@ -19,6 +19,7 @@
 #define MDEV_BUS "sys/bus/mdev"
 #define MDEV_DRV "vfio_ap_mdev"
 #define MDEV_CLASS "sys/class/mdev_bus"
+#define IOMMU_GROUPS "sys/kernel/iommu_groups"
 
 #define MDEVCTL_DIR "etc/mdevctl.d"
 #define MATRIX_DEFS_DIR MDEVCTL_DIR "/matrix"

@@ -145,7 +145,10 @@ const char *guest_words_of(const struct ap_state *st, const char *uuid, char *bu
 	return guest_words(&st->mdevs[i], buf, size);
 }
 
-/* Who uses m: null, or its pid and name as far as they are known. */
+/*
+ * Who uses m: null, or its pid and name, and the file it holds (the group's,
+ * or with iommufd the mdev's own), as far as they are known.
+ */
 static struct json_object *json_guest(const struct ap_mdev *m)
 {
 	struct json_object *o;
@@ -156,6 +159,10 @@ static struct json_object *json_guest(const struct ap_mdev *m)
 	json_object_object_add(o, "pid", m->guest_pid ? json_object_new_int(m->guest_pid) : NULL);
 	json_object_object_add(o, "name", m->guest_name[0] ? json_object_new_string(m->guest_name) :
 							     NULL);
+	json_object_object_add(o, "device", m->guest_device[0] ?
+					    json_object_new_string(m->guest_device) : NULL);
+	json_object_object_add(o, "iommufd", m->guest_device[0] ?
+					     json_object_new_boolean(m->guest_iommufd) : NULL);
 	return o;
 }
 

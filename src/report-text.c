@@ -256,6 +256,9 @@ void text_mdev(FILE *f, const struct view *v, const struct ap_mdev *m, bool lett
 	}
 	fprintf(f, "  %s\n", m->in_use < 0 ? "use by a guest unknown" :
 			 m->in_use ? guest_words(m, buf, sizeof(buf)) : "not in use");
+	if (m->in_use == 1 && m->guest_device[0])
+		fprintf(f, "     held through     %s (%s)\n", m->guest_device,
+			m->guest_iommufd ? "iommufd" : "VFIO group");
 	fprintf(f, "     adapters         %s\n", text_ids(&m->matrix.apm, "none", buf, sizeof(buf)));
 	fprintf(f, "     domains          %s\n", text_ids(&m->matrix.aqm, "none", buf, sizeof(buf)));
 	fprintf(f, "     control domains  %s\n", text_ids(&m->matrix.adm, "none", buf, sizeof(buf)));

@@ -65,6 +65,8 @@ static int check_fd(const char *name, unsigned char type, void *ctx)
 		if (strcmp(target, c->g[i].dev) || m->guest_pid)
 			continue;
 		m->guest_pid = atoi(c->pid);
+		snprintf(m->guest_device, sizeof(m->guest_device), "%.47s", target);
+		m->guest_iommufd = !strncmp(target, "/dev/vfio/devices/", 18);
 		guest_name(c->s, c->pid, m->guest_name, sizeof(m->guest_name));
 	}
 	return 0;

@@ -240,6 +240,7 @@ static int add_mdev(const char *name, unsigned char type, void *ctx)
 	}
 	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
 	uuid_lower(name, l->v[l->n].uuid);
+	l->v[l->n].iommu_group = l->v[l->n].vfio_dev = -1;
 	l->n++;
 	return 0;
 }

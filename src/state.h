@@ -45,6 +45,11 @@ struct ap_mdev {
 	int in_use;              /* 1 in use by a guest, 0 not, -1 unknown */
 	char guest_name[64];     /* the guest that uses it, or "" when unknown */
 	int guest_pid;           /* the process that holds its vfio device, or 0 */
+	char guest_device[48];   /* the file it holds: /dev/vfio/GROUP, or with iommufd
+				    /dev/vfio/devices/vfioN; "" when unknown */
+	bool guest_iommufd;      /* the guest holds the device through iommufd */
+	int iommu_group;         /* emulated kernel: the number of its VFIO group */
+	int vfio_dev;            /* emulated kernel: N of vfio-dev/vfioN, or -1 (before 6.6) */
 	bool removing;           /* a remove waits for the guest to let go (emulated kernel) */
 	int incomplete;          /* 0, or the -errno of a file that could not be read */
 };

@@ -421,6 +421,7 @@ struct attach_ctx {
 	const char *uuid;
 	bool attach;
 	const char *guest;
+	bool iommufd;
 	struct diag *d;
 };
 
@@ -433,19 +434,27 @@ static int do_attach(struct ap_state *st, void *arg)
 		diag_set(c->d, "no mdev %s", c->uuid);
 		return -ENOENT;
 	}
-	rc = kmodel_attach(st, (size_t)i, c->attach);
+	rc = kmodel_attach(st, (size_t)i, c->attach, c->iommufd);
 	if (!rc && c->attach && c->guest)
 		snprintf(st->mdevs[i].guest_name, sizeof(st->mdevs[i].guest_name), "%s", c->guest);
 	if (rc == -EALREADY)
 		diag_set(c->d, "mdev %s is %s", st->mdevs[i].uuid,
 			 c->attach ? "already in use by a guest" : "not in use by a guest");
+	if (rc == -EOPNOTSUPP) {
+		char gen[KGEN_STR_MAX], since[KGEN_STR_MAX];
+
+		diag_set(c->d, "kernel %s makes no device file of mdev %s for iommufd "
+			 "(/dev/vfio/devices/, since %s): a guest uses its VFIO group",
+			 kgen_format(st->kernel, gen), st->mdevs[i].uuid,
+			 kgen_format(kfeature_since(KF_VFIO_CDEV), since));
+	}
 	return rc;
 }
 
 int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, const char *guest,
-		   struct diag *d)
+		   bool iommufd, struct diag *d)
 {
-	struct attach_ctx c = { uuid, attach, guest, d };
+	struct attach_ctx c = { uuid, attach, guest, iommufd, d };
 
 	return apply(s, do_attach, &c, d);
 }

@@ -304,8 +304,10 @@ static int fill(const char *tmp, const struct ap_state *st, struct sysfs *from)
 		rc = copy ? copy_mkvps(from, &tree, copy) : -ENOMEM;
 		st = copy;
 		/* a source's rebinding still to come is copied as made */
-		if (copy)
+		if (copy) {
 			kmodel_rebind(copy);
+			kmodel_number(copy);
+		}
 	}
 	if (!rc)
 		rc = sbx_render(&tree, st);
@@ -385,23 +387,59 @@ struct order {
 	size_t n;
 };
 
+/* One mdev's line: "UUID attached=1 removing=0 group=0 vfio=0 iommufd=1 guest=NAME". */
+static int parse_mdev(char *line, struct ap_mdev *m)
+{
+	char *save = NULL, *w = strtok_r(line, " ", &save);
+
+	if (!w || strlen(w) >= sizeof(m->uuid))
+		return -EINVAL;
+	snprintf(m->uuid, sizeof(m->uuid), "%s", w);
+	/* numbers that an older sandbox did not keep are given after the load */
+	m->iommu_group = m->vfio_dev = -1;
+	while ((w = strtok_r(NULL, " ", &save))) {
+		char *v = strchr(w, '=');
+
+		if (!v)
+			return -EINVAL;
+		*v++ = '\0';
+		if (!strcmp(w, "guest"))
+			snprintf(m->guest_name, sizeof(m->guest_name), "%s", v);
+		else if (!strcmp(w, "attached"))
+			m->in_use = atoi(v) == 1;
+		else if (!strcmp(w, "removing"))
+			m->removing = atoi(v) == 1;
+		else if (!strcmp(w, "group"))
+			m->iommu_group = atoi(v);
+		else if (!strcmp(w, "vfio"))
+			m->vfio_dev = atoi(v);
+		else if (!strcmp(w, "iommufd"))
+			m->guest_iommufd = atoi(v) == 1;
+	}
+	return 0;
+}
+
 static int order_mdev(char *line, void *ctx)
 {
 	struct order *o = ctx;
-	char uuid[UUID_STR_MAX], guest[64] = "";
-	int attached = 0, removing = 0;
+	struct ap_mdev kept = { .in_use = 0 };
 
-	if (sscanf(line, "%36s attached=%d removing=%d guest=%63s", uuid, &attached, &removing,
-		   guest) < 1)
+	if (parse_mdev(line, &kept))
 		return -EINVAL;
 	for (size_t i = 0; i < o->st->nmdevs; i++) {
-		if (o->taken[i] || strcmp(o->st->mdevs[i].uuid, uuid))
+		struct ap_mdev *m = &o->sorted[o->n];
+
+		if (o->taken[i] || strcmp(o->st->mdevs[i].uuid, kept.uuid))
 			continue;
 		o->taken[i] = true;
-		o->sorted[o->n] = o->st->mdevs[i];
-		o->sorted[o->n].in_use = attached == 1;
-		snprintf(o->sorted[o->n].guest_name, sizeof(o->sorted[o->n].guest_name), "%s", guest);
-		o->sorted[o->n++].removing = removing == 1;
+		*m = o->st->mdevs[i];
+		m->in_use = kept.in_use;
+		m->removing = kept.removing;
+		m->iommu_group = kept.iommu_group;
+		m->vfio_dev = kept.vfio_dev;
+		m->guest_iommufd = kept.guest_iommufd;
+		memcpy(m->guest_name, kept.guest_name, sizeof(m->guest_name));
+		o->n++;
 		break;
 	}
 	return 0;
@@ -476,6 +514,7 @@ int sandbox_load_private(struct sysfs *s, struct ap_state *st)
 				o.sorted[o.n++] = st->mdevs[i];
 		if (st->nmdevs)
 			memcpy(st->mdevs, o.sorted, st->nmdevs * sizeof(*st->mdevs));
+		kmodel_number(st);
 	}
 	free(o.sorted);
 	free(o.taken);

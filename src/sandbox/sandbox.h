@@ -124,9 +124,12 @@ int sandbox_fault_add(struct sysfs *s, const struct sandbox_fault *f);
  * loses adapters, domains and control domains (spec 4.4). 0, or -ENOENT (no
  * such mdev), -EALREADY (already so), another -errno; *d says.
  */
-/* A guest (named guest, or NULL) starts or stops using mdev uuid. */
+/*
+ * A guest (named guest, or NULL) starts or stops using mdev uuid, through
+ * its VFIO group or with iommufd through its own device file.
+ */
 int sandbox_attach(struct sysfs *s, const char *uuid, bool attach, const char *guest,
-		   struct diag *d);
+		   bool iommufd, struct diag *d);
 /* The machine reboots (kmodel_boot()): 0 or -errno with the reason in *d. */
 int sandbox_boot(struct sysfs *s, struct diag *d);
 /*

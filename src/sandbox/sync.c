@@ -48,8 +48,9 @@ static int unrender_ap_device(struct sysfs *s, const char *rel, const char *drv)
 	return remove_tree_quiet(s, rel);
 }
 
-static int unrender_mdev(struct sysfs *s, const char *uuid)
+static int unrender_mdev(struct sysfs *s, const struct ap_mdev *m)
 {
+	const char *uuid = m->uuid;
 	static const char *const dirs[] = {
 		MDEV_TYPE "/devices",
 		MDEV_BUS "/devices",
@@ -61,6 +62,9 @@ static int unrender_mdev(struct sysfs *s, const char *uuid)
 		snprintf(rel, sizeof(rel), "%s/%s", dirs[i], uuid);
 		TRY(unlink_quiet(s, rel));
 	}
+	/* the group goes with its only device */
+	snprintf(rel, sizeof(rel), IOMMU_GROUPS "/%d", m->iommu_group);
+	TRY(remove_tree_quiet(s, rel));
 	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s", uuid);
 	return remove_tree_quiet(s, rel);
 }
@@ -86,7 +90,9 @@ static bool same_private(const struct ap_state *old, const struct ap_state *st)
 	for (size_t i = 0; i < st->nmdevs; i++)
 		if (strcmp(old->mdevs[i].uuid, st->mdevs[i].uuid) ||
 		    (old->mdevs[i].in_use == 1) != (st->mdevs[i].in_use == 1) ||
-		    old->mdevs[i].removing != st->mdevs[i].removing)
+		    old->mdevs[i].removing != st->mdevs[i].removing ||
+		    old->mdevs[i].iommu_group != st->mdevs[i].iommu_group ||
+		    old->mdevs[i].vfio_dev != st->mdevs[i].vfio_dev)
 			return false;
 	if (memcmp(&old->qoffline, &st->qoffline, sizeof(st->qoffline)) ||
 	    old->rebind_pending != st->rebind_pending || old->rebind_due != st->rebind_due)
@@ -284,7 +290,7 @@ static int sync_tree(struct sysfs *s, const struct ap_state *old, const struct a
 	TRY(sync_states(s, old, st));
 	for (size_t i = 0; i < old->nmdevs; i++)
 		if (!find_mdev(st, old->mdevs[i].uuid))
-			TRY(unrender_mdev(s, old->mdevs[i].uuid));
+			TRY(unrender_mdev(s, &old->mdevs[i]));
 	for (size_t i = 0; i < st->nmdevs; i++) {
 		const struct ap_mdev *m = &st->mdevs[i], *was = find_mdev(old, m->uuid);
 

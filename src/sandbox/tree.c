@@ -274,6 +274,36 @@ int sbx_render_mdev_matrix(struct sysfs *s, const struct ap_state *st, const str
 	return attrs_close(&w);
 }
 
+/* Major of the vfio device files: the kernel allocates it; any stands for it. */
+#define VFIO_DEV_MAJOR 240
+
+/*
+ * The VFIO group that vfio_ap's emulated IOMMU makes for the mdev
+ * (/dev/vfio/N), and from 6.6 its own device file for iommufd
+ * (/dev/vfio/devices/vfioN, from vfio-dev/vfioN).
+ */
+static int render_vfio(struct sysfs *s, const struct ap_mdev *m, const char *rel)
+{
+	char link[PATH_MAX], group[REL_MAX], dev[PATH_MAX];
+	struct attrs w;
+
+	snprintf(group, sizeof(group), IOMMU_GROUPS "/%d", m->iommu_group);
+	snprintf(dev, sizeof(dev), IOMMU_GROUPS "/%d/devices", m->iommu_group);
+	TRY(sysfs_mkdirs(s, dev, DIR_MODE));
+	snprintf(link, sizeof(link), IOMMU_GROUPS "/%d/devices/%s", m->iommu_group, m->uuid);
+	TRY(sbx_link(s, link, rel));
+	snprintf(link, sizeof(link), "%s/iommu_group", rel);
+	TRY(sbx_link(s, link, group));
+	if (m->vfio_dev < 0)
+		return 0;
+	snprintf(dev, sizeof(dev), "%s/vfio-dev/vfio%d", rel, m->vfio_dev);
+	attrs_open(&w, s, dev, true);
+	attr(&w, "dev", RO, "%d:%d\n", VFIO_DEV_MAJOR, m->vfio_dev);
+	attr(&w, "uevent", RW, "MAJOR=%d\nMINOR=%d\nDEVNAME=vfio/devices/vfio%d\n",
+	     VFIO_DEV_MAJOR, m->vfio_dev, m->vfio_dev);
+	return attrs_close(&w);
+}
+
 int sbx_render_mdev(struct sysfs *s, const struct ap_state *st, const struct ap_mdev *m)
 {
 	static const char *const writers[] = {
@@ -297,6 +327,7 @@ int sbx_render_mdev(struct sysfs *s, const struct ap_state *st, const struct ap_
 	TRY(sbx_link(s, link, MDEV_BUS));
 	snprintf(link, sizeof(link), "%s/mdev_type", rel);
 	TRY(sbx_link(s, link, MDEV_TYPE));
+	TRY(render_vfio(s, m, rel));
 	snprintf(link, sizeof(link), MDEV_TYPE "/devices/%s", m->uuid);
 	TRY(sbx_link(s, link, rel));
 	snprintf(link, sizeof(link), MDEV_BUS "/devices/%s", m->uuid);
@@ -305,18 +336,23 @@ int sbx_render_mdev(struct sysfs *s, const struct ap_state *st, const struct ap_
 	return sbx_link(s, link, rel);
 }
 
-/* The mdevs' order and guests, and the driver_overrides. */
+/* The mdevs' order, numbers and guests, and the driver_overrides. */
 static int private_mdevs(struct sysfs *s, const struct ap_state *st, char *text, size_t size)
 {
 	size_t len = (size_t)snprintf(text, size, "# mdevs, oldest first: UUID, whether a guest "
-				      "uses it, whether a remove waits for the guest, the guest\n");
+				      "uses it, whether a remove waits for the guest, its VFIO "
+				      "group and device file, the guest's iommufd use, the guest\n");
 	int rc;
 
-	for (size_t i = 0; i < st->nmdevs; i++)
-		len += (size_t)snprintf(text + len, size - len, "%s attached=%d removing=%d%s%s\n",
-					st->mdevs[i].uuid, st->mdevs[i].in_use == 1,
-					st->mdevs[i].removing, st->mdevs[i].guest_name[0] ? " guest=" : "",
-					st->mdevs[i].guest_name);
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		const struct ap_mdev *m = &st->mdevs[i];
+
+		len += (size_t)snprintf(text + len, size - len,
+					"%s attached=%d removing=%d group=%d vfio=%d%s%s%s\n",
+					m->uuid, m->in_use == 1, m->removing, m->iommu_group,
+					m->vfio_dev, m->guest_iommufd ? " iommufd=1" : "",
+					m->guest_name[0] ? " guest=" : "", m->guest_name);
+	}
 	rc = sysfs_put(s, SANDBOX_MDEVS, RW, text, len);
 	len = (size_t)snprintf(text, size, "# queues with a driver_override: APQN DRIVER\n");
 	for (size_t i = 0; i < st->noverrides; i++)
@@ -359,7 +395,7 @@ static int private_rebind(struct sysfs *s, const struct ap_state *st)
 
 int sbx_render_private(struct sysfs *s, const struct ap_state *st)
 {
-	size_t size = 256 + st->nmdevs * 64 + st->noverrides * 48 +
+	size_t size = 256 + st->nmdevs * 192 + st->noverrides * 48 +
 		      (apqnset_count(&st->qoffline) + IDSET_BITS) * 10;
 	char *text = malloc(size);
 	int rc;
@@ -395,6 +431,7 @@ int sbx_render(struct sysfs *s, const struct ap_state *st)
 		/* mdevctl runs only where its callouts and notifiers directories are */
 		MDEVCTL_DIR "/scripts.d/callouts", MDEVCTL_DIR "/scripts.d/notifiers",
 		UDEV_RULES_DIR, RUN_UDEV_RULES_DIR, LOCK_DIR, SANDBOX_DIR, JOURNAL_DIR,
+		IOMMU_GROUPS,
 	};
 
 	TRY(write_marker(s, st));

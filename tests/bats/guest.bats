@@ -75,7 +75,8 @@ domain() {
 	run -0 apctl --root "$SBX" show $U1
 	assert_line "  $U1  in use by guest guest1"
 	run -0 apctl --root "$SBX" --json mdev list
-	assert_equal "$(json -c '.[0] | [.in_use, .guest]')" '[true,{"pid":null,"name":"guest1"}]'
+	assert_equal "$(json -c '.[0] | [.in_use, .guest]')" \
+		'[true,{"pid":null,"name":"guest1","device":"/dev/vfio/0","iommufd":false}]'
 	run -0 apctl --root "$SBX" mdev list
 	assert_line --regexp "^$U1 .* guest1 +-$"
 	run -4 apctl --root "$SBX" mdev remove $U1
@@ -91,10 +92,11 @@ domain() {
 @test "on a host, the process that holds the mdev's vfio device is named, and its guest" {
 	local host=$BATS_TEST_TMPDIR/host
 	apctl --root "$SBX" sandbox attach $U1 >/dev/null
-	# a root that is a system, not a sandbox: its sys, an IOMMU group, a QEMU in its proc
+	# a root that is a system, not a sandbox: its sys with an IOMMU group 7, a QEMU in its proc
 	mkdir -p "$host/proc/4242/fd" "$host/proc/77/fd" "$host/proc/self"
 	cp -a "$SBX/sys" "$host/"
-	ln -s ../../../../kernel/iommu_groups/7 "$host/$MATRIX/$U1/iommu_group"
+	ln -sfn ../../../../kernel/iommu_groups/7 "$host/$MATRIX/$U1/iommu_group"
+	rm -r "$host/$MATRIX/$U1/vfio-dev"
 	ln -s /dev/null "$host/proc/77/fd/0"
 	ln -s /dev/vfio/vfio "$host/proc/4242/fd/8"
 	ln -s /dev/vfio/7 "$host/proc/4242/fd/9"
@@ -102,9 +104,10 @@ domain() {
 		>"$host/proc/4242/cmdline"
 	run -0 apctl --root "$host" show --json
 	assert_equal "$(json -c '.sandbox, (.mdevs[0] | [.in_use, .guest])' | xargs)" \
-		'false [true,{pid:4242,name:vm1}]'
+		'false [true,{pid:4242,name:vm1,device:/dev/vfio/7,iommufd:false}]'
 	run -0 apctl --root "$host" show $U1
 	assert_line "  $U1  in use by guest vm1 (pid 4242)"
+	assert_line "     held through     /dev/vfio/7 (VFIO group)"
 	# a process that is not QEMU is named by its pid
 	printf '%s\0' /usr/bin/sleep 100 >"$host/proc/4242/cmdline"
 	run -0 apctl --root "$host" show $U1
@@ -119,6 +122,7 @@ domain() {
 	printf '%s\0' /usr/bin/qemu-system-s390x -name guest=vm2 >"$host/proc/4242/cmdline"
 	run -0 apctl --root "$host" show $U1
 	assert_line "  $U1  in use by guest vm2 (pid 4242)"
+	assert_line "     held through     /dev/vfio/devices/vfio3 (iommufd)"
 	run -0 apctl --root "$host" mdev list
 	assert_line --regexp "^$U1 .* vm2 +-$"
 	# another device's file is not this mdev's
@@ -126,4 +130,47 @@ domain() {
 	ln -s /dev/vfio/devices/vfio4 "$host/proc/4242/fd/10"
 	run -0 apctl --root "$host" show $U1
 	refute_line --partial "vm2"
+}
+
+# The sandbox's VFIO files as the kernel makes them: a group per mdev (vfio_ap's
+# emulated IOMMU, iommu_group_alloc()) and, from 6.6, the device file of
+# vfio-dev/vfioN; both numbered lowest free first, as the kernel's IDAs do.
+@test "sandbox attach emulates a guest through the VFIO group or through iommufd" {
+	apctl --root "$SBX" mdev create $U2 --adapters 5 --domains 0x47 >/dev/null
+	assert_equal "$(readlink "$SBX/$MATRIX/$U2/iommu_group")" ../../../../kernel/iommu_groups/1
+	assert_equal "$(readlink -f "$SBX/sys/kernel/iommu_groups/1/devices/$U2")" \
+		"$(readlink -f "$SBX/$MATRIX/$U2")"
+	assert_equal "$(cat "$SBX/$MATRIX/$U2/vfio-dev/vfio1/uevent")" \
+		"$(printf 'MAJOR=240\nMINOR=1\nDEVNAME=vfio/devices/vfio1')"
+	run -0 apctl --root "$SBX" sandbox attach $U2 --guest g2 --iommufd
+	run -0 apctl --root "$SBX" sandbox attach $U1 --guest g1
+	run -0 apctl --root "$SBX" show $U2
+	assert_line "     held through     /dev/vfio/devices/vfio1 (iommufd)"
+	run -0 apctl --root "$SBX" --json mdev list
+	assert_equal "$(json -c '[.[] | .guest | [.name, .device, .iommufd]]')" \
+		'[["g1","/dev/vfio/0",false],["g2","/dev/vfio/devices/vfio1",true]]'
+	# a removed mdev's group and device file go; the next create gets the lowest free
+	run -0 apctl --root "$SBX" sandbox detach $U1
+	run -0 apctl --root "$SBX" mdev remove $U1
+	assert [ ! -e "$SBX/sys/kernel/iommu_groups/0" ]
+	run -0 apctl --root "$SBX" mdev create $U1 --adapters 6 --domains 4
+	assert_equal "$(readlink "$SBX/$MATRIX/$U1/iommu_group")" ../../../../kernel/iommu_groups/0
+	assert [ -d "$SBX/$MATRIX/$U1/vfio-dev/vfio0" ]
+	run -1 apctl --root "$SBX" sandbox attach $U2
+	assert_output --partial "already in use by a guest"
+}
+
+@test "before 6.6 an mdev has no device file for iommufd, and a guest uses its group" {
+	make_sandbox --kernel 6.5
+	apctl --root "$SBX" reserve --adapters 5,6 >/dev/null 2>&1
+	apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 4 >/dev/null
+	assert [ -L "$SBX/$MATRIX/$U1/iommu_group" ]
+	assert [ ! -e "$SBX/$MATRIX/$U1/vfio-dev" ]
+	run -1 apctl --root "$SBX" sandbox attach $U1 --iommufd
+	assert_output "apctl: sandbox attach: kernel 6.5 makes no device file of mdev $U1 for iommufd (/dev/vfio/devices/, since 6.6): a guest uses its VFIO group"
+	run -0 apctl --root "$SBX" show --json
+	assert_equal "$(json -c '.mdevs[0] | [.in_use, .guest]')" '[false,null]'
+	run -0 apctl --root "$SBX" sandbox attach $U1
+	run -0 apctl --root "$SBX" show --json
+	assert_equal "$(json -c '.mdevs[0].guest')" '{"pid":null,"name":null,"device":"/dev/vfio/0","iommufd":false}'
 }

@@ -293,7 +293,7 @@ setup() {
 	run pgrep -f "apctl --root $SBX"
 	assert_failure
 	[ -d "$SBX/$MATRIX/$U1" ]
-	assert_equal "$(cat "$SBX/apctl-sandbox.d/mdevs" | grep $U1)" "$U1 attached=1 removing=1"
+	assert_equal "$(cat "$SBX/apctl-sandbox.d/mdevs" | grep $U1)" "$U1 attached=1 removing=1 group=0 vfio=0"
 	apctl --root "$SBX" sandbox detach $U1
 	[ ! -e "$SBX/$MATRIX/$U1" ]
 }

@@ -72,6 +72,8 @@ int main(void)
 	ok(!kgen_has((struct kgen){ 6, 18 }, KF_INUSE_ALL_BITS), "6.18 checks the other mask");
 	ok(kgen_has((struct kgen){ 6, 19 }, KF_INUSE_ALL_BITS), "6.19 checks all IDs");
 	ok(kgen_has((struct kgen){ 7, 0 }, KF_INUSE_ALL_BITS), "7.0 behaves as the newest");
+	ok(!kgen_has((struct kgen){ 6, 5 }, KF_VFIO_CDEV), "6.5 has no vfio device files");
+	ok(kgen_has((struct kgen){ 6, 6 }, KF_VFIO_CDEV), "6.6 has them");
 
 	/* ownership: the document's example masks */
 	{
