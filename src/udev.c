@@ -4,6 +4,7 @@
 #include <libudev.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct ap_uevents {
 	struct udev *udev;
@@ -28,20 +29,39 @@ struct ap_uevents *ap_uevents_open(void)
 	return u;
 }
 
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 int ap_uevents_wait(struct ap_uevents *u, int timeout_ms)
 {
 	struct pollfd p = { .fd = u->fd, .events = POLLIN };
+	long end = now_ms() + timeout_ms;
 	int got = 0;
 
-	while (poll(&p, 1, got ? 0 : timeout_ms) > 0 && (p.revents & POLLIN)) {
-		struct udev_device *dev = udev_monitor_receive_device(u->mon);
+	for (;;) {
+		/* once an AP event came, only what is already there is read */
+		long left = got ? 0 : end - now_ms();
+		struct udev_device *dev;
 
-		if (!dev)
-			break;
-		udev_device_unref(dev);
-		got = 1;
+		if (left < 0)
+			left = 0;
+		if (poll(&p, 1, (int)left) <= 0 || !(p.revents & POLLIN))
+			return got;
+		/*
+		 * NULL: a uevent of another subsystem, which the kernel sends to
+		 * every monitor and libudev drops; the wait goes on to its end
+		 */
+		dev = udev_monitor_receive_device(u->mon);
+		if (dev) {
+			udev_device_unref(dev);
+			got = 1;
+		}
 	}
-	return got;
 }
 
 void ap_uevents_close(struct ap_uevents *u)
