@@ -475,6 +475,15 @@ static int parse(struct ctx *ctx, const struct verb *top, int argc, char **argv,
 	return rc;
 }
 
+/* --json among the options, where the command line could not be read to its end. */
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			return true;
+	return false;
+}
+
 int cli_main(const struct verb *top, int argc, char **argv, int usage_exit)
 {
 	struct ctx ctx = { .root = { .path = "/" }, .usage_exit = usage_exit };
@@ -492,8 +501,13 @@ int cli_main(const struct verb *top, int argc, char **argv, int usage_exit)
 		rc = finish_output(EXIT_OK);
 	} else if (!rc && args_has(&ctx, O_VERSION) && v == top) {
 		rc = check_options(&ctx, top, v);
-		if (!rc && args_has(&ctx, O_JSON))
-			printf("{ \"name\": \"apctl\", \"version\": \"%s\" }\n", PACKAGE_VERSION);
+		if (!rc && args_has(&ctx, O_JSON)) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "name", json_object_new_string("apctl"));
+			json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
+			json_print(stdout, o);
+		}
 		else if (!rc)
 			printf("apctl %s\n", PACKAGE_VERSION);
 		rc = rc ? rc : finish_output(EXIT_OK);
@@ -514,6 +528,9 @@ int cli_main(const struct verb *top, int argc, char **argv, int usage_exit)
 		if (!rc)
 			rc = v->run(&ctx);
 	}
+	/* --json: one document on stdout, failures too (a usage error may come before ctx.json) */
+	if (args_has(&ctx, O_JSON) || wants_json(argc, argv))
+		rc = json_error_document(rc);
 	for (int o = 0; o < O_COUNT; o++)
 		free(ctx.val[o]);
 	free(ctx.pos);

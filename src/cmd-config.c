@@ -42,24 +42,27 @@ static int run_export(struct ctx *ctx)
 	return finish_output(rc);
 }
 
-/* The file's text ("-": standard input), or NULL after the message. */
-static char *read_file(const struct ctx *ctx, const char *path)
+/*
+ * The file's text ("-": standard input): EXIT_OK, or after the message
+ * EXIT_NOTFOUND (no such file) or EXIT_USAGE (not a file that can be read).
+ */
+static int read_file(const struct ctx *ctx, const char *path, char **out)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	char *text = NULL;
+	char *text = NULL, buf[4096];
 	size_t len = 0, n;
-	char buf[4096];
+	int err = 0;
 
+	*out = NULL;
 	if (!f) {
-		errmsg("%s: cannot read %s: %s", ctx->path, path, strerror(errno));
-		return NULL;
+		errmsg("%s: cannot read '%s': %s", ctx->path, path, strerror(errno));
+		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_USAGE;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+	while (!err && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		char *more = realloc(text, len + n + 1);
 
 		if (!more) {
-			free(text);
-			text = NULL;
+			err = ENOMEM;
 			break;
 		}
 		text = more;
@@ -67,9 +70,19 @@ static char *read_file(const struct ctx *ctx, const char *path)
 		len += n;
 		text[len] = '\0';
 	}
+	if (!err && ferror(f))
+		err = errno ? errno : EIO;
 	if (f != stdin)
 		fclose(f);
-	return text ? text : strdup("");
+	if (!err && !text)
+		text = strdup("");
+	if (err || !text) {
+		errmsg("%s: cannot read '%s': %s", ctx->path, path, strerror(err ? err : ENOMEM));
+		free(text);
+		return err == ENOMEM || !err ? EXIT_RUNTIME : EXIT_USAGE;
+	}
+	*out = text;
+	return EXIT_OK;
 }
 
 static void nothing(FILE *f, const struct engine *e)
@@ -93,16 +106,16 @@ static const struct change_render apply_render = {
 /* plan and apply: the file read against the root, then one change. */
 static int config_change(struct ctx *ctx, bool apply)
 {
-	char *text = read_file(ctx, ctx->pos[0]);
+	char *text;
 	struct change_opts o;
 	struct config c = { 0 };
 	struct diag d;
 	struct engine e;
 	struct root r;
-	int rc;
+	int rc = read_file(ctx, ctx->pos[0], &text);
 
-	if (!text)
-		return EXIT_RUNTIME;
+	if (rc)
+		return rc;
 	rc = args_change(ctx, &o);
 	/* the file says what persists; the change may write both */
 	o.scope = SCOPE_BOTH;

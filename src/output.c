@@ -7,6 +7,11 @@
 
 #include "masksyntax.h"
 
+/* What a run printed: JSON documents on stdout, messages on stderr (for the error document). */
+static unsigned json_docs;
+static struct strlist messages;
+#define MESSAGES_KEPT 32
+
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* Writes json-c's rendering of val, indented to the current depth. */
@@ -41,6 +46,7 @@ static void put_key(struct jstream *js, const char *key)
 
 void js_begin(struct jstream *js, FILE *f)
 {
+	json_docs += f == stdout;
 	js->f = f;
 	js->depth = 1;
 	js->first[1] = true;
@@ -89,10 +95,82 @@ void js_end(struct jstream *js)
 
 void verrmsg(const char *fmt, va_list ap)
 {
+	char text[1024];
+
 	fflush(stdout);
-	fputs("apctl: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	fprintf(stderr, "apctl: %s\n", text);
+	if (messages.n < MESSAGES_KEPT)
+		strlist_addf(&messages, "%s", text);
+}
+
+static const char *error_kind(int status)
+{
+	static const char *const kinds[] = {
+		[1] = "failed", [2] = "usage", [3] = "not-found", [4] = "refused", [5] = "timeout",
+	};
+
+	return status > 0 && status < (int)(sizeof(kinds) / sizeof(kinds[0])) ? kinds[status] :
+										 "failed";
+}
+
+/*
+ * The value that message quotes last ('...': a quote after a blank or the
+ * start, up to a quote before a blank, punctuation or the end; apostrophes
+ * inside words are not quotes), or NULL.
+ */
+static struct json_object *quoted_value(const char *message)
+{
+	const char *a = NULL, *b = NULL;
+
+	for (const char *p = message; p && *p; p++) {
+		const char *q;
+
+		if (*p != '\'' || (p > message && !strchr(" (", p[-1])))
+			continue;
+		for (q = strchr(p + 1, '\''); q && q[1] && !strchr(" :,;.)", q[1]);)
+			q = strchr(q + 1, '\'');
+		if (!q)
+			break;
+		a = p;
+		b = q;
+		p = q;
+	}
+	return a ? json_object_new_string_len(a + 1, (int)(b - a - 1)) : NULL;
+}
+
+/* Whether a message is a warning or a note rather than the error itself. */
+static bool aside(const char *message)
+{
+	return !strncmp(message, "warning: ", 9) || !strncmp(message, "note: ", 6);
+}
+
+int json_error_document(int status)
+{
+	struct json_object *o, *details;
+	size_t first = 0;
+
+	if (!status || json_docs)
+		return status;
+	/* the error is the first message that is not a warning or a note */
+	while (first < messages.n && aside(messages.v[first]))
+		first++;
+	if (first == messages.n)
+		first = 0;
+	o = json_object_new_object();
+	details = json_object_new_array();
+	json_object_object_add(o, "status", json_object_new_int(status));
+	json_object_object_add(o, "error", json_object_new_string(error_kind(status)));
+	json_object_object_add(o, "message", messages.n ? json_object_new_string(messages.v[first]) :
+							  NULL);
+	json_object_object_add(o, "value", quoted_value(messages.n ? messages.v[first] : NULL));
+	for (size_t i = 0; i < messages.n; i++)
+		if (i != first)
+			json_object_array_add(details, json_object_new_string(messages.v[i]));
+	json_object_object_add(o, "details", details);
+	json_print(stdout, o);
+	strlist_free(&messages);
+	return status;
 }
 
 void errmsg(const char *fmt, ...)
@@ -106,6 +184,7 @@ void errmsg(const char *fmt, ...)
 
 void json_print(FILE *f, struct json_object *val)
 {
+	json_docs += f == stdout;
 	fprintf(f, "%s\n", json_object_to_json_string_ext(val, JSON_FLAGS));
 	json_object_put(val);
 }

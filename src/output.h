@@ -37,6 +37,15 @@ void js_end(struct jstream *js);
 void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void verrmsg(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/*
+ * With --json, a run that ends with status (not 0) and printed no JSON
+ * document prints one: {"status", "error" (its kind: failed, usage,
+ * not-found, refused, timeout), "message" (the first on stderr that is not
+ * a warning or a note), "value" (the value it quotes, or null), "details"
+ * (the other messages, in order)}. Returns status.
+ */
+int json_error_document(int status);
+
 /* Prints one json-c value as a whole document (pretty, with a newline); val is consumed. */
 void json_print(FILE *f, struct json_object *val);
 

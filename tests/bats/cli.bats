@@ -91,9 +91,13 @@ load helpers
 	assert_line --partial -- "--max-adapter-id N"
 }
 
-@test "errors print nothing on stdout" {
-	run -3 --separate-stderr apctl --root "$BATS_TEST_TMPDIR/nowhere" show --json
+@test "errors print nothing on stdout, but with --json their document" {
+	run -3 --separate-stderr apctl --root "$BATS_TEST_TMPDIR/nowhere" show
 	assert_equal "$output" ""
+	assert_equal "$stderr" "apctl: root $BATS_TEST_TMPDIR/nowhere: no such directory"
+	run -3 --separate-stderr apctl --root "$BATS_TEST_TMPDIR/nowhere" show --json
+	assert_equal "$(json -c '[.status, .error, .message]')" \
+		"[3,\"not-found\",\"root $BATS_TEST_TMPDIR/nowhere: no such directory\"]"
 	assert_equal "$stderr" "apctl: root $BATS_TEST_TMPDIR/nowhere: no such directory"
 }
 

@@ -33,11 +33,15 @@ def words(err):
 
 
 def run_json(module, args, data=None):
-    """apctl --json with args: rc, the JSON it printed (or None), its stderr
-    in words; the host failed where it printed what is not JSON."""
+    """apctl --json with args: rc, the JSON it printed (None for apctl's error
+    document, whose words are in stderr), its stderr in words; the host failed
+    where it printed what is not JSON."""
     rc, out, err = run(module, ["--json"] + args, data)
     try:
-        return rc, json.loads(out) if out.strip() else None, words(err)
+        doc = json.loads(out) if out.strip() else None
+        if rc != 0 and isinstance(doc, dict) and "error" in doc and "status" in doc:
+            doc = None
+        return rc, doc, words(err)
     except ValueError:
         module.fail_json(msg="apctl %s printed what is not JSON: %s" % (args[0], words(err)),
                          rc=rc)
