@@ -2,6 +2,7 @@
 #include "uuid.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "ascii.h"
 
@@ -14,6 +15,32 @@ bool uuid_valid(const char *s)
 			return false;
 	}
 	return s[36] == '\0';
+}
+
+const char *uuid_problem(const char *s, char *buf, size_t size)
+{
+	size_t len = strlen(s);
+
+	buf[0] = '\0';
+	for (int i = 0; i < 36 && (size_t)i < len; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		char c[8];
+
+		snprintf(c, sizeof(c), (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ?
+			 "'%c'" : "0x%02x", (unsigned char)s[i]);
+		if (dash && s[i] != '-')
+			snprintf(buf, size, "character %d is %s where a UUID has a dash "
+				 "(8-4-4-4-12 hex digits)", i + 1, c);
+		else if (!dash && !ascii_isxdigit(s[i]))
+			snprintf(buf, size, "character %d is %s where a UUID has a hex digit "
+				 "(8-4-4-4-12 hex digits)", i + 1, c);
+		if (buf[0])
+			return buf;
+	}
+	if (len != 36)
+		snprintf(buf, size, "it has %zu character%s, a UUID 36 (8-4-4-4-12 hex digits)",
+			 len, len == 1 ? "" : "s");
+	return buf;
 }
 
 void uuid_lower(const char *s, char out[UUID_STR_MAX])

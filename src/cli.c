@@ -13,6 +13,9 @@
 #include "masksyntax.h"
 #include "output.h"
 #include "sandbox.h"
+#include "ascii.h"
+#include "persist.h"
+#include "uuid.h"
 
 const struct optdef cli_optdefs[O_COUNT] = {
 	[O_ROOT] = { "root", 'r', true, "DIR", "work on the sysfs tree under DIR (default /)" },
@@ -93,6 +96,15 @@ int usage_error(const struct ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "Try 'apctl %s%s--help'.\n", ctx->path, *ctx->path ? " " : "");
 	return ctx->usage_exit;
+}
+
+int args_uuid(const struct ctx *ctx, const char *s)
+{
+	char why[96];
+
+	if (uuid_valid(s))
+		return EXIT_OK;
+	return usage_error(ctx, "'%s' is not a UUID: %s", s, uuid_problem(s, why, sizeof(why)));
 }
 
 int finish_output(int rc)
@@ -217,6 +229,38 @@ int open_root(const struct ctx *ctx, struct root *r)
 	return EXIT_OK;
 }
 
+/* How many characters two UUIDs differ in. */
+static int uuid_differs(const char *a, const char *b)
+{
+	int n = 0;
+
+	for (int i = 0; i < 36; i++)
+		n += ascii_tolower(a[i]) != ascii_tolower(b[i]);
+	return n;
+}
+
+int no_mdev(const struct ctx *ctx, const char *what, const char *uuid, const struct ap_state *st,
+	    const struct persist *p)
+{
+	const char *best = NULL;
+	int least = 5; /* a typo: a few characters off */
+
+	for (size_t i = 0; st && i < st->nmdevs; i++)
+		if (uuid_differs(uuid, st->mdevs[i].uuid) < least)
+			least = uuid_differs(uuid, (best = st->mdevs[i].uuid));
+	for (size_t i = 0; p && i < p->ndefs; i++)
+		if (uuid_differs(uuid, p->defs[i].uuid) < least)
+			least = uuid_differs(uuid, (best = p->defs[i].uuid));
+	if (best)
+		errmsg("%s: %s %s under %s; did you mean %s?", ctx->path, what, uuid, ctx->root.path,
+		       best);
+	else
+		errmsg("%s: %s %s under %s; 'apctl%s%s mdev list' lists them", ctx->path, what,
+		       uuid, ctx->root.path, ctx->root.given ? " --root " : "",
+		       ctx->root.given ? ctx->root.path : "");
+	return EXIT_NOTFOUND;
+}
+
 int load_state(const struct ctx *ctx, struct root *r, unsigned flags, struct ap_state **st)
 {
 	struct diag d = { "" };
@@ -275,12 +319,29 @@ static void find_verbs(const struct verb *v, const char *path, const char *word,
 	}
 }
 
+/* Words of other tools for apctl's verbs (mdevctl, virsh, ls, rm). */
+static const char *synonym(const char *word)
+{
+	static const char *const words[][2] = {
+		{ "delete", "remove" }, { "del", "remove" }, { "rm", "remove" },
+		{ "destroy", "remove" }, { "undefine", "remove" }, { "new", "create" },
+		{ "ls", "list" }, { "status", "show" }, { "info", "show" },
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(word, words[i][0]))
+			return words[i][1];
+	return NULL;
+}
+
 static int unknown_word(struct ctx *ctx, const struct verb *top, const struct verb *v,
 			const char *word)
 {
 	char hints[256] = "";
 
 	find_verbs(v, ctx->path, word, true, hints, sizeof(hints));
+	if (!*hints && synonym(word))
+		find_verbs(v, ctx->path, synonym(word), false, hints, sizeof(hints));
 	if (!*hints)
 		find_verbs(top, "", word, false, hints, sizeof(hints));
 	return usage_error(ctx, "unknown %s%scommand '%s'%s%s%s", ctx->path, *ctx->path ? " " : "",

@@ -140,6 +140,8 @@ int args_change(const struct ctx *ctx, struct change_opts *o);
 
 /* "apctl: " + message on stderr, with a hint to the verb's --help: ctx->usage_exit. */
 int usage_error(const struct ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* EXIT_OK when s is a UUID, else the usage error that says why not. */
+int args_uuid(const struct ctx *ctx, const char *s);
 /* Flushes stdout: rc, or EXIT_RUNTIME with a message when the output was lost. */
 int finish_output(int rc);
 
@@ -147,5 +149,13 @@ int finish_output(int rc);
 int open_root(const struct ctx *ctx, struct root *r);
 /* Reads ctx's state: EXIT_OK, or the exit code after the message; root_close() it. */
 int load_state(const struct ctx *ctx, struct root *r, unsigned flags, struct ap_state **st);
+struct persist;
+/*
+ * "CMD: WHAT UUID under ROOT" ("no mdev", "mdevctl defines no mdev"), with the
+ * mdev of st or p one mistyped character or a few away, else where they are
+ * listed: EXIT_NOTFOUND.
+ */
+int no_mdev(const struct ctx *ctx, const char *what, const char *uuid, const struct ap_state *st,
+	    const struct persist *p);
 
 #endif

@@ -52,7 +52,7 @@ static int read_call(const struct ctx *ctx, struct call *c)
 					   cli_optdefs[ids[i]].shortopt);
 	}
 	if (!uuid_valid(c->uuid))
-		return usage_error(ctx, "'%s' is not a UUID", c->uuid);
+		return args_uuid(ctx, c->uuid);
 	uuid_lower(c->uuid, c->lower);
 	return EXIT_OK;
 }

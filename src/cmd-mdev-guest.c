@@ -25,8 +25,7 @@ static struct json_object *guest_json(const struct ctx *ctx, const struct ap_sta
 	struct json_object *o;
 
 	if (!m) {
-		errmsg("%s: no mdev %s under %s, running or defined", ctx->path, uuid,
-		       ctx->root.path);
+		no_mdev(ctx, "no mdev (running or defined)", uuid, st, p);
 		return NULL;
 	}
 	text[0] = guest_hostdev(uuid);
@@ -60,7 +59,7 @@ static int run_guest(struct ctx *ctx)
 	for (int n = 0; n < ctx->npos; n++)
 		if (!uuid_valid(ctx->pos[n])) {
 			json_object_put(all);
-			return usage_error(ctx, "'%s' is not a UUID", ctx->pos[n]);
+			return args_uuid(ctx, ctx->pos[n]);
 		}
 	rc = load_state(ctx, &r, 0, &st);
 	if (rc) {
@@ -82,9 +81,11 @@ static int run_guest(struct ctx *ctx)
 		else
 			json_object_array_add(all, o);
 	}
+	/* QEMU's arguments on one line, one after another; XML documents as they end */
 	for (size_t n = 0; !rc && !ctx->json && n < json_object_array_length(all); n++)
-		fputs(json_object_get_string(json_object_object_get(
-			      json_object_array_get_idx(all, n), formats[k])), stdout);
+		printf("%s%s", n && k == 2 ? " " : "",
+		       json_object_get_string(json_object_object_get(
+			       json_object_array_get_idx(all, n), formats[k])));
 	if (!rc && !ctx->json && k == 2)
 		putchar('\n');
 	if (!rc && ctx->json)

@@ -28,7 +28,7 @@ static int find_def(const struct ctx *ctx, const struct engine *e, const char *u
 {
 	*def = e->pers ? persist_find(e->pers, uuid) : NULL;
 	if (!*def) {
-		errmsg("%s: mdevctl defines no mdev %s under %s", ctx->path, uuid, ctx->root.path);
+		no_mdev(ctx, "mdevctl defines no mdev", uuid, e->st, e->pers);
 		return EXIT_NOTFOUND;
 	}
 	if ((*def)->bad[0]) {
@@ -52,7 +52,7 @@ static int one_op(struct ctx *ctx, enum op_kind kind, const struct change_render
 	int rc = args_change(ctx, &o), i;
 
 	if (!rc && !uuid_valid(ctx->pos[0]))
-		return usage_error(ctx, "'%s' is not a UUID", ctx->pos[0]);
+		return args_uuid(ctx, ctx->pos[0]);
 	/* a definition is the persistent configuration only */
 	o.scope = kind == OP_DEFINE ? SCOPE_PERSISTENT : o.scope;
 	if (!rc)
@@ -65,7 +65,7 @@ static int one_op(struct ctx *ctx, enum op_kind kind, const struct change_render
 	else if (i < 0)
 		rc = EXIT_NOTFOUND;
 	if (rc == EXIT_NOTFOUND && kind != OP_CREATE)
-		errmsg("%s: no mdev %s under %s", ctx->path, op.uuid, ctx->root.path);
+		no_mdev(ctx, "no mdev", op.uuid, e.st, e.pers);
 	if (!rc)
 		op.ids = kind == OP_CREATE ? def->ids : e.st->mdevs[i].matrix;
 	if (!rc && engine_add(&e, &op))

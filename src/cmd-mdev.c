@@ -117,7 +117,7 @@ static int change_matrix(struct ctx *ctx, enum op_kind kind)
 		return usage_error(ctx, "nothing to %s: give --adapters, --domains or "
 				   "--control-domains", kind == OP_ASSIGN ? "assign" : "unassign");
 	if (given && !uuid_valid(given))
-		return usage_error(ctx, "'%s' is not a UUID", given);
+		return args_uuid(ctx, given);
 	if (given)
 		uuid_lower(given, op.uuid);
 	else if (new_uuid(op.uuid))
@@ -128,10 +128,10 @@ static int change_matrix(struct ctx *ctx, enum op_kind kind)
 	if (rc)
 		return rc;
 	if (kind != OP_CREATE && i < 0 && !mdev_defined(&e, op.uuid)) {
-		errmsg("%s: no mdev %s under %s", ctx->path, op.uuid, ctx->root.path);
+		rc = no_mdev(ctx, "no mdev", op.uuid, e.st, e.pers);
 		engine_end(&e);
 		root_close(&r);
-		return EXIT_NOTFOUND;
+		return rc;
 	}
 	rc = engine_add(&e, &op) ? (engine_end(&e), EXIT_RUNTIME) :
 	     change_conclude(ctx, &e, kind == OP_CREATE ? &create_render : &assign_render);
@@ -196,10 +196,8 @@ static int add_removals(const struct ctx *ctx, struct engine *e)
 		if (twice)
 			continue;
 		uuid_lower(ctx->pos[k], op.uuid);
-		if (i < 0 && !mdev_defined(e, op.uuid)) {
-			errmsg("%s: no mdev %s under %s", ctx->path, op.uuid, ctx->root.path);
-			return EXIT_NOTFOUND;
-		}
+		if (i < 0 && !mdev_defined(e, op.uuid))
+			return no_mdev(ctx, "no mdev", op.uuid, e->st, e->pers);
 		if (engine_add(e, &op))
 			return EXIT_RUNTIME;
 	}
@@ -215,7 +213,7 @@ static int run_remove(struct ctx *ctx)
 
 	for (int k = 0; !rc && k < ctx->npos; k++)
 		if (!uuid_valid(ctx->pos[k]))
-			return usage_error(ctx, "'%s' is not a UUID", ctx->pos[k]);
+			return args_uuid(ctx, ctx->pos[k]);
 	if (!rc)
 		rc = mdev_begin(ctx, &r, &e, ctx->path, &o, NULL, &i);
 	if (rc)

@@ -138,7 +138,7 @@ static int attach(struct ctx *ctx, bool on)
 	const char *guest = args_last(ctx, O_GUEST);
 
 	if (!uuid_valid(ctx->pos[0]))
-		return usage_error(ctx, "'%s' is not a UUID", ctx->pos[0]);
+		return args_uuid(ctx, ctx->pos[0]);
 	if (guest && (!*guest || strlen(guest) > 63 || strpbrk(guest, " \t\n,")))
 		return usage_error(ctx, "'%s' is not a guest name (1 to 63 characters, no blank "
 				   "or comma)", guest);

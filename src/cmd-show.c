@@ -30,8 +30,7 @@ static int show_one(const struct ctx *ctx, const struct view *v, const char *uui
 
 	if (i < 0) {
 		uuid_lower(uuid, lower);
-		errmsg("no mdev %s under %s", lower, ctx->root.path);
-		return EXIT_NOTFOUND;
+		return no_mdev(ctx, "no mdev", lower, v->st, v->persist);
 	}
 	if (ctx->json)
 		json_print(stdout, json_mdev(v, &v->st->mdevs[i]));
@@ -73,7 +72,7 @@ static int run_show(struct ctx *ctx)
 	int rc;
 
 	if (uuid && !uuid_valid(uuid))
-		return usage_error(ctx, "'%s' is not a UUID", uuid);
+		return args_uuid(ctx, uuid);
 	if (uuid && args_has(ctx, O_BOOT))
 		return usage_error(ctx, "--boot shows the whole configuration, not one mdev");
 	rc = load_state(ctx, &r, STATE_GUESTS | STATE_OVERRIDES, &st);

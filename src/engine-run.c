@@ -328,10 +328,17 @@ static void verify_masks(struct engine *e)
 	for (int i = 0; i < 2; i++) {
 		char rel[32], buf[128] = "", hex[IDSET_HEX_LEN];
 		struct idset got;
+		ssize_t n;
 
 		snprintf(rel, sizeof(rel), "sys/bus/ap/%s", names[i]);
-		if (sysfs_read(&e->root->s, rel, buf, sizeof(buf)) >= 0 &&
-		    !kernel_hex2bitmap(buf, &got) && idset_equal(&got, want[i]))
+		n = sysfs_read(&e->root->s, rel, buf, sizeof(buf));
+		if (n < 0) {
+			errmsg("warning: %s cannot be read after the write: %s", names[i],
+			       strerror((int)-n));
+			continue;
+		}
+		buf[(size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1] = '\0';
+		if (!kernel_hex2bitmap(buf, &got) && idset_equal(&got, want[i]))
 			continue;
 		idset_to_hex(want[i], hex);
 		errmsg("warning: %s reads '%.*s' after the write, not %s: did another "

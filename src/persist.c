@@ -320,6 +320,8 @@ int persist_copy(const struct persist *from, struct persist *to)
 	if (!to->defs || !to->names) {
 		free(to->defs);
 		free(to->names);
+		/* nothing of from's is left behind: to is empty, and freeing it is safe */
+		memset(to, 0, sizeof(*to));
 		return -ENOMEM;
 	}
 	if (from->nnames)

@@ -111,6 +111,30 @@ load helpers
 	assert_output --partial "unknown sandbox host command 'grow'"
 	run -2 apctl show --adapterz 5
 	assert_output --partial "unknown option '--adapterz'; did you mean '--adapters'?"
+	# other tools' words for apctl's
+	run -2 apctl mdev delete
+	assert_output --partial "unknown mdev command 'delete'; did you mean 'apctl mdev remove'?"
+	run -2 apctl mdev ls
+	assert_output --partial "did you mean 'apctl mdev list'?"
+}
+
+@test "a UUID that is not one is told why; one that is not there gets the near one or the list" {
+	local U=62177883-f1bb-47f0-914d-32a22e3a8804
+	make_sandbox
+	run -2 apctl --root "$SBX" show 62177883-f1bb-47f0-914d-32a22e3a880
+	assert_output --partial "'62177883-f1bb-47f0-914d-32a22e3a880' is not a UUID: it has 35 characters, a UUID 36 (8-4-4-4-12 hex digits)"
+	run -2 apctl --root "$SBX" mdev remove 6217788-f1bb-47f0-914d-32a22e3a88044
+	assert_output --partial "is not a UUID: character 8 is '-' where a UUID has a hex digit"
+	run -2 apctl --root "$SBX" show 62177883-f1bb-47f0-914d-32a22e3a88zz
+	assert_output --partial "is not a UUID: character 35 is 'z' where a UUID has a hex digit"
+	run -2 apctl --root "$SBX" show 62177883_f1bb-47f0-914d-32a22e3a8804
+	assert_output --partial "is not a UUID: character 9 is '_' where a UUID has a dash"
+	apctl --root "$SBX" reserve --adapters 5 >/dev/null 2>&1
+	apctl --root "$SBX" mdev create $U --adapters 5 --domains 4 >/dev/null
+	run -3 apctl --root "$SBX" mdev remove 62177883-f1bb-47f0-914d-32a22e3a8805
+	assert_output "apctl: mdev remove: no mdev 62177883-f1bb-47f0-914d-32a22e3a8805 under $SBX; did you mean $U?"
+	run -3 apctl --root "$SBX" show 11111111-f1bb-47f0-914d-32a22e3a8805
+	assert_output "apctl: show: no mdev 11111111-f1bb-47f0-914d-32a22e3a8805 under $SBX; 'apctl --root $SBX mdev list' lists them"
 }
 
 @test "an option of another command is named as an option" {

@@ -59,11 +59,14 @@ domain() {
 		"[[\"$U1\",\"libvirt,nodedev,qemu,uuid\"],[\"$U2\",\"libvirt,nodedev,qemu,uuid\"]]"
 	assert_equal "$(json -r '.[1].nodedev' | xmllint --xpath '//attr/@value' - | xargs)" \
 		"value=0x05 value=0x0047"
+	# two mdevs for one QEMU: two arguments, one line
+	run -0 apctl --root "$SBX" mdev guest $U1 $U2 --format qemu
+	assert_output "-device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/$U1 -device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/$U2"
 }
 
 @test "what is not there or not a format is refused" {
 	run -3 apctl --root "$SBX" mdev guest $U2
-	assert_output "apctl: mdev guest: no mdev $U2 under $SBX, running or defined"
+	assert_output "apctl: mdev guest: no mdev (running or defined) $U2 under $SBX; 'apctl --root $SBX mdev list' lists them"
 	run -2 apctl --root "$SBX" mdev guest $U1 --format xml
 	assert_output --partial "'xml' is not a format: libvirt, nodedev or qemu"
 	run -2 apctl --root "$SBX" mdev guest nope

@@ -171,7 +171,7 @@ Removed $DEFS/$U1"
 	assert_output "Stopped mdev $U1."
 	[ -e "$SBX/$DEFS/$U1" ] && [ ! -e "$SBX/sys/devices/vfio_ap/matrix/$U1" ]
 	run -3 apctl --root "$SBX" mdev start $U2
-	assert_output "apctl: mdev start: mdevctl defines no mdev $U2 under $SBX"
+	assert_output "apctl: mdev start: mdevctl defines no mdev $U2 under $SBX; 'apctl --root $SBX mdev list' lists them"
 	run -3 apctl --root "$SBX" mdev stop $U1
 	# mdevctl starts what apctl defined, and apctl stops what mdevctl started
 	run -0 inside "mdevctl start -u $U1"

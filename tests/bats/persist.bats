@@ -152,7 +152,7 @@ running_mdev() {
 	make_sandbox
 	running_mdev $U1
 	run -3 apctl --root "$SBX" mdev define $U2
-	assert_output "apctl: mdev define: no mdev $U2 under $SBX"
+	assert_output "apctl: mdev define: no mdev $U2 under $SBX; 'apctl --root $SBX mdev list' lists them"
 	run -2 apctl --root "$SBX" mdev define not-a-uuid
 	assert_output --partial "'not-a-uuid' is not a UUID"
 	run -2 apctl --root "$SBX" mdev define $U1 --autostart --manual
