@@ -59,6 +59,28 @@ all_help() {
 	done
 }
 
+# Whether one of the lines on stdin has the words of command $1 in order, each
+# a word of its own or one of a|b|c.
+has_command() {
+	awk -v cmd="$1" 'BEGIN { n = split(cmd, w, " ") }
+		{ k = 1; m = split($0, t, /[ |]+/)
+		  for (i = 1; i <= m && k <= n; i++) if (t[i] == w[k]) k++
+		  if (k > n) { found = 1; exit } }
+		END { exit !found }'
+}
+
+@test "every command of --help has its synopsis line and its section in the man page" {
+	local c synopsis sections
+	synopsis=$(mandoc -T ascii "$MAN" | sed 's/.\x08//g' | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
+		grep -E '^ +(apctl|ap-apctl) ')
+	sections=$(grep '^\.SS "apctl' "$MAN" | sed 's/\\-/-/g; s/"//g')
+	[ "$(all_commands | wc -l)" -gt 30 ]
+	while read -r c; do
+		has_command "apctl $c" <<<"$synopsis" || fail "no synopsis line of 'apctl $c'"
+		has_command "$c" <<<"$sections" || fail "no section of 'apctl $c'"
+	done < <(all_commands)
+}
+
 @test "the man page names the version" {
 	run -0 apctl --version
 	grep -qF "\"${output}\"" "$MAN"
