@@ -23,7 +23,7 @@ static bool waits_only(const struct engine *e)
 	return true;
 }
 
-/* The persistent files a change writes: a line each; a dry run shows what they would hold. */
+/* The persistent files a change writes: a line each; a dry run shows the lines that change. */
 static void say_files(FILE *f, const struct engine *e, bool dry_run)
 {
 	for (size_t i = 0; i < e->npf; i++) {
@@ -34,8 +34,8 @@ static void say_files(FILE *f, const struct engine *e, bool dry_run)
 			continue;
 		}
 		fprintf(f, "Would %s %s%s\n", t ? "write" : "remove", e->pf[i].rel, t ? ":" : "");
-		for (; t && *t; t += strcspn(t, "\n") + (t[strcspn(t, "\n")] != '\0'))
-			fprintf(f, "  %.*s\n", (int)strcspn(t, "\n"), t);
+		if (t)
+			text_file_diff(f, e->pf[i].old, t, "  ");
 	}
 }
 

@@ -263,3 +263,61 @@ struct json_object *json_strlist(const struct strlist *l)
 		json_object_array_add(arr, json_object_new_string(l->v[i]));
 	return arr;
 }
+
+/* The lines of text: pointers to their starts, *n of them (the last may lack its newline). */
+static const char **split_lines(const char *text, size_t *n)
+{
+	const char **v;
+	size_t cap = 1;
+
+	*n = 0;
+	for (const char *p = text; p && *p; p++)
+		cap += *p == '\n';
+	v = calloc(cap + 1, sizeof(*v));
+	for (const char *p = text; v && p && *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0))
+		v[(*n)++] = p;
+	return v;
+}
+
+static bool same_line(const char *a, const char *b)
+{
+	size_t la = strcspn(a, "\n");
+
+	return la == strcspn(b, "\n") && !memcmp(a, b, la);
+}
+
+/* Files this long are shown whole: the table of common lines would be too big. */
+#define DIFF_MAX_CELLS (1u << 22)
+
+void text_file_diff(FILE *f, const char *old, const char *new_, const char *indent)
+{
+	size_t n, m, i = 0, j = 0;
+	const char **a = split_lines(old, &n), **b = split_lines(new_, &m);
+	/* lcs[i][j]: the most lines a[i..] and b[j..] have in common, in order */
+	unsigned *lcs = a && b && (n + 1) * (m + 1) <= DIFF_MAX_CELLS ?
+				calloc((n + 1) * (m + 1), sizeof(*lcs)) : NULL;
+
+	for (size_t x = n; lcs && x-- > 0;)
+		for (size_t y = m; y-- > 0;)
+			lcs[x * (m + 1) + y] = same_line(a[x], b[y]) ?
+				lcs[(x + 1) * (m + 1) + y + 1] + 1 :
+				lcs[(x + 1) * (m + 1) + y] > lcs[x * (m + 1) + y + 1] ?
+				lcs[(x + 1) * (m + 1) + y] : lcs[x * (m + 1) + y + 1];
+	while (i < n || j < m) {
+		if (lcs && i < n && j < m && same_line(a[i], b[j])) {
+			i++, j++;
+		} else if (i < n && (j == m || (lcs && lcs[(i + 1) * (m + 1) + j] >=
+						     lcs[i * (m + 1) + j + 1]))) {
+			fprintf(f, "%s- %.*s\n", indent, (int)strcspn(a[i], "\n"), a[i]);
+			i++;
+		} else if (j < m) {
+			fprintf(f, "%s+ %.*s\n", indent, (int)strcspn(b[j], "\n"), b[j]);
+			j++;
+		} else {
+			i++;
+		}
+	}
+	free(lcs);
+	free(a);
+	free(b);
+}

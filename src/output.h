@@ -54,6 +54,13 @@ struct json_object *json_idset(const struct idset *s);
 struct json_object *json_apqns(const struct idset *apm, const struct idset *aqm);
 struct json_object *json_apqnset(const struct apqnset *s);
 
+/*
+ * What changes from text old (NULL: no file) to new_, line by line: the lines
+ * that go ("- "), and the lines that come ("+ "), each after indent, in the
+ * order of the files; lines both have are left out.
+ */
+void text_file_diff(FILE *f, const char *old, const char *new_, const char *indent);
+
 /* A JSON array of the sentences of l. */
 struct json_object *json_strlist(const struct strlist *l);
 

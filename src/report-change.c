@@ -67,15 +67,92 @@ void text_mdev_result(FILE *f, const struct ap_mdev *m)
 	}
 }
 
+/*
+ * The name of an mdev in a dry run's words: its UUID, or "(new)" for one that
+ * create makes without a UUID given (the run chooses its own at random).
+ */
+static const char *mdev_name(const struct engine *e, const char *uuid)
+{
+	return e->o.dry_run && !strstr(e->command, uuid) && strstr(e->command, "create") ?
+		       "(new)" : uuid;
+}
+
+/* What write w does, in the administrator's words. */
+static const char *write_words(const struct engine *e, const struct pwrite *w, char *buf,
+			       size_t size)
+{
+	const struct kstore_what *k = &w->what;
+	char a[IDLIST_MAX], d[IDLIST_MAX], c[IDLIST_MAX];
+	const char *uuid = mdev_name(e, k->uuid);
+
+	switch (k->kind) {
+	case KS_MASK:
+		snprintf(buf, size, "%s %.*s", k->is_apmask ? "apmask" : "aqmask",
+			 (int)strcspn(w->je.w.value, "\n"), w->je.w.value);
+		break;
+	case KS_CREATE:
+		snprintf(buf, size, "create mdev %s", uuid);
+		break;
+	case KS_AP_CONFIG:
+		snprintf(buf, size, "set mdev %s to adapters %s, domains %s, control domains %s",
+			 uuid, text_ids(&k->config.apm, "none", a, sizeof(a)),
+			 text_ids(&k->config.aqm, "none", d, sizeof(d)),
+			 text_ids(&k->config.adm, "none", c, sizeof(c)));
+		break;
+	case KS_ASSIGN:
+		snprintf(buf, size, "%s %s %s %s mdev %s", k->assign ? "assign" : "unassign",
+			 assign_kind_name(k->akind), id_format(k->id, a), k->assign ? "to" : "from",
+			 uuid);
+		break;
+	case KS_REMOVE:
+		snprintf(buf, size, "remove mdev %s", uuid);
+		break;
+	default:
+		snprintf(buf, size, "write %.*s", (int)strcspn(w->je.w.value, "\n"),
+			 w->je.w.value);
+	}
+	return buf;
+}
+
+/* The attribute and the bytes of write w, with --verbose. */
+static void write_bytes(FILE *f, const struct engine *e, const struct pwrite *w)
+{
+	const char *v = w->je.w.value;
+
+	if (e->root->o && e->root->o->verbose)
+		fprintf(f, "       %s <- '%.*s'\n", w->je.w.attr, (int)strcspn(v, "\n"), v);
+}
+
+/* One line of what moves and what is made, for the end of a plan or a dry run. */
+static void text_summary(FILE *f, const struct engine *e)
+{
+	size_t made = 0, removed = 0, written = 0, gone = 0;
+	unsigned in = e->p.to_vfio ? apqnset_count(e->p.to_vfio) : 0;
+	unsigned out = e->p.to_host ? apqnset_count(e->p.to_host) : 0;
+
+	for (size_t i = 0; i < e->p.nw; i++) {
+		made += e->p.w[i].what.kind == KS_CREATE;
+		removed += e->p.w[i].what.kind == KS_REMOVE;
+	}
+	for (size_t i = 0; i < e->npf; i++) {
+		written += e->pf[i].text != NULL;
+		gone += e->pf[i].text == NULL;
+	}
+	fprintf(f, "In all: %zu write%s to sysfs; %zu mdev%s created, %zu removed; %u APQN%s to "
+		"vfio_ap, %u back to the host; %zu file%s written, %zu removed.\n",
+		e->p.nw, e->p.nw == 1 ? "" : "s", made, made == 1 ? "" : "s", removed, in,
+		in == 1 ? "" : "s", out, written, written == 1 ? "" : "s", gone);
+}
+
 void text_mdev_dry_run(FILE *f, const struct engine *e)
 {
 	const struct plan *p = &e->p;
+	char words[IDLIST_MAX * 3 + 128];
 
-	fprintf(f, "Dry run of apctl %s: nothing is written. The writes:\n", e->command);
+	fprintf(f, "Dry run of apctl %s: nothing is written. It would:\n", e->command);
 	for (size_t i = 0; i < p->nw; i++) {
-		const char *v = p->w[i].je.w.value;
-
-		fprintf(f, "  %s\n      %.*s\n", p->w[i].je.w.attr, (int)strcspn(v, "\n"), v);
+		fprintf(f, "  %zu. %s\n", i + 1, write_words(e, &p->w[i], words, sizeof(words)));
+		write_bytes(f, e, &p->w[i]);
 	}
 	if (p->refused) {
 		text_refusal(f, e);
@@ -86,26 +163,18 @@ void text_mdev_dry_run(FILE *f, const struct engine *e)
 		const struct ap_mdev *m = e->ops[i].kind == OP_REMOVE ? NULL :
 					  engine_mdev(e, e->ops[i].uuid);
 
-		if (m)
+		if (m && strcmp(mdev_name(e, m->uuid), m->uuid)) {
+			struct ap_mdev named = *m;
+
+			snprintf(named.uuid, sizeof(named.uuid), "%s", mdev_name(e, m->uuid));
+			text_mdev_result(f, &named);
+			fprintf(f, "The run chooses the new mdev's UUID at random: give one to "
+				"know it beforehand.\n");
+		} else if (m) {
 			text_mdev_result(f, m);
-		else
+		} else
 			fprintf(f, "mdev %s is removed\n", e->ops[i].uuid);
 	}
-}
-
-/* What write w does, in words: its op's kind and mdev. */
-static const char *write_what(const struct pwrite *w, char *buf, size_t size)
-{
-	static const char *const kinds[] = {
-		[KS_MASK] = "mask", [KS_CREATE] = "create", [KS_AP_CONFIG] = "matrix",
-		[KS_ASSIGN] = "assign", [KS_REMOVE] = "remove",
-	};
-
-	if (w->what.kind == KS_MASK)
-		snprintf(buf, size, "%s", w->what.is_apmask ? "apmask" : "aqmask");
-	else
-		snprintf(buf, size, "%s %s", kinds[w->what.kind], w->what.uuid);
-	return buf;
 }
 
 /* What the plan removes, apart: mdevs, definitions, the rule. */
@@ -129,27 +198,30 @@ static void text_removals(FILE *f, const struct engine *e)
 void text_plan(FILE *f, const struct engine *e)
 {
 	const struct plan *p = &e->p;
-	char what[64];
+	char words[IDLIST_MAX * 3 + 128];
 
 	if (!p->nw && !e->npf) {
 		fprintf(f, "Nothing to change: the configuration is as the file says.\n");
 		return;
 	}
-	fprintf(f, "Plan of apctl %s, in its order:\n", e->command);
+	fprintf(f, "The plan, in its order:\n");
 	for (size_t i = 0; i < p->nw; i++) {
 		const struct pwrite *w = &p->w[i];
-		const char *v = w->je.w.value;
 
-		fprintf(f, "  %zu. %-44s %.*s\n     %s: %s\n", i + 1, write_what(w, what, sizeof(what)),
-			(int)strcspn(v, "\n"), v, w->je.w.attr,
+		fprintf(f, "  %zu. %s: %s\n", i + 1, write_words(e, w, words, sizeof(words)),
 			!w->predicted ? "the kernel accepts it" :
 			w->predicted == -EINPROGRESS ? "waits for the guest to let go" :
 						       errno_name(-w->predicted));
+		write_bytes(f, e, w);
 	}
-	for (size_t i = 0; i < e->npf; i++)
+	for (size_t i = 0; i < e->npf; i++) {
 		fprintf(f, "  %zu. %s %s\n", p->nw + i + 1, e->pf[i].text ? "write" : "remove",
 			e->pf[i].rel);
+		if (e->pf[i].text)
+			text_file_diff(f, e->pf[i].old, e->pf[i].text, "       ");
+	}
 	text_removals(f, e);
+	text_summary(f, e);
 	if (p->refused)
 		text_refusal(f, e);
 	else

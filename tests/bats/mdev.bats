@@ -39,8 +39,9 @@ setup() {
 	local before
 	before=$(tree_digest "$SBX")
 	run -0 apctl --root "$SBX" mdev create $U1 --adapters 5,6 --domains 4 --dry-run
-	assert_line "Dry run of apctl mdev create $U1: nothing is written. The writes:"
-	assert_line "  $TYPE_DIR/create"
+	assert_line "Dry run of apctl mdev create $U1: nothing is written. It would:"
+	assert_line "  1. create mdev $U1"
+	assert_line "  2. set mdev $U1 to adapters 5,6, domains 4, control domains none"
 	assert_line "The kernel would accept it."
 	assert_line "  guest_matrix  2 APQNs: adapters 5,6 x domains 4"
 	run -0 apctl --root "$SBX" --json mdev create $U1 --adapters 5,6 --domains 4 --dry-run
@@ -51,6 +52,15 @@ setup() {
 	assert_equal "$(json '.ok, .errno' | xargs)" "true null"
 	assert_equal "$(json '.matrix | join(" ")')" "05.0004 06.0004"
 	assert_equal "$(json '.guest_matrix | join(" ")')" "05.0004 06.0004"
+	assert_equal "$(tree_digest "$SBX")" "$before"
+	# the attributes and the bytes with --verbose
+	run -0 apctl --root "$SBX" mdev create $U1 --adapters 5,6 --domains 4 --dry-run --verbose
+	assert_line "       $TYPE_DIR/create <- '$U1'"
+	# without a UUID the run chooses one: the dry run does not make one up
+	run -0 apctl --root "$SBX" mdev create --adapters 5,6 --domains 4 --dry-run
+	assert_line "  1. create mdev (new)"
+	assert_line "mdev (new): adapters 5,6, domains 4, control domains none"
+	refute_output --regexp "[0-9a-f]{8}-[0-9a-f]{4}-"
 	assert_equal "$(tree_digest "$SBX")" "$before"
 }
 

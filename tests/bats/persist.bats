@@ -159,7 +159,7 @@ running_mdev() {
 	assert_output --partial "--autostart and --manual exclude each other"
 	run -0 apctl --root "$SBX" mdev define $U1 --dry-run
 	assert_line "Would write $DEFS/$U1:"
-	assert_line '    "start": "manual",'
+	assert_line '  +   "start": "manual",'
 	run -0 apctl --root "$SBX" --json mdev define $U1 --dry-run
 	assert_equal "$(json -c '[.dry_run, .files]')" "[true,[{\"path\":\"$DEFS/$U1\",\"action\":\"write\"}]]"
 	[ ! -e "$SBX/$DEFS/$U1" ]
