@@ -106,8 +106,11 @@ int change_conclude(const struct ctx *ctx, struct engine *e, const struct change
 	}
 	if (rc < 0) {
 		rc = engine_run(e);
-		/* a change that timed out waiting stands, as what it is: the result is printed */
-		if (e->written && ctx->json)
+		/*
+		 * a change that timed out waiting stands, as what it is: the result is
+		 * printed; in JSON also a change that failed (written says how far it got)
+		 */
+		if (ctx->json)
 			json_print(stdout, json_verdict(e));
 		else if (e->written && r->done && (e->p.nw || !e->npf))
 			r->done(stdout, e);

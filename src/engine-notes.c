@@ -172,6 +172,64 @@ static void mask_notes(struct engine *e)
 			     "can then reach", st->kernel.major, st->kernel.minor);
 }
 
+/* The APQNs of a guest_matrix. */
+static void guest_apqns(const struct ap_mdev *m, struct apqnset *out)
+{
+	apqnset_clear(out);
+	idset_foreach(a, &m->guest.apm)
+		idset_foreach(d, &m->guest.aqm)
+			apqnset_add(out, (unsigned)a, (unsigned)d);
+}
+
+/*
+ * Each guest that loses queues now (hot unplug, 6.0 and later): a warning
+ * that names it and them, and the APQNs in p->guest_lost for the verdict.
+ * An mdev that goes waits for its guest, which loses nothing before it lets go.
+ */
+static void guest_warnings(struct engine *e)
+{
+	const struct ap_state *st = e->st;
+	struct apqnset *now = malloc(sizeof(*now));
+
+	e->p.guest_lost = now ? calloc(st->nmdevs + 1, sizeof(*e->p.guest_lost)) : NULL;
+	e->p.nguest_lost = e->p.guest_lost ? st->nmdevs : 0;
+	for (size_t i = 0; i < e->p.nguest_lost; i++) {
+		const struct ap_mdev *m = &st->mdevs[i];
+		int k = state_find_mdev(e->p.sim, m->uuid);
+		struct apqnset *lost;
+		char who[96];
+		char *list = NULL;
+		size_t len = 0;
+		FILE *f;
+
+		if (m->in_use != 1 || !m->has_guest || k < 0)
+			continue;
+		lost = malloc(sizeof(*lost));
+		if (!lost)
+			break;
+		guest_apqns(m, lost);
+		guest_apqns(&e->p.sim->mdevs[k], now);
+		apqnset_minus(lost, lost, now);
+		if (apqnset_empty(lost)) {
+			free(lost);
+			continue;
+		}
+		e->p.guest_lost[i] = lost;
+		snprintf(who, sizeof(who), m->guest_name[0] ? "guest %s" : "the guest", m->guest_name);
+		f = open_memstream(&list, &len);
+		if (!f)
+			continue;
+		text_apqnset(f, lost, "  ");
+		fclose(f);
+		if (len && list[len - 1] == '\n')
+			list[len - 1] = '\0';
+		strlist_addf(&e->p.warnings, "%s of mdev %s now loses %s", who, m->uuid,
+			     list ? list : "queues");
+		free(list);
+	}
+	free(now);
+}
+
 void plan_notes(struct engine *e)
 {
 	bool masks = false;
@@ -187,6 +245,8 @@ void plan_notes(struct engine *e)
 	}
 	if (masks)
 		mask_notes(e);
+	if (!e->p.refused || e->o.force)
+		guest_warnings(e);
 	for (size_t i = 0; i < e->given_notes.n; i++)
 		strlist_addf(&e->p.notes, "%s", e->given_notes.v[i]);
 }

@@ -101,6 +101,9 @@ static void plan_free(struct plan *p)
 	strlist_free(&p->boot_conflicts);
 	free(p->to_vfio);
 	free(p->to_host);
+	for (size_t i = 0; p->guest_lost && i < p->nguest_lost; i++)
+		free(p->guest_lost[i]);
+	free(p->guest_lost);
 	state_free(p->sim);
 	memset(p, 0, sizeof(*p));
 }

@@ -136,6 +136,8 @@ struct plan {
 	struct strlist boot_conflicts; /* why the persistent configuration would fail at boot */
 	struct idset apmask, aqmask; /* the masks asked for */
 	struct apqnset *to_vfio, *to_host; /* mask changes: APQNs of the scope that move */
+	struct apqnset **guest_lost; /* per mdev of st in use: the APQNs its guest loses, or NULL */
+	size_t nguest_lost;
 };
 
 struct engine {

@@ -115,9 +115,10 @@ static const char *error_kind(int status)
 }
 
 /*
- * The value that message quotes last ('...': a quote after a blank or the
- * start, up to a quote before a blank, punctuation or the end; apostrophes
- * inside words are not quotes), or NULL.
+ * The value that message quotes ('...': a quote after a blank or the start, up
+ * to a quote before a blank, punctuation or the end; apostrophes inside words
+ * are not quotes): the first, or for "'x' in 'VALUE'" the value x is in. NULL
+ * when it quotes none.
  */
 static struct json_object *quoted_value(const char *message)
 {
@@ -134,6 +135,8 @@ static struct json_object *quoted_value(const char *message)
 			break;
 		a = p;
 		b = q;
+		if (strncmp(q + 1, " in '", 5))
+			break;
 		p = q;
 	}
 	return a ? json_object_new_string_len(a + 1, (int)(b - a - 1)) : NULL;

@@ -266,14 +266,20 @@ static bool only_removals(const struct engine *e)
 	return e->p.nc > 0;
 }
 
+/* The option that writes all the same: plan has none, apply has it. */
+static const char *force_words(const struct engine *e)
+{
+	return strcmp(e->command, "plan") ? "--force" : "'apctl apply --force'";
+}
+
 /* What --force would do, or that the kernel refuses all the same. */
 static void text_force(FILE *f, const struct engine *e)
 {
 	const struct ap_state *st = e->st;
-	const char *done = e->o.dry_run ? "" : "Nothing was written. ";
+	const char *done = e->o.dry_run ? "" : "Nothing was written. ", *force = force_words(e);
 
 	if (only_removals(e))
-		fprintf(f, "%s--force removes anyway%s.\n", e->o.dry_run ? "" : "Nothing was removed. ",
+		fprintf(f, "%s%s removes anyway%s.\n", e->o.dry_run ? "" : "Nothing was removed. ", force,
 			e->p.err == -EBUSY ? ", and the kernel answers EBUSY" :
 					     ", waiting up to --wait seconds for the guest");
 	else if (e->p.err)
@@ -281,10 +287,10 @@ static void text_force(FILE *f, const struct engine *e)
 		fprintf(f, "%sThe kernel refuses %s (%s) as long as the above stands.\n", done,
 			mask_plan(e) ? "this write" : "these writes", errno_name(-e->p.err));
 	else if (mask_plan(e))
-		fprintf(f, "%s--force writes anyway: kernel %u.%u does not protect the guests' "
-			"queues.\n", done, st->kernel.major, st->kernel.minor);
+		fprintf(f, "%s%s writes anyway: kernel %u.%u does not protect the guests' "
+			"queues.\n", done, force, st->kernel.major, st->kernel.minor);
 	else
-		fprintf(f, "%s--force makes the writes anyway.\n", done);
+		fprintf(f, "%s%s makes the writes anyway.\n", done, force);
 }
 
 void text_refusal_reasons(FILE *f, const struct engine *e)
@@ -314,8 +320,8 @@ void text_refusal(FILE *f, const struct engine *e)
 {
 	text_refusal_reasons(f, e);
 	if (e->p.boot_conflicts.n && !e->p.nc)
-		fprintf(f, "%s--force writes it anyway.\n",
-			e->o.dry_run ? "" : "Nothing was written. ");
+		fprintf(f, "%s%s writes it anyway.\n", e->o.dry_run ? "" : "Nothing was written. ",
+			force_words(e));
 	else
 		text_force(f, e);
 }
@@ -498,6 +504,27 @@ static void json_configs(struct json_object *o, const struct engine *e)
 	strlist_free(&skipped);
 }
 
+/* The guests that lose queues now: their mdev, their name, the APQNs. */
+static struct json_object *json_guest_losses(const struct engine *e)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < e->p.nguest_lost; i++) {
+		const struct ap_mdev *m = &e->st->mdevs[i];
+		struct json_object *o;
+
+		if (!e->p.guest_lost[i])
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "mdev", json_object_new_string(m->uuid));
+		json_object_object_add(o, "guest", m->guest_name[0] ?
+						   json_object_new_string(m->guest_name) : NULL);
+		json_object_object_add(o, "apqns", json_apqnset(e->p.guest_lost[i]));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 struct json_object *json_verdict(const struct engine *e)
 {
 	struct json_object *o = json_object_new_object();
@@ -515,6 +542,7 @@ struct json_object *json_verdict(const struct engine *e)
 	json_object_object_add(o, "conflicts", json_conflicts(e));
 	json_object_object_add(o, "notes", json_strlist(&e->p.notes));
 	json_object_object_add(o, "warnings", json_strlist(&e->p.warnings));
+	json_object_object_add(o, "guest_losses", json_guest_losses(e));
 	json_object_object_add(o, "pending_removals", json_strlist(&e->pending_removals));
 	for (size_t i = 0; i < e->nops; i++)
 		masks |= e->ops[i].kind == OP_MASK;

@@ -177,3 +177,19 @@ domain() {
 	run -0 apctl --root "$SBX" show --json
 	assert_equal "$(json -c '.mdevs[0].guest')" '{"pid":null,"name":null,"device":"/dev/vfio/0","iommufd":false}'
 }
+
+@test "a change that takes queues from a running guest names it and them" {
+	apctl --root "$SBX" sandbox attach $U1 --guest guest1
+	run -0 --separate-stderr apctl --root "$SBX" mdev unassign $U1 --domains 0xab
+	use_stderr
+	assert_line "apctl: warning: guest guest1 of mdev $U1 now loses 2 APQNs: adapters 5,6 x domain 0xab"
+	# the JSON verdict says it too, in a dry run as in a run
+	run -0 --separate-stderr apctl --root "$SBX" --json mdev unassign $U1 --adapters 6 --dry-run
+	assert_equal "$(json -c '.guest_losses')" "[{\"mdev\":\"$U1\",\"guest\":\"guest1\",\"apqns\":[\"06.0004\"]}]"
+	# a mask edit that the kernel refuses, forced: the guest loses nothing
+	run -1 --separate-stderr apctl --root "$SBX" --json release --adapters 6 --force
+	assert_equal "$(json -c '.guest_losses')" '[]'
+	# what leaves no guest short says nothing
+	run -0 --separate-stderr apctl --root "$SBX" --json mdev assign $U1 --domains 0xab
+	assert_equal "$(json -c '.guest_losses')" '[]'
+}
