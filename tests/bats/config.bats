@@ -31,9 +31,8 @@ EOF
 # What a host has, running and persistent, byte for byte; but for the numbers
 # of the mdevs' VFIO groups and device files, which follow the order of creation.
 host_digest() {
-	local vfio=(! -path 'sys/kernel/iommu_groups/*' ! -name iommu_group ! -path '*/vfio-dev*')
-	(cd "$1" && find sys etc "${vfio[@]}" -printf '%p %y %m %l\n' | LC_ALL=C sort &&
-		find sys etc "${vfio[@]}" -type f -exec sha256sum {} + | LC_ALL=C sort) |
+	(cd "$1" && find sys etc "${VFIO_NUMBERED[@]}" -printf '%p %y %m %l\n' | LC_ALL=C sort &&
+		find sys etc "${VFIO_NUMBERED[@]}" -type f -exec sha256sum {} + | LC_ALL=C sort) |
 		sha256sum | cut -d' ' -f1
 }
 

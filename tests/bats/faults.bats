@@ -14,15 +14,17 @@ ERRNOS=(EIO EBUSY EINVAL ENOMEM)
 
 # What the kernel has, as the tree and the emulated kernel's memory show it:
 # the kernel's log, the faults and the locks left out, and the mdevs' order
-# (a removal undone makes the mdev again, as the newest) not counted.
+# (a removal undone makes the mdev again, as the newest) not counted, nor the
+# numbers of their VFIO groups and device files, which follow that order.
 state_digest() {
 	(
 		cd "$1" || exit 1
 		find . -path ./apctl-sandbox.d -prune -o -path ./run/lock -prune -o \
-			-printf '%p %y %m %l\n' | LC_ALL=C sort
+			"${VFIO_NUMBERED[@]}" -printf '%p %y %m %l\n' | LC_ALL=C sort
 		find . -path ./apctl-sandbox.d -prune -o -path ./run/lock -prune -o -type f \
-			-exec sha256sum {} + | LC_ALL=C sort
-		LC_ALL=C sort apctl-sandbox.d/mdevs apctl-sandbox.d/overrides
+			"${VFIO_NUMBERED[@]}" -exec sha256sum {} + | LC_ALL=C sort
+		sed -E 's/ group=[0-9]+ vfio=-?[0-9]+//' apctl-sandbox.d/mdevs |
+			LC_ALL=C sort - apctl-sandbox.d/overrides
 	) | sha256sum | cut -d' ' -f1
 }
 

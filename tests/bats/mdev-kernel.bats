@@ -24,7 +24,7 @@ instances() { cat "$SBX/$TYPE_DIR/available_instances"; }
 	assert_equal "$(readlink "$SBX/$MATRIX/$U1/mdev_type")" ../mdev_supported_types/vfio_ap-passthrough
 	assert_equal "$(readlink "$SBX/$MATRIX/$U1/driver")" ../../../../bus/mdev/drivers/vfio_ap_mdev
 	run -0 ls "$SBX/$MATRIX/$U1"
-	assert_equal "$(echo $output)" "ap_config assign_adapter assign_control_domain assign_domain control_domains driver guest_matrix matrix mdev_type remove subsystem uevent unassign_adapter unassign_control_domain unassign_domain"
+	assert_equal "$(echo $output)" "ap_config assign_adapter assign_control_domain assign_domain control_domains driver guest_matrix iommu_group matrix mdev_type remove subsystem uevent unassign_adapter unassign_control_domain unassign_domain vfio-dev"
 	assert_equal "$(wc -c <"$SBX/$MATRIX/$U1/matrix")" 0
 	assert_equal "$(cat "$SBX/$MATRIX/$U1/ap_config")" "0x$(printf '0%.0s' {1..64}),0x$(printf '0%.0s' {1..64}),0x$(printf '0%.0s' {1..64})"
 }
