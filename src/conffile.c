@@ -57,6 +57,12 @@ static int read_ids(const struct reader *r, struct json_object *v, const char *p
 
 		if (json_object_is_type(e, json_type_int)) {
 			n = json_object_get_int64(e);
+			/* json-c holds a number past int64 as its largest: said as such */
+			if (n == INT64_MAX || n == INT64_MIN) {
+				diag_set(r->d, "%s[%zu]: '%s' or more is no %s ID: IDs are 0 to %u",
+					 path, i, json_object_get_string(e), what, max);
+				return -EINVAL;
+			}
 			if (n < 0 || n > (int64_t)max) {
 				diag_set(r->d, "%s[%zu]: %s %s is %s", path, i, what,
 					 json_object_get_string(e),
@@ -365,6 +371,60 @@ static int read_config(const struct reader *r, struct json_object *o, struct con
 	return rc;
 }
 
+/* The end of the JSON string that starts at p (its opening quote), or NULL. */
+static const char *string_end(const char *p)
+{
+	for (p++; *p && *p != '"'; p++)
+		if (*p == '\\' && p[1])
+			p++;
+	return *p ? p : NULL;
+}
+
+/*
+ * A key that an object of text has twice (json-c keeps the last one silently):
+ * 0, or -EINVAL with the key and the character where it comes again in *d.
+ * text is JSON that json-c has read.
+ */
+static int duplicate_key(const char *text, struct diag *d)
+{
+	/* per open object, the start of its first key seen and the depth's container */
+	const char *keys[64][64];
+	size_t nkeys[64] = { 0 };
+	bool object[64] = { false };
+	int depth = -1;
+
+	for (const char *p = text; *p; p++) {
+		const char *end;
+
+		if (*p == '{' || *p == '[') {
+			if (++depth >= 64)
+				return 0;
+			object[depth] = *p == '{';
+			nkeys[depth] = 0;
+		} else if (*p == '}' || *p == ']') {
+			depth--;
+		} else if (*p == '"') {
+			end = string_end(p);
+			if (!end)
+				return 0;
+			/* a key: a string in an object followed by a colon */
+			if (depth >= 0 && object[depth] && end[1 + strspn(end + 1, " \t\r\n")] == ':') {
+				for (size_t k = 0; k < nkeys[depth]; k++)
+					if (string_end(keys[depth][k]) - keys[depth][k] == end - p &&
+					    !memcmp(keys[depth][k], p, (size_t)(end - p))) {
+						diag_set(d, "key %.*s comes twice in an object (again at "
+							 "character %td)", (int)(end - p + 1), p, p - text);
+						return -EINVAL;
+					}
+				if (nkeys[depth] < 64)
+					keys[depth][nkeys[depth]++] = p;
+			}
+			p = end;
+		}
+	}
+	return 0;
+}
+
 int config_parse(const char *text, unsigned max_adapter, unsigned max_domain, struct config *c,
 		 struct diag *d)
 {
@@ -388,7 +448,9 @@ int config_parse(const char *text, unsigned max_adapter, unsigned max_domain, st
 		return -EINVAL;
 	}
 	json_tokener_free(tok);
-	rc = read_config(&r, o, c);
+	rc = duplicate_key(text, d);
+	if (!rc)
+		rc = read_config(&r, o, c);
 	json_object_put(o);
 	if (rc)
 		config_free(c);

@@ -138,6 +138,18 @@ EOF
 		"mdevs[0].autostart: true needs a definition, and persistent is false"
 	bad '{"version":1,"mdevs":[{"uuid":"'$U1'"},{"uuid":"'$U1'"}]}' "mdevs[1].uuid: $U1 is mdevs[0]'s too"
 	bad '{"version":1,' "not JSON"
+	bad '{"version":1,"adapters":[5.5]}' "adapters[0]: '5.5' is not an ID"
+	bad '{"version":1,"adapters":[1e308]}' "adapters[0]: '1e308' is not an ID"
+	# past what a number holds: never taken for another number
+	bad '{"version":1,"adapters":[18446744073709551621]}' \
+		"adapters[0]: '18446744073709551615' or more is no adapter ID: IDs are 0 to 255"
+	# a key twice: json-c would keep the last one
+	bad '{"version":1,"adapters":[5],"adapters":[6]}' \
+		'key "adapters" comes twice in an object (again at character 28)'
+	bad '{"version":1,"mdevs":[{"uuid":"'$U1'","name":"a","name":"b"}]}' 'key "name" comes twice'
+	printf '{"version":1,"mdevs":[{"uuid":"%s","name":"\xff"}]}\n' "$U1" >"$f"
+	run -2 apctl --root "$SBX" apply "$f"
+	assert_output --partial "not JSON: invalid utf-8 string"
 	assert_equal "$(tree_digest "$SBX")" "$before"
 }
 
