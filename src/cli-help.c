@@ -6,14 +6,30 @@
 #include "cli.h"
 
 #define HELP_COLUMN 31
+/* Help lines end before this column, as a terminal of 80 columns shows them. */
+#define HELP_WIDTH 80
 
-/* Text whose lines after the first are indented to column col. */
+/*
+ * Text from column col on, its words filled into lines that end before
+ * HELP_WIDTH, each line after the first indented to col.
+ */
 static void indented(FILE *f, const char *text, int col)
 {
-	for (const char *p = text; *p; p++) {
-		fputc(*p, f);
-		if (*p == '\n' && p[1])
-			fprintf(f, "%*s", col, "");
+	int pos = col;
+
+	for (const char *p = text; *p;) {
+		int len = (int)strcspn(p, " \n");
+
+		if (len) {
+			if (pos > col && pos + 1 + len >= HELP_WIDTH) {
+				fprintf(f, "\n%*s", col, "");
+				pos = col;
+			}
+			fprintf(f, "%s%.*s", pos > col ? " " : "", len, p);
+			pos += (pos > col) + len;
+		}
+		p += len;
+		p += strspn(p, " \n");
 	}
 	fputc('\n', f);
 }

@@ -21,8 +21,8 @@ const struct optdef cli_optdefs[O_COUNT] = {
 	[O_ROOT] = { "root", 'r', true, "DIR", "work on the sysfs tree under DIR (default /)" },
 	[O_JSON] = { "json", 'j', false, NULL, "print JSON" },
 	[O_KERNEL] = { "kernel", 0, true, "GENERATION",
-		       "apply the rules of this kernel generation\n(5.10 to 6.19), not the "
-		       "root's kernel's" },
+		       "apply the rules of this kernel generation\n(5.10 to 6.19, a newer one "
+		       "as 6.19), not\nthe root's kernel's" },
 	[O_HELP] = { "help", 'h', false, NULL, "print this help" },
 	[O_VERBOSE] = { "verbose", 'v', false, NULL,
 			"print every read and write of sysfs and of the\nconfiguration files, with its result, on stderr" },

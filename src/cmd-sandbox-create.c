@@ -188,7 +188,7 @@ static const struct verb_opt create_opts[] = {
 		  "adapters types in turn" },
 	{ O_MAX_ADAPTER, NULL },
 	{ O_MAX_DOMAIN, NULL },
-	{ O_KERNEL, "kernel to emulate, 5.10 to 6.19 (default 6.19)" },
+	{ O_KERNEL, "kernel to emulate, 5.10 to 6.19 (default 6.19,\na newer one as 6.19)" },
 	{ O_FROM, NULL },
 	{ O_REBIND_DELAY, NULL },
 	{ O_JSON, NULL },

@@ -14,13 +14,15 @@ static int check_sandbox(const struct ctx *ctx, const char *dir)
 	bool is;
 
 	if (sysfs_open(&s, dir)) {
-		errmsg("%s: %s: %s", ctx->path, dir, strerror(errno));
+		errmsg("%s: '%s': %s", ctx->path, dir, strerror(errno));
 		return EXIT_NOTFOUND;
 	}
 	is = sandbox_is(&s);
 	sysfs_close(&s);
-	return is ? EXIT_OK : usage_error(ctx, "%s is not a sandbox (it has no %s file)", dir,
-					  SANDBOX_MARKER);
+	if (is)
+		return EXIT_OK;
+	errmsg("%s: '%s' is not a sandbox (it has no %s file)", ctx->path, dir, SANDBOX_MARKER);
+	return EXIT_NOTFOUND;
 }
 
 static int run_mount(struct ctx *ctx)
@@ -57,12 +59,12 @@ static int run_run(struct ctx *ctx)
 
 	fflush(stdout);
 	rc = sandbox_run(ctx->pos[0], ctx->pos + 1, &d);
-	/* no sandbox, or one with a link that leads out */
+	/* a sandbox with a link that leads out */
 	if (rc == -EINVAL || rc == -EXDEV)
 		return usage_error(ctx, "%s", d.msg);
 	if (rc < 0) {
 		errmsg("%s: %s", ctx->path, d.msg);
-		return rc == -ENOENT ? EXIT_NOTFOUND : EXIT_RUNTIME;
+		return rc == -ENOENT || rc == -ENOTDIR ? EXIT_NOTFOUND : EXIT_RUNTIME;
 	}
 	return rc;
 }

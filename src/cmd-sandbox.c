@@ -20,8 +20,9 @@ int open_sandbox(const struct ctx *ctx, struct root *r)
 		return rc;
 	if (!r->sandbox) {
 		root_close(r);
-		return usage_error(ctx, "%s is not a sandbox (it has no %s file); give one with "
-				   "--root", ctx->root.path, SANDBOX_MARKER);
+		errmsg("%s: '%s' is not a sandbox (it has no %s file); give one with --root",
+		       ctx->path, ctx->root.path, SANDBOX_MARKER);
+		return EXIT_NOTFOUND;
 	}
 	return EXIT_OK;
 }

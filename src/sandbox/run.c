@@ -364,7 +364,7 @@ static int run_program(char **argv)
 		return -errno;
 	if (pid == 0) {
 		execvp(argv[0], argv);
-		fprintf(stderr, "apctl: sandbox run: cannot run %s: %s\n", argv[0], strerror(errno));
+		fprintf(stderr, "apctl: sandbox run: cannot run '%s': %s\n", argv[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -384,12 +384,12 @@ int sandbox_run(const char *dir, char **argv, struct diag *d)
 	if (rc)
 		return rc;
 	if (!realpath(dir, abs) || sysfs_open(&s, abs)) {
-		diag_set(d, "%s: %s", dir, strerror(errno));
+		diag_set(d, "'%s': %s", dir, strerror(errno));
 		return -ENOENT;
 	}
-	rc = sandbox_is(&s) ? confined(abs, d) : -EINVAL;
-	if (rc == -EINVAL)
-		diag_set(d, "%s is not a sandbox (it has no %s file)", dir, SANDBOX_MARKER);
+	rc = sandbox_is(&s) ? confined(abs, d) : -ENOTDIR;
+	if (rc == -ENOTDIR)
+		diag_set(d, "'%s' is not a sandbox (it has no %s file)", dir, SANDBOX_MARKER);
 	if (!rc)
 		rc = prepare(&s, d);
 	sysfs_close(&s);

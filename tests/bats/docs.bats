@@ -81,6 +81,12 @@ has_command() {
 	done < <(all_commands)
 }
 
+@test "every help text fits a terminal of 80 columns" {
+	local long
+	long=$(all_help | awk 'length >= 80')
+	[ -z "$long" ] || fail "help lines of 80 columns or more: $long"
+}
+
 @test "the man page names the version" {
 	run -0 apctl --version
 	grep -qF "\"${output}\"" "$MAN"

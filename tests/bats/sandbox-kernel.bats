@@ -273,8 +273,8 @@ aqmask() { cat "$SBX/sys/bus/ap/aqmask"; }
 
 @test "sandbox write and fault need a sandbox and good arguments" {
 	mkdir -p "$BATS_TEST_TMPDIR/plain/sys"
-	run -2 apctl --root "$BATS_TEST_TMPDIR/plain" sandbox write sys/bus/ap/apmask -5
-	assert_output --partial "is not a sandbox"
+	run -3 apctl --root "$BATS_TEST_TMPDIR/plain" sandbox write sys/bus/ap/apmask -5
+	assert_output "apctl: sandbox write: '$BATS_TEST_TMPDIR/plain' is not a sandbox (it has no apctl-sandbox file); give one with --root"
 	run -2 kwrite sys/bus/ap/apmask
 	run -2 apctl --root "$SBX" sandbox fault sys/bus/ap/apmask ENOTANERRNO
 	run -2 apctl --root "$SBX" sandbox fault sys/bus/ap/apmask EIO 0

@@ -96,9 +96,14 @@ inside() {
 	make_sandbox
 	run -3 inside "exit 3"
 	run -127 "$APCTL" sandbox run "$SBX" no-such-command-anywhere
-	assert_output --partial "cannot run no-such-command-anywhere"
-	run -2 apctl sandbox run "$BATS_TEST_TMPDIR" true
-	assert_output --partial "is not a sandbox"
+	assert_output --partial "cannot run 'no-such-command-anywhere'"
+	# empty words are quoted, so that they show
+	run -127 "$APCTL" sandbox run "$SBX" -- ''
+	assert_output "apctl: sandbox run: cannot run '': No such file or directory"
+	run -3 apctl sandbox run '' -- true
+	assert_output --partial "sandbox run: '': No such file or directory"
+	run -3 apctl sandbox run "$BATS_TEST_TMPDIR" true
+	assert_output --partial "'$BATS_TEST_TMPDIR' is not a sandbox"
 	# the arguments as given, however many, and no more
 	run -0 "$APCTL" sandbox run "$SBX" -- printf '%s|' $(seq 1 21) --x '' "a b"
 	assert_output "$(printf '%s|' $(seq 1 21) --x '' "a b")"
