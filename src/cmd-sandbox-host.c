@@ -6,7 +6,27 @@
 #include <string.h>
 
 #include "apctl.h"
+#include "masksyntax.h"
+#include "output.h"
 #include "sandbox.h"
+
+/* What the host has after a change: its AP configuration and its queues, a line. */
+static void say_host(struct root *r)
+{
+	char a[IDLIST_MAX], u[IDLIST_MAX], c[IDLIST_MAX];
+	struct ap_state *st = NULL;
+	struct diag d;
+	unsigned n;
+
+	if (root_state(r, 0, &st, &d))
+		return;
+	n = apqnset_count(&st->queues);
+	printf("The host now has adapters %s, usage domains %s, control domains %s: %u queue%s.\n",
+	       text_ids(&st->host.apm, "none", a, sizeof(a)),
+	       text_ids(&st->host.aqm, "none", u, sizeof(u)),
+	       text_ids(&st->host.adm, "none", c, sizeof(c)), n, n == 1 ? "" : "s");
+	state_free(st);
+}
 
 static int host_change(struct ctx *ctx, bool add)
 {
@@ -35,8 +55,10 @@ static int host_change(struct ctx *ctx, bool add)
 		errmsg("%s: %s", ctx->path, d.msg);
 		rc = EXIT_RUNTIME;
 	}
+	if (!rc)
+		say_host(&r);
 	root_close(&r);
-	return rc;
+	return rc ? rc : finish_output(EXIT_OK);
 }
 
 static int run_host_add(struct ctx *ctx)
@@ -47,6 +69,29 @@ static int run_host_add(struct ctx *ctx)
 static int run_host_remove(struct ctx *ctx)
 {
 	return host_change(ctx, false);
+}
+
+/* What a device event did, a line: "Configured off: adapters 6." */
+static void say_devices(enum device_event what, bool on, const struct idset *adapters,
+			const struct apqnset *apqns)
+{
+	static const char *const done[][2] = {
+		[DEVICE_CONFIG] = { "Configured off", "Configured on" },
+		[DEVICE_CHKSTOP] = { "Checkstopped no more", "Checkstopped" },
+		[DEVICE_ONLINE] = { "Set offline", "Set online" },
+	};
+	char ids[IDLIST_MAX];
+
+	printf("%s:", done[what][on]);
+	if (!idset_empty(adapters))
+		printf(" adapter%s %s", idset_count(adapters) == 1 ? "" : "s",
+		       text_ids(adapters, "", ids, sizeof(ids)));
+	if (!apqnset_empty(apqns)) {
+		printf("%s", idset_empty(adapters) ? " " : "; ");
+		text_apqnset(stdout, apqns, "  ");
+	} else {
+		printf(".\n");
+	}
 }
 
 /* Cards (and queues) configured, checkstopped, set online or offline. */
@@ -79,10 +124,12 @@ static int devices(struct ctx *ctx, enum device_event what, bool on)
 		errmsg("%s: %s", ctx->path, d.msg);
 		rc = EXIT_RUNTIME;
 	}
+	if (!rc)
+		say_devices(what, on, &adapters, apqns);
 	state_free(st);
 	free(apqns);
 	root_close(&r);
-	return rc;
+	return rc ? rc : finish_output(EXIT_OK);
 }
 
 static int run_configure(struct ctx *ctx)

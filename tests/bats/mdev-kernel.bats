@@ -259,6 +259,7 @@ instances() { cat "$SBX/$TYPE_DIR/available_instances"; }
 	assert_equal "$(mattr $U1 guest_matrix)" "05.0004"
 	apctl --root "$SBX" sandbox attach $U1
 	run -0 apctl --root "$SBX" sandbox host add --adapters 7 --type CEX7C
+	assert_output "The host now has adapters 5-7, usage domains 4,0x47,0xab,0xff, control domains 4,0x47,0xab,0xff: 12 queues."
 	assert_equal "$(cat "$SBX/sys/devices/ap/card07/type")" CEX7C
 	assert_equal "$(driver_of 07.0004)" vfio_ap
 	assert_equal "$(mattr $U1 guest_matrix)" "05.0004 07.0004"

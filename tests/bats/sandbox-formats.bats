@@ -85,6 +85,7 @@ MODE=cca"
 	apctl --root "$SBX" reserve --adapters 5 >/dev/null 2>&1
 	apctl --root "$SBX" mdev create $u --adapters 5 --domains 4,0x47 >/dev/null
 	run -0 apctl --root "$SBX" sandbox host deconfigure --adapters 5
+	assert_output "Configured off: adapter 5."
 	assert_equal "$(dev card05/config) $(dev card05/online) $(dev card05/05.0004/config)" "0 0 0"
 	assert_equal "$(cat "$SBX/sys/bus/ap/ap_adapter_mask")" \
 		0x0200000000000000000000000000000000000000000000000000000000000000
@@ -113,6 +114,7 @@ MODE=cca"
 	assert_equal "$(json '.queues[] | select(.apqn == "06.0004") | .unusable')" checkstopped
 	run -0 apctl --root "$SBX" sandbox host uncheckstop --adapters 6
 	run -0 apctl --root "$SBX" sandbox host offline --apqns 05.0047
+	assert_output "Set offline: 1 APQN: adapter 5 x domain 0x47"
 	assert_equal "$(dev card05/05.0047/online) $(dev card05/05.0004/online)" "0 1"
 	assert_equal "$(dev card05/05.0047/mkvps | head -1)" "AES NEW: - -"
 	run -0 apctl --root "$SBX" show
