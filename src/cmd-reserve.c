@@ -99,8 +99,11 @@ static void dry_run(FILE *f, const struct engine *e)
 
 static void nothing(FILE *f, const struct engine *e)
 {
-	(void)e;
-	fprintf(f, "Nothing to change: apmask and aqmask already read so.\n");
+	bool release = !strncmp(e->command, "release", 7);
+
+	fprintf(f, "Nothing to change: %s %s those %s already (their mask bits are %s).\n",
+		release ? "the host's default drivers" : "vfio_ap", release ? "have" : "has",
+		e->asked ? "APQNs" : "IDs", release ? "set" : "clear");
 }
 
 static void done(FILE *f, const struct engine *e)

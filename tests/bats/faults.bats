@@ -123,7 +123,8 @@ prepare() {
 			[ "$(json .interrupted_change.writes)" = "$N" ] || fail "show --json: $output"
 			# the next changing command, itself a change of nothing, undoes it
 			run -0 --separate-stderr apctl --root "$copy" release --adapters 0x30
-			assert_equal "$output" "Nothing to change: apmask and aqmask already read so."
+			assert_equal "$output" \
+				"Nothing to change: the host's default drivers have those IDs already (their mask bits are set)."
 			grep -q "was stopped during" <<<"$stderr" || fail "not said: $stderr"
 			now=$(state_digest "$copy")
 			[ "$now" = "$BASE" ] || [ "$now" = "$TARGET" ] ||

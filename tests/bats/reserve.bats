@@ -72,7 +72,7 @@ mask() { cat "$SBX/sys/bus/ap/$1"; }
 	local before
 	before=$(tree_digest "$SBX")
 	run -0 apctl --root "$SBX" reserve --apqns 05.0004
-	assert_output "Nothing to change: apmask and aqmask already read so."
+	assert_output "Nothing to change: vfio_ap has those APQNs already (their mask bits are clear)."
 	assert_equal "$(tree_digest "$SBX")" "$before"
 }
 
@@ -92,7 +92,7 @@ mask() { cat "$SBX/sys/bus/ap/$1"; }
 @test "JSON of a reservation" {
 	run -0 apctl --root "$SBX" --json reserve --adapters 5
 	assert_equal "$(json 'keys | join(" ")')" \
-		"apmask aqmask boot_conflicts command conflicts dry_run errno files notes ok pending pending_removals to_host to_vfio warnings writes written"
+		"apmask aqmask boot_conflicts command conflicts dry_run errno files guest_losses notes ok pending pending_removals to_host to_vfio warnings writes written"
 	assert_equal "$(json '.apmask | [.old, .new, .edit] | join(" ")')" \
 		"$ALL_ONES 0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff -5"
 	assert_equal "$(json .aqmask.edit)" null
@@ -129,7 +129,7 @@ mask() { cat "$SBX/sys/bus/ap/$1"; }
 	local before
 	before=$(tree_digest "$SBX")
 	run -0 apctl --root "$SBX" release --adapters 5
-	assert_output "Nothing to change: apmask and aqmask already read so."
+	assert_output "Nothing to change: the host's default drivers have those IDs already (their mask bits are set)."
 	assert_equal "$(tree_digest "$SBX")" "$before"
 }
 
