@@ -39,8 +39,25 @@ static void overprovisioning_notes(struct engine *e, const struct change_op *o)
 		char ids[IDLIST_MAX + 64];
 		bool one = idset_count(&out) == 1;
 
+		char list[IDLIST_MAX];
+		struct idset off = { { 0 } };
+
 		if (idset_empty(&out))
 			continue;
+		/* adapters configured off are said apart: they come when configured on */
+		if (kinds[i] == ASSIGN_ADAPTER)
+			idset_foreach(a, &out)
+				if (idset_has(&st->cards, (unsigned)a) && st->card[a].config == 0)
+					idset_add(&off, (unsigned)a);
+		out = idset_minus(&out, &off);
+		if (!idset_empty(&off))
+			strlist_addf(&e->p.notes, "adapter%s %s %s", idset_count(&off) == 1 ? "" : "s",
+				     text_ids(&off, "", list, sizeof(list)),
+				     state_adapter_absence(st, (unsigned)idset_first(&off),
+							   idset_count(&off) == 1));
+		if (idset_empty(&out))
+			continue;
+		one = idset_count(&out) == 1;
 		ids_phrase(kinds[i], &out, ids, sizeof(ids));
 		strlist_addf(&e->p.notes, "%s not in the host's AP configuration: %s the guest only "
 			     "when %s", ids, one ? "it reaches" : "they reach",

@@ -63,8 +63,8 @@ const char *view_missing(const struct view *v, const struct ap_mdev *m, unsigned
 
 	switch (rules_explain_missing(&v->ks->k, &m->matrix, a, d, &other)) {
 	case MISSING_ADAPTER_NOT_IN_HOST:
-		snprintf(text, size, "adapter %s is not in the host's AP configuration; it joins "
-			 "the guest when it appears", id_format(a, x));
+		snprintf(text, size, "adapter %s %s", id_format(a, x),
+			 state_adapter_absence(v->st, a, true));
 		return "adapter_not_in_host";
 	case MISSING_DOMAIN_NOT_IN_HOST:
 		snprintf(text, size, "domain %s is not in the host's AP configuration; it joins "

@@ -28,6 +28,18 @@ const char *state_queue_driver_name(const struct ap_state *st, unsigned a, unsig
 	return i ? st->drivers[i - 1].name : NULL;
 }
 
+const char *state_adapter_absence(const struct ap_state *st, unsigned a, bool one)
+{
+	/* a card that SCLP configured off keeps its device, with config 0 */
+	if (idset_has(&st->cards, a) && st->card[a].config == 0)
+		return one ? "is configured off (its card's config reads 0); it joins the guest "
+			     "when it is configured on" :
+			     "are configured off (their cards' config reads 0); they join the guest "
+			     "when they are configured on";
+	return one ? "is not in the host's AP configuration; it joins the guest when it appears" :
+		     "are not in the host's AP configuration; they join the guest when they appear";
+}
+
 int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d)
 {
 	for (size_t i = 0; i < st->nmdevs; i++)

@@ -175,6 +175,13 @@ int state_find_override(const struct ap_state *st, unsigned a, unsigned d);
 enum queue_driver state_queue_driver(const struct ap_state *st, unsigned a, unsigned d);
 /* The name of the driver a queue is bound to, or NULL. */
 const char *state_queue_driver_name(const struct ap_state *st, unsigned a, unsigned d);
+/*
+ * Why adapter a, which the host's AP configuration lacks, is not there, and
+ * when it joins a guest: "is configured off ...; ... when it is configured
+ * on", or "is not in the host's AP configuration; ... when it appears". one: of one
+ * adapter, or of several ("are").
+ */
+const char *state_adapter_absence(const struct ap_state *st, unsigned a, bool one);
 
 /*
  * Who uses each mdev on a live host: the process that holds its vfio device

@@ -320,3 +320,15 @@ setup() {
 	use_stderr
 	refute_output --partial "s left"
 }
+
+@test "an adapter configured off is said to be so, and when it joins the guest" {
+	apctl --root "$SBX" sandbox host deconfigure --adapters 6 >/dev/null
+	run -0 --separate-stderr apctl --root "$SBX" mdev create $U1 --adapters 5,6 --domains 4
+	use_stderr
+	assert_output "apctl: note: adapter 6 is configured off (its card's config reads 0); it joins the guest when it is configured on"
+	run -0 apctl --root "$SBX" show $U1
+	assert_line --regexp "^     06\.0004 +- +adapter 6 is configured off \(its card's config reads 0\); it joins the guest when it is configured on$"
+	run -0 apctl --root "$SBX" sandbox host configure --adapters 6
+	run -0 apctl --root "$SBX" show --json
+	assert_equal "$(json -c '.mdevs[0].guest_matrix')" '["05.0004","06.0004"]'
+}
