@@ -81,6 +81,15 @@ has_command() {
 	done < <(all_commands)
 }
 
+@test "zsh describes every command it offers" {
+	local c last
+	while read -r c; do
+		last=${c##* }
+		grep -qE "('|^[[:space:]]*|\(\()$last(\[|\\\\:)" "$ZSH_COMPLETION" ||
+			fail "zsh offers '$c' without a description"
+	done < <(all_commands)
+}
+
 @test "every help text fits a terminal of 80 columns" {
 	local long
 	long=$(all_help | awk 'length >= 80')
