@@ -7,6 +7,7 @@
 #include "apctl.h"
 #include "output.h"
 #include "report.h"
+#include "wrap.h"
 
 static void say_list(const char *what, const struct strlist *l)
 {
@@ -57,26 +58,33 @@ static int verdict(const struct ctx *ctx, struct engine *e, const struct change_
 {
 	bool refused = e->p.refused;
 
+	FILE *out, *err;
+
 	if (e->o.dry_run) {
+		out = ctx->json ? stdout : wrap_open(stdout);
 		if (ctx->json)
 			json_print(stdout, json_verdict(e));
 		else if (r->dry_run && (e->p.nw || !e->npf || refused || r->with_files))
-			r->dry_run(stdout, e);
+			r->dry_run(out, e);
 		if (!ctx->json && !refused && !r->with_files)
-			say_files(stdout, e, true);
+			say_files(out, e, true);
+		wrap_close(out, stdout);
 		return finish_output(refused ? EXIT_REFUSED : EXIT_OK);
 	}
+	err = refused ? wrap_open(stderr) : stderr;
 	if (refused && !e->o.force) {
 		/* a refusal's verdict is the one failure that prints on stdout */
 		if (ctx->json)
 			json_print(stdout, json_verdict(e));
-		text_refusal(stderr, e);
+		text_refusal(err, e);
+		wrap_close(err, stderr);
 		return finish_output(EXIT_REFUSED);
 	}
 	if (refused && !waits_only(e)) {
 		errmsg("warning: --force writes although apctl predicts a refusal:");
-		text_conflicts(stderr, e);
+		text_conflicts(err, e);
 	}
+	wrap_close(err, stderr);
 	return -1;
 }
 

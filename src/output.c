@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "masksyntax.h"
+#include "wrap.h"
 
 /* What a run printed: JSON documents on stdout, messages on stderr (for the error document). */
 static unsigned json_docs;
@@ -97,9 +98,14 @@ void verrmsg(const char *fmt, va_list ap)
 {
 	char text[1024];
 
+	char line[sizeof(text) + 8];
+
 	fflush(stdout);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	fprintf(stderr, "apctl: %s\n", text);
+	snprintf(line, sizeof(line), "apctl: %s", text);
+	/* each line of the message filled to a terminal's width */
+	for (const char *p = line; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0))
+		wrap_line(stderr, p, strcspn(p, "\n"), wrap_width(stderr));
 	if (messages.n < MESSAGES_KEPT)
 		strlist_addf(&messages, "%s", text);
 }

@@ -207,3 +207,19 @@ load helpers
 	APCTL_KERNEL=6.0 run -0 apctl --root "$SBX" show --json
 	assert_equal "$(json .kernel)" 6.0
 }
+
+@test "on a terminal, notes and refusals are filled to its width; a command to paste stays whole" {
+	local U=62177883-f1bb-47f0-914d-32a22e3a8804 long tty
+	command -v script >/dev/null || fail "script is not installed (Debian: bsdutils)"
+	make_sandbox
+	apctl --root "$SBX" reserve --adapters 5,6 >/dev/null 2>&1
+	run -4 script -qec "stty cols 60; '$APCTL' --root '$SBX' mdev create $U --adapters 5,7 --domains 4" /dev/null
+	tty=$(tr -d '\r' <<<"$output")
+	long=$(awk "length >= 60 && !/^ *'apctl /" <<<"$tty")
+	[ -z "$long" ] || fail "lines of 60 columns or more: $long"
+	grep -qx "  *'apctl --root $SBX reserve --adapters 7'" <<<"$tty" || fail "the fix is not whole: $tty"
+	# not a terminal: each line whole, for scripts and logs; the words are the same
+	run -4 apctl --root "$SBX" mdev create $U --adapters 5,7 --domains 4
+	assert_line "apctl: note: adapter 7 is not in the host's AP configuration: it reaches the guest only when it appears"
+	assert_equal "$(tr -s ' \n' ' ' <<<"$tty")" "$(tr -s ' \n' ' ' <<<"$output")"
+}
