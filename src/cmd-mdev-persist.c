@@ -133,7 +133,7 @@ static int run_list(struct ctx *ctx)
 
 	if (rc)
 		return rc;
-	if (view_init(&v, st, ctx->root.path)) {
+	if (view_init(&v, st, ctx->root.path, r.prefix)) {
 		errmsg("out of memory");
 		rc = EXIT_RUNTIME;
 	} else if (ctx->json) {

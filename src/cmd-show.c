@@ -78,7 +78,7 @@ static int run_show(struct ctx *ctx)
 	rc = load_state(ctx, &r, STATE_GUESTS | STATE_OVERRIDES, &st);
 	if (rc)
 		return rc;
-	if (view_init(&v, st, ctx->root.path)) {
+	if (view_init(&v, st, ctx->root.path, r.prefix)) {
 		errmsg("out of memory");
 		rc = EXIT_RUNTIME;
 		goto out;

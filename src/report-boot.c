@@ -83,7 +83,7 @@ void show_boot_json(FILE *f, const struct view *v, const struct boot *b)
 			       json_object_new_string(p->defs[b->blocked].uuid));
 	json_object_object_add(o, "depends_on", json_strlist(&b->notes));
 	arr = json_object_new_array();
-	if (!view_init(&bv, b->st, v->root))
+	if (!view_init(&bv, b->st, v->root, v->prefix))
 		for (size_t k = 0; k < b->st->nmdevs; k++)
 			json_object_array_add(arr, json_mdev(&bv, &b->st->mdevs[bv.order[k]]));
 	view_free(&bv);

@@ -10,11 +10,12 @@
 #include "output.h"
 #include "report.h"
 
-int view_init(struct view *v, const struct ap_state *st, const char *root)
+int view_init(struct view *v, const struct ap_state *st, const char *root, const char *prefix)
 {
 	memset(v, 0, sizeof(*v));
 	v->st = st;
 	v->root = root;
+	v->prefix = prefix;
 	v->ks = state_kview(st);
 	v->order = state_mdevs_by_uuid(st);
 	v->owner = malloc(sizeof(int16_t[IDSET_BITS][IDSET_BITS]));
@@ -75,8 +76,9 @@ const char *view_missing(const struct view *v, const struct ap_mdev *m, unsigned
 		return "no_queue";
 	case MISSING_HOST_OWNED:
 		snprintf(text, size, "the host's default drivers have the queue (apmask bit %s and "
-			 "aqmask bit %s are set): 'apctl reserve --apqns %s' gives it to vfio_ap",
-			 id_format(a, x), id_format(d, y), apqn_format(a, d, apqn));
+			 "aqmask bit %s are set): '%s reserve --apqns %s' gives it to vfio_ap",
+			 id_format(a, x), id_format(d, y), v->prefix ? v->prefix : "apctl",
+			 apqn_format(a, d, apqn));
 		return "host_owned";
 	case MISSING_NOT_BOUND:
 		snprintf(text, size, "the queue is %s%s, not to vfio_ap", drv ? "bound to " : "unbound",

@@ -269,7 +269,7 @@ static bool only_removals(const struct engine *e)
 /* The option that writes all the same: plan has none, apply has it. */
 static const char *force_words(const struct engine *e)
 {
-	return strcmp(e->command, "plan") ? "--force" : "'apctl apply --force'";
+	return strcmp(e->command, "plan") ? "--force" : "apply with --force";
 }
 
 /* What --force would do, or that the kernel refuses all the same. */

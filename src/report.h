@@ -22,6 +22,7 @@
 struct view {
 	const struct ap_state *st;
 	const char *root;            /* as given, for the header */
+	const char *prefix;          /* "apctl --root DIR" of commands to paste, or NULL: "apctl" */
 	const char *release;         /* the kernel's release, or NULL */
 	struct kview_store *ks;
 	size_t *order;               /* mdev indices by UUID */
@@ -32,8 +33,8 @@ struct view {
 	struct persist *persist;     /* the persistent configuration, or NULL */
 };
 
-/* 0, or -ENOMEM. */
-int view_init(struct view *v, const struct ap_state *st, const char *root);
+/* 0, or -ENOMEM. prefix: "apctl --root DIR" of the commands it names, or NULL. */
+int view_init(struct view *v, const struct ap_state *st, const char *root, const char *prefix);
 void view_free(struct view *v);
 
 /*
