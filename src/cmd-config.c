@@ -55,8 +55,9 @@ static int read_file(const struct ctx *ctx, const char *path, char **out)
 
 	*out = NULL;
 	if (!f) {
-		errmsg("%s: cannot read '%s': %s", ctx->path, path, strerror(errno));
-		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_USAGE;
+		err = errno;
+		errmsg("%s: cannot read '%s': %s", ctx->path, path, strerror(err));
+		return err == ENOENT ? EXIT_NOTFOUND : EXIT_USAGE;
 	}
 	while (!err && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		char *more = realloc(text, len + n + 1);

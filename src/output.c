@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "output.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,7 @@ void verrmsg(const char *fmt, va_list ap)
 	char text[1024];
 
 	char line[sizeof(text) + 8];
+	int saved = errno; /* a caller may still read it: the terminal's look-up changes it */
 
 	fflush(stdout);
 	vsnprintf(text, sizeof(text), fmt, ap);
@@ -108,6 +110,7 @@ void verrmsg(const char *fmt, va_list ap)
 		wrap_line(stderr, p, strcspn(p, "\n"), wrap_width(stderr));
 	if (messages.n < MESSAGES_KEPT)
 		strlist_addf(&messages, "%s", text);
+	errno = saved;
 }
 
 static const char *error_kind(int status)
