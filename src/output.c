@@ -131,24 +131,26 @@ static const char *error_kind(int status)
  */
 static struct json_object *quoted_value(const char *message)
 {
-	const char *a = NULL, *b = NULL;
+	size_t len = message ? strlen(message) : 0, a = 0, b = 0;
+	bool found = false;
 
-	for (const char *p = message; p && *p; p++) {
-		const char *q;
+	for (size_t i = 0; i < len; i++) {
+		size_t q = i + 1;
 
-		if (*p != '\'' || (p > message && !strchr(" (", p[-1])))
+		if (!wrap_quote_at(message, len, i, true))
 			continue;
-		for (q = strchr(p + 1, '\''); q && q[1] && !strchr(" :,;.)", q[1]);)
-			q = strchr(q + 1, '\'');
-		if (!q)
+		while (q < len && !wrap_quote_at(message, len, q, false))
+			q++;
+		if (q == len)
 			break;
-		a = p;
+		a = i;
 		b = q;
-		if (strncmp(q + 1, " in '", 5))
+		found = true;
+		if (strncmp(message + q + 1, " in '", 5))
 			break;
-		p = q;
+		i = q;
 	}
-	return a ? json_object_new_string_len(a + 1, (int)(b - a - 1)) : NULL;
+	return found ? json_object_new_string_len(message + a + 1, (int)(b - a - 1)) : NULL;
 }
 
 /* Whether a message is a warning or a note rather than the error itself. */

@@ -22,8 +22,7 @@ int wrap_width(FILE *f)
 	return env && atoi(env) >= WRAP_MIN ? atoi(env) : 0;
 }
 
-/* Whether the quote at line[i] opens ('x after a blank) or closes (x' before one). */
-static bool quote_at(const char *line, size_t len, size_t i, bool open)
+bool wrap_quote_at(const char *line, size_t len, size_t i, bool open)
 {
 	if (line[i] != '\'')
 		return false;
@@ -39,7 +38,7 @@ void wrap_line(FILE *f, const char *line, size_t len, int width)
 	bool quoted = false, first = true;
 
 	for (size_t i = 0; width && i < len; i++, col++) {
-		if (quoted ? quote_at(line, len, i, false) : quote_at(line, len, i, true))
+		if (wrap_quote_at(line, len, i, !quoted))
 			quoted = !quoted;
 		else if (line[i] == ' ' && !quoted && i > indent)
 			brk = i;

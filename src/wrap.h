@@ -8,8 +8,15 @@
 #ifndef APCTL_WRAP_H
 #define APCTL_WRAP_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
+/*
+ * Whether the quote at line[i] opens a quoted value ('x after a blank, a
+ * parenthesis or the start) or closes one (x' before a blank, punctuation or
+ * the end); apostrophes inside words do neither.
+ */
+bool wrap_quote_at(const char *line, size_t len, size_t i, bool open);
 /* The width of the terminal f writes to, or 0 when f is not a terminal. */
 int wrap_width(FILE *f);
 /* Writes line (len bytes, without its newline) and a newline to f, broken to width. */
