@@ -18,8 +18,9 @@ int view_init(struct view *v, const struct ap_state *st, const char *root, const
 	v->prefix = prefix;
 	v->ks = state_kview(st);
 	v->order = state_mdevs_by_uuid(st);
+	v->letters = state_mdevs_by_group(st);
 	v->owner = malloc(sizeof(int16_t[IDSET_BITS][IDSET_BITS]));
-	if (!v->order || !v->owner || !v->ks)
+	if (!v->order || !v->letters || !v->owner || !v->ks)
 		return -ENOMEM;
 	memset(v->owner, 0xff, sizeof(int16_t[IDSET_BITS][IDSET_BITS]));
 	/* the mdev that holds an APQN, the first one as state_apqn_mdev() finds it */
@@ -40,6 +41,7 @@ void view_free(struct view *v)
 	}
 	state_kview_free(v->ks);
 	free(v->order);
+	free(v->letters);
 	free(v->owner);
 }
 
@@ -188,6 +190,8 @@ struct json_object *json_mdev(const struct view *v, const struct ap_mdev *m)
 	json_object_object_add(o, "in_use",
 			       m->in_use < 0 ? NULL : json_object_new_boolean(m->in_use == 1));
 	json_object_object_add(o, "guest", json_guest(m));
+	json_object_object_add(o, "iommu_group", m->iommu_group >= 0 ?
+						 json_object_new_int(m->iommu_group) : NULL);
 	json_object_object_add(o, "missing", guest && v ? json_missing(v, m) : NULL);
 	json_object_object_add(o, "incomplete", m->incomplete ?
 				   json_object_new_string(errno_name(-m->incomplete)) : NULL);

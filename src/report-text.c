@@ -15,7 +15,7 @@ static enum vfio_status queue_status(const struct view *v, unsigned a, unsigned 
 	return state_mdev_vfio_status(v->st, view_holder(v, a, d), a, d);
 }
 
-/* The letter that stands for the n-th mdev (in UUID order) in the grid. */
+/* The letter that stands for the n-th mdev (in the order the kernel made them) in the grid. */
 static char mdev_letter(size_t n)
 {
 	if (n < 26)
@@ -28,7 +28,7 @@ static char mdev_letter(size_t n)
 static size_t mdev_rank(const struct view *v, const struct ap_mdev *m)
 {
 	for (size_t k = 0; k < v->st->nmdevs; k++)
-		if (&v->st->mdevs[v->order[k]] == m)
+		if (&v->st->mdevs[v->letters[k]] == m)
 			return k;
 	return 0;
 }
@@ -310,7 +310,7 @@ static void text_mdevs(FILE *f, const struct view *v)
 	}
 	fprintf(f, "\nMediated devices\n");
 	for (size_t k = 0; k < st->nmdevs; k++)
-		text_mdev(f, v, &st->mdevs[v->order[k]], true);
+		text_mdev(f, v, &st->mdevs[v->letters[k]], true);
 }
 
 void show_text(FILE *f, const struct view *v)

@@ -26,6 +26,7 @@ struct view {
 	const char *release;         /* the kernel's release, or NULL */
 	struct kview_store *ks;
 	size_t *order;               /* mdev indices by UUID */
+	size_t *letters;             /* mdev indices by the grid's letters (their groups) */
 	int16_t (*owner)[IDSET_BITS]; /* index of the mdev that holds an APQN, or -1 */
 	struct idset grid_apm, grid_aqm; /* the APQNs the masks decide */
 	const struct journal *journal; /* an interrupted change, or NULL */

@@ -105,19 +105,17 @@ static int add_cdev(const char *name, unsigned char type, void *ctx)
 void state_find_guests(struct sysfs *s, struct ap_state *st)
 {
 	struct scan c = { s, st, calloc(2 * st->nmdevs + 2, sizeof(*c.g)), 0, NULL, -1 };
-	char rel[PATH_MAX], link[PATH_MAX];
+	char rel[PATH_MAX];
 
 	for (size_t i = 0; c.g && i < st->nmdevs; i++) {
-		const char *group;
-
 		/* an mdev no guest uses has no process to look for */
 		if (!st->mdevs[i].in_use)
 			continue;
-		snprintf(rel, sizeof(rel), MDEV_BUS "/devices/%s/iommu_group", st->mdevs[i].uuid);
-		if (sysfs_readlink(s, rel, link, sizeof(link)) < 0)
-			snprintf(link, sizeof(link), "none");
-		group = strrchr(link, '/');
-		snprintf(c.g[c.n].dev, sizeof(c.g[c.n].dev), "/dev/vfio/%.16s", group ? group + 1 : link);
+		if (st->mdevs[i].iommu_group >= 0)
+			snprintf(c.g[c.n].dev, sizeof(c.g[c.n].dev), "/dev/vfio/%d",
+				 st->mdevs[i].iommu_group);
+		else
+			snprintf(c.g[c.n].dev, sizeof(c.g[c.n].dev), "/dev/vfio/none");
 		c.g[c.n++].mdev = i;
 		/* iommufd: the device's own file, beside the group's */
 		snprintf(rel, sizeof(rel), MDEV_BUS "/devices/%s/vfio-dev", st->mdevs[i].uuid);

@@ -135,7 +135,18 @@ static int by_uuid(const void *a, const void *b, void *arg)
 	return strcmp(st->mdevs[*(const size_t *)a].uuid, st->mdevs[*(const size_t *)b].uuid);
 }
 
-size_t *state_mdevs_by_uuid(const struct ap_state *st)
+/* an mdev without a group (its link unread) after those with one */
+static int by_group(const void *a, const void *b, void *arg)
+{
+	const struct ap_state *st = arg;
+	unsigned ga = (unsigned)st->mdevs[*(const size_t *)a].iommu_group;
+	unsigned gb = (unsigned)st->mdevs[*(const size_t *)b].iommu_group;
+
+	return ga != gb ? (ga < gb ? -1 : 1) : by_uuid(a, b, arg);
+}
+
+static size_t *mdevs_sorted(const struct ap_state *st,
+			    int (*cmp)(const void *, const void *, void *))
 {
 	size_t *order = calloc(st->nmdevs + 1, sizeof(*order));
 
@@ -143,8 +154,18 @@ size_t *state_mdevs_by_uuid(const struct ap_state *st)
 		return NULL;
 	for (size_t i = 0; i < st->nmdevs; i++)
 		order[i] = i;
-	qsort_r(order, st->nmdevs, sizeof(*order), by_uuid, (void *)st);
+	qsort_r(order, st->nmdevs, sizeof(*order), cmp, (void *)st);
 	return order;
+}
+
+size_t *state_mdevs_by_uuid(const struct ap_state *st)
+{
+	return mdevs_sorted(st, by_uuid);
+}
+
+size_t *state_mdevs_by_group(const struct ap_state *st)
+{
+	return mdevs_sorted(st, by_group);
 }
 
 int state_find_mdev(const struct ap_state *st, const char *uuid)

@@ -48,7 +48,7 @@ struct ap_mdev {
 	char guest_device[48];   /* the file it holds: /dev/vfio/GROUP, or with iommufd
 				    /dev/vfio/devices/vfioN; "" when unknown */
 	bool guest_iommufd;      /* the guest holds the device through iommufd */
-	int iommu_group;         /* emulated kernel: the number of its VFIO group */
+	int iommu_group;         /* the number of its VFIO group (its iommu_group link), or -1 */
 	int vfio_dev;            /* emulated kernel: N of vfio-dev/vfioN, or -1 (before 6.6) */
 	bool removing;           /* a remove waits for the guest to let go (emulated kernel) */
 	int incomplete;          /* 0, or the -errno of a file that could not be read */
@@ -136,7 +136,7 @@ enum state_flags {
 	STATE_DETAILS = 1 << 0,       /* every card attribute, to copy a system */
 	STATE_OVERRIDES = 1 << 1,     /* driver_overrides where they decide ownership */
 	STATE_OVERRIDES_ALL = 1 << 2, /* every queue's driver_override (they block mask writes) */
-	STATE_GUESTS = 1 << 3,        /* guest_matrix and whether a guest uses each mdev */
+	STATE_GUESTS = 1 << 3,        /* guest_matrix, whether a guest uses each mdev, its group */
 	STATE_QUEUE_STATES = 1 << 4,  /* each queue's online, to copy a system */
 };
 
@@ -210,6 +210,12 @@ int state_find_mdev(const struct ap_state *st, const char *uuid);
  * NULL when out of memory.
  */
 size_t *state_mdevs_by_uuid(const struct ap_state *st);
+/*
+ * The same in the order the kernel made them, as far as it shows: by the
+ * numbers of their VFIO groups (a new mdev gets the lowest free one), then by
+ * UUID. An mdev added later keeps the others' places.
+ */
+size_t *state_mdevs_by_group(const struct ap_state *st);
 /* The mdev whose matrix holds (a, d), or -1. */
 int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d);
 /* APQNs that exist as queue devices and are bound to vfio_ap */

@@ -27,9 +27,9 @@ GUEST3=1b5a14fa-cc3e-4b3a-a1d5-8e6b8c9e5d5b
 	assert_equal "$(mattr $GUEST2 guest_matrix)" "05.0047 05.00ff"
 	assert_equal "$(mattr $GUEST3 guest_matrix)" "06.0047 06.00ff"
 	run -0 apctl --root "$SBX" show
-	# the grid's letters go by UUID: GUEST3 (1b5a...) A, GUEST1 B, GUEST2 C
-	assert_line "  05     B    C    B    C"
-	assert_line "  06     B    A    B    A"
+	# the grid's letters go by the order they were made in: GUEST1 A, GUEST2 B, GUEST3 C
+	assert_line "  05     A    B    A    B"
+	assert_line "  06     A    C    A    C"
 	# no APQN can go to two guests
 	run -4 apctl --root "$SBX" mdev assign $GUEST1 --domains 0x47
 	assert_output --partial "05.0047  assigned to mdev $GUEST2"

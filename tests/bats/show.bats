@@ -69,7 +69,7 @@ example_state() {
 		"unassigned none"
 	assert_equal "$(json '[.mdevs[].uuid] | join(" ")')" "$UUID1 $UUID2"
 	assert_equal "$(json '.mdevs[0] | keys | join(" ")')" \
-		"adapters control_domains domains guest guest_matrix guest_matrix_apqns in_use incomplete matrix matrix_apqns missing uuid"
+		"adapters control_domains domains guest guest_matrix guest_matrix_apqns in_use incomplete iommu_group matrix matrix_apqns missing uuid"
 	assert_equal "$(json '[.mdevs[0].missing[] | "\(.apqn):\(.reason)"] | join(" ")')" \
 		"06.0004:adapter_filtered 06.00ab:no_queue"
 	assert_equal "$(json '.mdevs[1].missing | length')" 0
@@ -109,6 +109,35 @@ example_state() {
 	assert_line "  05     H!   H    H    H"
 	run -0 apctl --root "$SBX" show --json
 	assert_equal "$(json '.queues[0].driver')" null
+}
+
+@test "the grid's letters follow the order the kernel made the mdevs in, not their UUIDs" {
+	make_sandbox
+	local u3=1b5a14fa-cc3e-4b3a-a1d5-8e6b8c9e5d5b
+	run -0 apctl --root "$SBX" reserve --adapters 5,6
+	run -0 apctl --root "$SBX" mdev create $UUID2 --adapters 5 --domains 4
+	run -0 apctl --root "$SBX" mdev create $UUID1 --adapters 6 --domains 4
+	run -0 apctl --root "$SBX" show
+	assert_line "  05     A    .    .    ."
+	assert_line "  06     B    .    .    ."
+	# a third one, first by UUID, comes last: the others keep their letters
+	run -0 apctl --root "$SBX" mdev create $u3 --adapters 5 --domains 0x47
+	run -0 apctl --root "$SBX" show
+	assert_line "  05     A    C    .    ."
+	assert_line "  06     B    .    .    ."
+	assert_line "  C  $u3  not in use"
+	# the letters are the VFIO groups' order, as the iommu_group links show it
+	run -0 apctl --root "$SBX" show --json
+	for u in $UUID2 $UUID1 $u3; do
+		assert_equal "$(json ".mdevs[] | select(.uuid == \"$u\") | .iommu_group")" \
+			"$(basename "$(readlink "$SBX/sys/bus/mdev/devices/$u/iommu_group")")"
+	done
+	# a removed mdev's group is the kernel's lowest free one, which the next mdev takes
+	run -0 apctl --root "$SBX" mdev remove $UUID2
+	run -0 apctl --root "$SBX" mdev create $UUID2 --adapters 5 --domains 0xab
+	run -0 apctl --root "$SBX" show
+	assert_line "  05     .    C    A    ."
+	assert_line "  06     B    .    .    ."
 }
 
 @test "show UUID shows one mdev, in text and JSON" {
