@@ -8,7 +8,7 @@
 
 /* How a command prints its change; each NULL where there is nothing to print. */
 struct change_render {
-	/* a dry run, refused or not */
+	/* a dry run, refused or not (the refusal itself goes to stderr apart) */
 	void (*dry_run)(FILE *f, const struct engine *e);
 	/* nothing to write */
 	void (*nothing)(FILE *f, const struct engine *e);
@@ -16,6 +16,8 @@ struct change_render {
 	void (*done)(FILE *f, const struct engine *e);
 	/* dry_run says the files too, and is called for a change of files only */
 	bool with_files;
+	/* a refusal without what --force would do: the caller has no --force */
+	bool reasons_only;
 };
 
 /*

@@ -101,17 +101,8 @@ static int lock_for_mdevctl(const struct ctx *ctx, struct root *r, bool ap_check
 	return EXIT_OK;
 }
 
-static void refusal_on_stderr(FILE *f, const struct engine *e)
-{
-	(void)f;
-	/* mdevctl has no --force to offer: the reasons and their fixes */
-	if (e->p.refused)
-		text_refusal_reasons(stderr, e);
-}
-
-static const struct change_render pre_render = {
-	.dry_run = refusal_on_stderr, .with_files = true,
-};
+/* mdevctl has no --force to offer: a refusal's reasons and their fixes */
+static const struct change_render pre_render = { .with_files = true, .reasons_only = true };
 
 /* Whether the definition on stdin can be read; why not is said. */
 static bool def_readable(const struct call *c)

@@ -54,6 +54,18 @@ static void say_pending(const struct engine *e)
 		       apqnset_count(e->pending) == 1 ? "" : "s");
 }
 
+/* A refusal on stderr, filled to a terminal's width. */
+static void refusal(const struct engine *e, const struct change_render *r)
+{
+	FILE *err = wrap_open(stderr);
+
+	if (r->reasons_only)
+		text_refusal_reasons(err, e);
+	else
+		text_refusal(err, e);
+	wrap_close(err, stderr);
+}
+
 static int verdict(const struct ctx *ctx, struct engine *e, const struct change_render *r)
 {
 	bool refused = e->p.refused;
@@ -61,25 +73,30 @@ static int verdict(const struct ctx *ctx, struct engine *e, const struct change_
 	FILE *out, *err;
 
 	if (e->o.dry_run) {
-		out = ctx->json ? stdout : wrap_open(stdout);
-		if (ctx->json)
+		if (ctx->json) {
 			json_print(stdout, json_verdict(e));
-		else if (r->dry_run && (e->p.nw || !e->npf || refused || r->with_files))
+			return finish_output(refused ? EXIT_REFUSED : EXIT_OK);
+		}
+		out = wrap_open(stdout);
+		if (r->dry_run && (e->p.nw || !e->npf || refused || r->with_files))
 			r->dry_run(out, e);
-		if (!ctx->json && !refused && !r->with_files)
+		if (!refused && !r->with_files)
 			say_files(out, e, true);
+		if (r->dry_run && (e->p.nw || e->npf))
+			text_summary(out, e);
 		wrap_close(out, stdout);
+		if (refused)
+			refusal(e, r);
 		return finish_output(refused ? EXIT_REFUSED : EXIT_OK);
 	}
-	err = refused ? wrap_open(stderr) : stderr;
 	if (refused && !e->o.force) {
 		/* a refusal's verdict is the one failure that prints on stdout */
 		if (ctx->json)
 			json_print(stdout, json_verdict(e));
-		text_refusal(err, e);
-		wrap_close(err, stderr);
+		refusal(e, r);
 		return finish_output(EXIT_REFUSED);
 	}
+	err = refused ? wrap_open(stderr) : stderr;
 	if (refused && !waits_only(e)) {
 		errmsg("warning: --force writes although apctl predicts a refusal:");
 		text_conflicts(err, e);

@@ -12,15 +12,7 @@
 #include "paths.h"
 #include "report.h"
 
-static void define_refused(FILE *f, const struct engine *e)
-{
-	if (e->p.refused)
-		text_refusal(f, e);
-}
-
-static const struct change_render define_render = {
-	.dry_run = define_refused,
-};
+static const struct change_render define_render = { .dry_run = NULL };
 
 /* The definition of uuid (EXIT_OK), or EXIT_NOTFOUND after the message. */
 static int find_def(const struct ctx *ctx, const struct engine *e, const char *uuid,
@@ -106,9 +98,7 @@ static void print_stopped(FILE *f, const struct engine *e)
 
 static void stop_dry_run(FILE *f, const struct engine *e)
 {
-	if (e->p.refused)
-		text_refusal(f, e);
-	else
+	if (!e->p.refused)
 		fprintf(f, "Dry run: would stop mdev %s.\n", e->ops[0].uuid);
 }
 

@@ -152,10 +152,8 @@ static int run_matrix(struct ctx *ctx)
 
 static void remove_dry_run(FILE *f, const struct engine *e)
 {
-	if (e->p.refused) {
-		text_refusal(f, e);
+	if (e->p.refused)
 		return;
-	}
 	for (size_t i = 0; i < e->p.nw; i++)
 		fprintf(f, "Dry run: would remove mdev %s%s.\n", e->p.w[i].what.uuid,
 			e->p.w[i].predicted == -EINPROGRESS ? " once its guest lets go" : "");

@@ -91,9 +91,7 @@ static void dry_run(FILE *f, const struct engine *e)
 	/* --persistent-only plans no mask write */
 	if (e->p.to_vfio)
 		text_mask_change(f, e);
-	if (e->p.refused)
-		text_refusal(f, e);
-	else
+	if (!e->p.refused)
 		fprintf(f, "Dry run: nothing was written.\n");
 }
 

@@ -123,8 +123,7 @@ static void write_bytes(FILE *f, const struct engine *e, const struct pwrite *w)
 		fprintf(f, "       %s <- '%.*s'\n", w->je.w.attr, (int)strcspn(v, "\n"), v);
 }
 
-/* One line of what moves and what is made, for the end of a plan or a dry run. */
-static void text_summary(FILE *f, const struct engine *e)
+void text_summary(FILE *f, const struct engine *e)
 {
 	size_t made = 0, removed = 0, written = 0, gone = 0;
 	unsigned in = e->p.to_vfio ? apqnset_count(e->p.to_vfio) : 0;
@@ -154,10 +153,8 @@ void text_mdev_dry_run(FILE *f, const struct engine *e)
 		fprintf(f, "  %zu. %s\n", i + 1, write_words(e, &p->w[i], words, sizeof(words)));
 		write_bytes(f, e, &p->w[i]);
 	}
-	if (p->refused) {
-		text_refusal(f, e);
+	if (p->refused)
 		return;
-	}
 	fprintf(f, "The kernel would accept it.\n");
 	for (size_t i = 0; i < e->nops; i++) {
 		const struct ap_mdev *m = e->ops[i].kind == OP_REMOVE ? NULL :
@@ -221,9 +218,6 @@ void text_plan(FILE *f, const struct engine *e)
 			text_file_diff(f, e->pf[i].old, e->pf[i].text, "       ");
 	}
 	text_removals(f, e);
-	text_summary(f, e);
-	if (p->refused)
-		text_refusal(f, e);
-	else
+	if (!p->refused)
 		fprintf(f, "The kernel would accept every write; the next boot brings what persists.\n");
 }

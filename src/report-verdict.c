@@ -295,7 +295,7 @@ static void text_force(FILE *f, const struct engine *e)
 
 void text_refusal_reasons(FILE *f, const struct engine *e)
 {
-	const char *lead = e->o.dry_run ? "Refused" : "apctl: refused";
+	const char *lead = "apctl: refused";
 
 	if (e->p.boot_conflicts.n && !e->p.nc) {
 		fprintf(f, "%s: %s would leave a persistent configuration that fails at boot:\n",

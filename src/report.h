@@ -100,20 +100,25 @@ char *guest_qemu(const char *uuid);
 
 /* ---- verdicts of changes (report-verdict.c) ---- */
 struct json_object *json_verdict(const struct engine *e);
-/*
- * Why the plan is refused, a line per conflict (by mdev for mask edits),
- * with what to run, and the last line saying what --force would do.
- */
 /* A refusal's reasons: what is refused, and each conflict with its fix. */
 void text_refusal_reasons(FILE *f, const struct engine *e);
+/* The same, and a last line saying what --force would do. */
 void text_refusal(FILE *f, const struct engine *e);
+/*
+ * One line of what a plan or a dry run moves and makes: writes, mdevs, APQNs,
+ * files.
+ */
+void text_summary(FILE *f, const struct engine *e);
 /* The conflicts alone, with their fixes. */
 void text_conflicts(FILE *f, const struct engine *e);
 /* Mask edits: the masks old and new and the APQNs that move. */
 void text_mask_change(FILE *f, const struct engine *e);
-/* A dry run of mdev changes: the writes, the verdict, the predicted matrices. */
+/*
+ * A dry run of mdev changes: the writes and, unless refused, the predicted
+ * matrices (a refusal is said apart, on stderr).
+ */
 void text_mdev_dry_run(FILE *f, const struct engine *e);
-/* A whole configuration's plan: every write with the kernel's answer, the files, the verdict. */
+/* A whole configuration's plan: every write with the kernel's answer, the files, a summary. */
 void text_plan(FILE *f, const struct engine *e);
 /* An mdev as a change left it: its IDs and its matrix and guest_matrix sizes. */
 void text_mdev_result(FILE *f, const struct ap_mdev *m);

@@ -209,11 +209,14 @@ with_mdevs() {
 
 @test "a refused dry run prints its verdict and exits 4; JSON keeps what was asked" {
 	with_mdevs
-	run -4 apctl --root "$SBX" release --adapters 6 --dry-run
-	assert_line "Refused: the release would take APQNs from mdevs:"
+	# what it would write on stdout, the refusal on stderr as without --dry-run
+	run -4 --separate-stderr apctl --root "$SBX" release --adapters 6 --dry-run
+	assert_line "    -> 0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff  (+6)"
+	assert_line "In all: 1 write to sysfs; 0 mdevs created, 0 removed; 0 APQNs to vfio_ap, 4 back to the host; 0 files written, 0 removed."
+	use_stderr
+	assert_line "apctl: refused: the release would take APQNs from mdevs:"
 	assert_line "  mdev $U2:"
 	assert_line "    06.0004  apmask bit 6 would give it to the host's default drivers"
-	assert_line "    -> 0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff  (+6)"
 	run -4 apctl --root "$SBX" --json release --adapters 6 --dry-run
 	assert_equal "$(json '.ok, .errno' | xargs)" "false EBUSY"
 	assert_equal "$(json '.conflicts[0] | [.apqn, .mdev] | join(" ")')" "06.0004 $U2"
