@@ -2,6 +2,7 @@
 #include "kmodel.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,18 +135,26 @@ void kmodel_rebind(struct ap_state *st)
 
 /*
  * The lowest number no other mdev has (the kernel's IDAs: iommu_group_alloc()
- * for the group vfio_ap's emulated IOMMU makes, the vfio device's index).
+ * for the group vfio_ap's emulated IOMMU makes, the vfio device's index), in
+ * one pass: of n mdevs, one of the numbers 0 to n is free. -ENOMEM.
  */
 static int lowest_free(const struct ap_state *st, bool vfio_dev)
 {
-	for (int n = 0;; n++) {
-		size_t i = 0;
+	bool *used = calloc(st->nmdevs + 1, sizeof(*used));
+	size_t n = 0;
 
-		while (i < st->nmdevs && (vfio_dev ? st->mdevs[i].vfio_dev : st->mdevs[i].iommu_group) != n)
-			i++;
-		if (i == st->nmdevs)
-			return n;
+	if (!used)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		int k = vfio_dev ? st->mdevs[i].vfio_dev : st->mdevs[i].iommu_group;
+
+		if (k >= 0 && (size_t)k <= st->nmdevs)
+			used[k] = true;
 	}
+	while (used[n])
+		n++;
+	free(used);
+	return n > INT_MAX ? -ENOMEM : (int)n;
 }
 
 int kmodel_create(struct ap_state *st, const char *uuid)
@@ -162,6 +171,8 @@ int kmodel_create(struct ap_state *st, const char *uuid)
 		return rules_no_instances(st->kernel);
 	group = lowest_free(st, false);
 	vfio_dev = kgen_has(st->kernel, KF_VFIO_CDEV) ? lowest_free(st, true) : -1;
+	if (group < 0 || vfio_dev == -ENOMEM)
+		return -ENOMEM;
 	more = realloc(st->mdevs, (st->nmdevs + 1) * sizeof(*more));
 	if (!more)
 		return -ENOMEM;
@@ -450,6 +461,14 @@ static void guest_device(struct ap_mdev *m)
 		snprintf(m->guest_device, sizeof(m->guest_device), "/dev/vfio/%d", m->iommu_group);
 }
 
+/* The lowest free number, or -1 (none) when out of memory. */
+static int number_or_none(const struct ap_state *st, bool vfio_dev)
+{
+	int n = lowest_free(st, vfio_dev);
+
+	return n < 0 ? -1 : n;
+}
+
 void kmodel_number(struct ap_state *st)
 {
 	bool cdev = kgen_has(st->kernel, KF_VFIO_CDEV);
@@ -457,12 +476,13 @@ void kmodel_number(struct ap_state *st)
 	for (size_t i = 0; i < st->nmdevs; i++) {
 		struct ap_mdev *m = &st->mdevs[i];
 
+		/* out of memory: left unnumbered (-1), as an mdev without a group */
 		if (m->iommu_group < 0)
-			m->iommu_group = lowest_free(st, false);
+			m->iommu_group = number_or_none(st, false);
 		if (!cdev)
 			m->vfio_dev = -1;
 		else if (m->vfio_dev < 0)
-			m->vfio_dev = lowest_free(st, true);
+			m->vfio_dev = number_or_none(st, true);
 		m->guest_iommufd &= m->vfio_dev >= 0;
 		if (m->in_use == 1)
 			guest_device(m);

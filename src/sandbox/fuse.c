@@ -15,6 +15,7 @@
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ struct sandbox_fs {
 	char *mountpoint;
 	bool signals;            /* its signal handlers are set */
 	struct sandbox_waiter waiter; /* when a write that waits stops */
+	atomic_int open_dirs;    /* directories opened and not yet released */
 };
 
 static struct sandbox_fs *fs_of(void)
@@ -217,6 +219,26 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 	return n < 0 ? -errno : (int)n;
 }
 
+/*
+ * Directories are counted: their releases come after the program that read
+ * them has ended, and the end of the serving waits for them.
+ */
+static int fs_opendir(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	(void)fi;
+	atomic_fetch_add(&fs_of()->open_dirs, 1);
+	return 0;
+}
+
+static int fs_releasedir(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	(void)fi;
+	atomic_fetch_sub(&fs_of()->open_dirs, 1);
+	return 0;
+}
+
 static int fs_release(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
@@ -387,7 +409,9 @@ static const struct fuse_operations ops = {
 	.init = fs_init,
 	.getattr = fs_getattr,
 	.readlink = fs_readlink,
+	.opendir = fs_opendir,
 	.readdir = fs_readdir,
+	.releasedir = fs_releasedir,
 	.open = fs_open,
 	.read = fs_read,
 	.write = fs_write,
@@ -476,6 +500,13 @@ int sandbox_fs_signals(struct sandbox_fs *fs)
 
 void sandbox_fs_unmount(struct sandbox_fs *fs)
 {
+	/*
+	 * The kernel sends a directory's release after its last user closed
+	 * it; ended before, the serving would leave the handle's memory behind.
+	 * Up to a second for them (a process left running may keep one open).
+	 */
+	for (int ms = 0; ms < 1000 && atomic_load(&fs->open_dirs) > 0; ms += 5)
+		usleep(5000);
 	fuse_exit(fs->fuse);
 	fuse_unmount(fs->fuse);
 }

@@ -169,7 +169,10 @@ int sandbox_fs_open(struct sandbox_fs **out, const char *dir, const char *base,
 int sandbox_fs_serve(struct sandbox_fs *fs);
 /* SIGINT, SIGTERM and SIGHUP end the serving. */
 int sandbox_fs_signals(struct sandbox_fs *fs);
-/* Ends the serving from another thread: the loop returns. */
+/*
+ * Ends the serving from another thread, once the directories the program
+ * read are released (a second at most): the loop returns.
+ */
 void sandbox_fs_unmount(struct sandbox_fs *fs);
 void sandbox_fs_close(struct sandbox_fs *fs);
 

@@ -141,25 +141,25 @@ sandbox_for() {
 @test "6.19: the oracle, show --boot and mdevctl agree on random boots" {
 	sandbox_for 6.19
 	RANDOM=1619
-	play 40
+	play 25
 }
 
 @test "6.12: the oracle, show --boot and mdevctl agree on random boots" {
 	sandbox_for 6.12
 	RANDOM=1612
-	play 40
+	play 25
 }
 
 @test "6.9 (no ap_config): the oracle, show --boot and mdevctl agree on random boots" {
 	sandbox_for 6.9
 	RANDOM=1609
-	play 40
+	play 25
 }
 
 @test "6.0: the oracle, show --boot and mdevctl agree on random boots" {
 	sandbox_for 6.0
 	RANDOM=1600
-	play 40
+	play 25
 }
 
 @test "with ap-check's rules: control domains alone are refused at boot, and show --boot says why" {

@@ -116,13 +116,13 @@ sandbox_for() {
 @test "6.19 (ap_config, in-use check on all IDs): oracle, prediction and kernel agree" {
 	sandbox_for 6.19
 	RANDOM=19
-	play 200
+	play 150
 }
 
 @test "6.12 (ap_config, in-use check on the other mask): oracle, prediction and kernel agree" {
 	sandbox_for 6.12
 	RANDOM=612
-	play 200
+	play 150
 }
 
 @test "6.9 (assign_* writes in turn): oracle, prediction and kernel agree" {
