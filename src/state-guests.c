@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Which process, and which guest, holds an mdev's vfio device on a live host:
+ * An mdev's VFIO group, and which process, and which guest, holds its vfio
+ * device on a live host:
  * the VFIO group's file (/dev/vfio/GROUP), or with iommufd the device's own
  * (/dev/vfio/devices/vfioN, named by the mdev's vfio-dev directory).
  */
@@ -100,6 +101,22 @@ static int add_cdev(const char *name, unsigned char type, void *ctx)
 	c->g[c->n].mdev = c->g[c->n - 1].mdev;
 	c->n++;
 	return 1;
+}
+
+int state_mdev_group(struct sysfs *s, const char *uuid)
+{
+	char rel[PATH_MAX], link[PATH_MAX], *end;
+	const char *n;
+	long group;
+
+	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/iommu_group", uuid);
+	if (sysfs_readlink(s, rel, link, sizeof(link)) < 0)
+		return -1;
+	n = strrchr(link, '/');
+	n = n ? n + 1 : link;
+	errno = 0;
+	group = strtol(n, &end, 10);
+	return errno || end == n || *end || group < 0 || group > INT_MAX ? -1 : (int)group;
 }
 
 void state_find_guests(struct sysfs *s, struct ap_state *st)

@@ -322,23 +322,6 @@ static void probe_in_use(struct sysfs *s, struct ap_state *st, struct ap_mdev *m
 	}
 }
 
-/* The number of the mdev's VFIO group, from its iommu_group link, or -1. */
-static int read_mdev_group(struct sysfs *s, const struct ap_mdev *m)
-{
-	char rel[PATH_MAX], link[PATH_MAX], *end;
-	const char *n;
-	long group;
-
-	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/iommu_group", m->uuid);
-	if (sysfs_readlink(s, rel, link, sizeof(link)) < 0)
-		return -1;
-	n = strrchr(link, '/');
-	n = n ? n + 1 : link;
-	errno = 0;
-	group = strtol(n, &end, 10);
-	return errno || end == n || *end || group < 0 || group > INT_MAX ? -1 : (int)group;
-}
-
 /*
  * The mdevs, each as far as it can be read: one whose files vanish meanwhile
  * (removed, or still being made) is kept as incomplete. *ap_config and *guest
@@ -369,7 +352,7 @@ static int read_mdevs(struct sysfs *s, unsigned flags, struct ap_state *st, bool
 		if (!(flags & STATE_GUESTS))
 			continue;
 		m->incomplete = read_mdev_guest(s, st, m);
-		m->iommu_group = read_mdev_group(s, m);
+		m->iommu_group = state_mdev_group(s, m->uuid);
 		*guest |= m->has_guest;
 		if (!m->incomplete)
 			probe_in_use(s, st, m);

@@ -190,6 +190,8 @@ const char *state_adapter_absence(const struct ap_state *st, unsigned a, bool on
  * mdev that may be in use has an IOMMU group.
  */
 void state_find_guests(struct sysfs *s, struct ap_state *st);
+/* The number of mdev uuid's VFIO group, from its iommu_group link, or -1. */
+int state_mdev_group(struct sysfs *s, const char *uuid);
 
 /* The kernel's view that lib/rules decides on, built from a state. */
 struct kview_store {
