@@ -316,8 +316,46 @@ static int read_rule(const struct reader *r, struct json_object *o, struct confi
 	return rc ? rc : read_masks(r, v, "persistent", true, c->rule);
 }
 
+static int by_uuid(const void *a, const void *b, void *arg)
+{
+	const struct config_mdev *m = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int rc = strcmp(m[i].uuid, m[j].uuid);
+
+	return rc ? rc : (i > j) - (i < j);
+}
+
+/*
+ * Of the first n mdevs, the first whose UUID an earlier one has: its index
+ * (and in *first, the earliest one's), or n. Sorted, not pairwise: a file of
+ * many mdevs is read in n log n.
+ */
+static size_t first_duplicate(const struct config_mdev *m, size_t n, size_t *first)
+{
+	size_t *order = malloc((n + 1) * sizeof(*order)), dup = n;
+
+	if (!order) {
+		*first = 0;
+		return (size_t)-1;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), by_uuid, (void *)m);
+	/* in a run of one UUID, its first and second places are the pair */
+	for (size_t k = 1; k < n; k++)
+		if (!strcmp(m[order[k]].uuid, m[order[k - 1]].uuid) &&
+		    (k < 2 || strcmp(m[order[k - 1]].uuid, m[order[k - 2]].uuid)) &&
+		    order[k] < dup) {
+			dup = order[k];
+			*first = order[k - 1];
+		}
+	free(order);
+	return dup;
+}
+
 static int read_mdevs(const struct reader *r, struct json_object *mdevs, struct config *c)
 {
+	size_t n = 0, dup, first = 0;
 	int rc = 0;
 
 	if (!json_object_is_type(mdevs, json_type_array)) {
@@ -329,15 +367,19 @@ static int read_mdevs(const struct reader *r, struct json_object *mdevs, struct 
 	c->mdevs = calloc(c->nmdevs + 1, sizeof(*c->mdevs));
 	if (!c->mdevs)
 		return -ENOMEM;
-	for (size_t i = 0; !rc && i < c->nmdevs; i++) {
-		rc = read_mdev(r, json_object_array_get_idx(mdevs, i), i, &c->mdevs[i]);
-		for (size_t j = 0; !rc && j < i; j++)
-			if (!strcmp(c->mdevs[j].uuid, c->mdevs[i].uuid)) {
-				diag_set(r->d, "mdevs[%zu].uuid: %s is mdevs[%zu]'s too", i,
-					 c->mdevs[i].uuid, j);
-				rc = -EINVAL;
-			}
-		c->covers_persistent |= c->mdevs[i].persistent != SAY_KEEP;
+	for (; !rc && n < c->nmdevs; n++) {
+		rc = read_mdev(r, json_object_array_get_idx(mdevs, n), n, &c->mdevs[n]);
+		c->covers_persistent |= c->mdevs[n].persistent != SAY_KEEP;
+	}
+	/* a UUID twice before the mdev that cannot be read is the first fault */
+	n -= rc != 0;
+	dup = first_duplicate(c->mdevs, n, &first);
+	if (dup == (size_t)-1)
+		return -ENOMEM;
+	if (dup < n) {
+		diag_set(r->d, "mdevs[%zu].uuid: %s is mdevs[%zu]'s too", dup, c->mdevs[dup].uuid,
+			 first);
+		rc = -EINVAL;
 	}
 	return rc;
 }

@@ -145,6 +145,11 @@ EOF
 	bad '{"version":1,"mdevs":[{"uuid":"'$U1'","autostart":true,"persistent":false}]}' \
 		"mdevs[0].autostart: true needs a definition, and persistent is false"
 	bad '{"version":1,"mdevs":[{"uuid":"'$U1'"},{"uuid":"'$U1'"}]}' "mdevs[1].uuid: $U1 is mdevs[0]'s too"
+	# the first mdev whose UUID an earlier one has, named beside the earliest
+	bad '{"version":1,"mdevs":[{"uuid":"'$U1'"},{"uuid":"'$U2'"},{"uuid":"'$U3'"},{"uuid":"'$U2'"},{"uuid":"'$U1'"},{"uuid":"'$U2'"}]}' \
+		"mdevs[3].uuid: $U2 is mdevs[1]'s too"
+	# a UUID twice before an mdev that cannot be read is the first fault
+	bad '{"version":1,"mdevs":[{"uuid":"'$U3'"},{"uuid":"'$U3'"},{"uuid":"x"}]}' "mdevs[1].uuid: $U3 is mdevs[0]'s too"
 	bad '{"version":1,' "not JSON"
 	bad '{"version":1,"adapters":[5.5]}' "adapters[0]: '5.5' is not an ID"
 	bad '{"version":1,"adapters":[1e308]}' "adapters[0]: '1e308' is not an ID"
