@@ -82,7 +82,8 @@ static int verdict(const struct ctx *ctx, struct engine *e, const struct change_
 			r->dry_run(out, e);
 		if (!refused && !r->with_files)
 			say_files(out, e, true);
-		if (r->dry_run && (e->p.nw || e->npf))
+		/* one that says the files ends with its own */
+		if (r->dry_run && !r->with_files && (e->p.nw || e->npf))
 			text_summary(out, e);
 		wrap_close(out, stdout);
 		if (refused)

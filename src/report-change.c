@@ -218,6 +218,7 @@ void text_plan(FILE *f, const struct engine *e)
 			text_file_diff(f, e->pf[i].old, e->pf[i].text, "       ");
 	}
 	text_removals(f, e);
+	text_summary(f, e);
 	if (!p->refused)
 		fprintf(f, "The kernel would accept every write; the next boot brings what persists.\n");
 }
