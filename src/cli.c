@@ -244,6 +244,7 @@ int no_mdev(const struct ctx *ctx, const char *what, const char *uuid, const str
 {
 	const char *best = NULL;
 	int least = 5; /* a typo: a few characters off */
+	char word[PATH_MAX + 16];
 
 	for (size_t i = 0; st && i < st->nmdevs; i++)
 		if (uuid_differs(uuid, st->mdevs[i].uuid) < least)
@@ -254,10 +255,12 @@ int no_mdev(const struct ctx *ctx, const char *what, const char *uuid, const str
 	if (best)
 		errmsg("%s: %s %s under %s; did you mean %s?", ctx->path, what, uuid, ctx->root.path,
 		       best);
-	else
+	else {
+		shell_word(ctx->root.path, word, sizeof(word));
 		errmsg("%s: %s %s under %s; 'apctl%s%s mdev list' lists them", ctx->path, what,
 		       uuid, ctx->root.path, ctx->root.given ? " --root " : "",
-		       ctx->root.given ? ctx->root.path : "");
+		       ctx->root.given ? word : "");
+	}
 	return EXIT_NOTFOUND;
 }
 

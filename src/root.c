@@ -7,8 +7,7 @@
 #include <unistd.h>
 
 
-/* The path as a shell word: quoted unless it needs none. */
-static void shell_word(const char *w, char *out, size_t size)
+void shell_word(const char *w, char *out, size_t size)
 {
 	size_t n = 0;
 

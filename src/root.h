@@ -63,6 +63,8 @@ struct root {
 int root_open(struct root *r, const struct root_opts *o, const struct root_backend *emulated,
 	      struct diag *d);
 void root_close(struct root *r);
+/* A path as a shell word, in out: quoted unless it needs none. */
+void shell_word(const char *w, char *out, size_t size);
 /* Reads the root's state (state_flags), with all the opener knows. */
 int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag *d);
 /* The mdevs of st read again from r, with what a sandbox keeps of them: 0 or -errno. */

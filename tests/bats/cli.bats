@@ -135,6 +135,12 @@ load helpers
 	assert_output "apctl: mdev remove: no mdev 62177883-f1bb-47f0-914d-32a22e3a8805 under $SBX; did you mean $U?"
 	run -3 apctl --root "$SBX" show 11111111-f1bb-47f0-914d-32a22e3a8805
 	assert_output "apctl: show: no mdev 11111111-f1bb-47f0-914d-32a22e3a8805 under $SBX; 'apctl --root $SBX mdev list' lists them"
+	# a root that needs quoting is quoted in the command to paste
+	local spaced="$BATS_TEST_TMPDIR/a sandbox"
+	apctl sandbox create "$spaced" >/dev/null
+	run -3 apctl --root "$spaced" show 11111111-f1bb-47f0-914d-32a22e3a8805
+	assert_output --partial "'apctl --root '$spaced' mdev list' lists them"
+	run -0 bash -c "$APCTL --root '$spaced' mdev list"
 }
 
 @test "an option of another command is named as an option" {
