@@ -246,6 +246,7 @@ int no_mdev(const struct ctx *ctx, const char *what, const char *uuid, const str
 	int least = 5; /* a typo: a few characters off */
 	char word[PATH_MAX + 16];
 
+	shell_word(ctx->root.path, word, sizeof(word));
 	for (size_t i = 0; st && i < st->nmdevs; i++)
 		if (uuid_differs(uuid, st->mdevs[i].uuid) < least)
 			least = uuid_differs(uuid, (best = st->mdevs[i].uuid));
@@ -255,12 +256,10 @@ int no_mdev(const struct ctx *ctx, const char *what, const char *uuid, const str
 	if (best)
 		errmsg("%s: %s %s under %s; did you mean %s?", ctx->path, what, uuid, ctx->root.path,
 		       best);
-	else {
-		shell_word(ctx->root.path, word, sizeof(word));
+	else
 		errmsg("%s: %s %s under %s; 'apctl%s%s mdev list' lists them", ctx->path, what,
 		       uuid, ctx->root.path, ctx->root.given ? " --root " : "",
 		       ctx->root.given ? word : "");
-	}
 	return EXIT_NOTFOUND;
 }
 
