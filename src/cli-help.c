@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Help texts, made from the verb tables. */
+/* Help texts, made from the verb tables, and what is there when a name is not. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "cli.h"
+#include "exitcodes.h"
+#include "persist.h"
 
 #define HELP_COLUMN 31
 /* Help lines end before this column, as a terminal of 80 columns shows them. */
@@ -115,4 +119,38 @@ void cli_help(FILE *f, const struct verb *top, const struct verb *v, const char 
 	if (v == top)
 		fprintf(f, "APCTL_ROOT, when set, is the root without --root, APCTL_KERNEL the\n"
 			"kernel generation without --kernel, and APCTL_VERBOSE=1 is --verbose.\n");
+}
+
+/* How many characters two UUIDs differ in. */
+static int uuid_differs(const char *a, const char *b)
+{
+	int n = 0;
+
+	for (int i = 0; i < 36; i++)
+		n += ascii_tolower(a[i]) != ascii_tolower(b[i]);
+	return n;
+}
+
+int no_mdev(const struct ctx *ctx, const char *what, const char *uuid, const struct ap_state *st,
+	    const struct persist *p)
+{
+	const char *best = NULL;
+	int least = 5; /* a typo: a few characters off */
+	char word[PATH_MAX + 16];
+
+	shell_word(ctx->root.path, word, sizeof(word));
+	for (size_t i = 0; st && i < st->nmdevs; i++)
+		if (uuid_differs(uuid, st->mdevs[i].uuid) < least)
+			least = uuid_differs(uuid, (best = st->mdevs[i].uuid));
+	for (size_t i = 0; p && i < p->ndefs; i++)
+		if (uuid_differs(uuid, p->defs[i].uuid) < least)
+			least = uuid_differs(uuid, (best = p->defs[i].uuid));
+	if (best)
+		errmsg("%s: %s %s under %s; did you mean %s?", ctx->path, what, uuid, ctx->root.path,
+		       best);
+	else
+		errmsg("%s: %s %s under %s; 'apctl%s%s mdev list' lists them", ctx->path, what,
+		       uuid, ctx->root.path, ctx->root.given ? " --root " : "",
+		       ctx->root.given ? word : "");
+	return EXIT_NOTFOUND;
 }

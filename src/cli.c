@@ -13,8 +13,6 @@
 #include "masksyntax.h"
 #include "output.h"
 #include "sandbox.h"
-#include "ascii.h"
-#include "persist.h"
 #include "uuid.h"
 
 const struct optdef cli_optdefs[O_COUNT] = {
@@ -227,40 +225,6 @@ int open_root(const struct ctx *ctx, struct root *r)
 	if (r->note.msg[0])
 		errmsg("note: %s", r->note.msg);
 	return EXIT_OK;
-}
-
-/* How many characters two UUIDs differ in. */
-static int uuid_differs(const char *a, const char *b)
-{
-	int n = 0;
-
-	for (int i = 0; i < 36; i++)
-		n += ascii_tolower(a[i]) != ascii_tolower(b[i]);
-	return n;
-}
-
-int no_mdev(const struct ctx *ctx, const char *what, const char *uuid, const struct ap_state *st,
-	    const struct persist *p)
-{
-	const char *best = NULL;
-	int least = 5; /* a typo: a few characters off */
-	char word[PATH_MAX + 16];
-
-	shell_word(ctx->root.path, word, sizeof(word));
-	for (size_t i = 0; st && i < st->nmdevs; i++)
-		if (uuid_differs(uuid, st->mdevs[i].uuid) < least)
-			least = uuid_differs(uuid, (best = st->mdevs[i].uuid));
-	for (size_t i = 0; p && i < p->ndefs; i++)
-		if (uuid_differs(uuid, p->defs[i].uuid) < least)
-			least = uuid_differs(uuid, (best = p->defs[i].uuid));
-	if (best)
-		errmsg("%s: %s %s under %s; did you mean %s?", ctx->path, what, uuid, ctx->root.path,
-		       best);
-	else
-		errmsg("%s: %s %s under %s; 'apctl%s%s mdev list' lists them", ctx->path, what,
-		       uuid, ctx->root.path, ctx->root.given ? " --root " : "",
-		       ctx->root.given ? word : "");
-	return EXIT_NOTFOUND;
 }
 
 int load_state(const struct ctx *ctx, struct root *r, unsigned flags, struct ap_state **st)
