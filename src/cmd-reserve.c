@@ -148,7 +148,10 @@ static int mask_ops(struct ctx *ctx, struct engine *e, bool release, struct apqn
 	engine_persistent_masks(e, &pst.apmask, &pst.aqmask);
 	boot[0] = pst.apmask;
 	boot[1] = pst.aqmask;
+	/* a copy: the index by UUID stays the original's */
+	pst.index = NULL;
 	rc = new_masks(ctx, &pst, release, &mask[0], &mask[1], asked);
+	state_mdevs_changed(&pst);
 	op.kind = OP_PMASK;
 	for (int k = 0; !rc && k < 2; k++) {
 		if (idset_equal(&mask[k], &boot[k]))

@@ -133,30 +133,6 @@ void kmodel_rebind(struct ap_state *st)
 	st->rebind_due = 0;
 }
 
-/*
- * The lowest number no other mdev has (the kernel's IDAs: iommu_group_alloc()
- * for the group vfio_ap's emulated IOMMU makes, the vfio device's index), in
- * one pass: of n mdevs, one of the numbers 0 to n is free. -ENOMEM.
- */
-static int lowest_free(const struct ap_state *st, bool vfio_dev)
-{
-	bool *used = calloc(st->nmdevs + 1, sizeof(*used));
-	size_t n = 0;
-
-	if (!used)
-		return -ENOMEM;
-	for (size_t i = 0; i < st->nmdevs; i++) {
-		int k = vfio_dev ? st->mdevs[i].vfio_dev : st->mdevs[i].iommu_group;
-
-		if (k >= 0 && (size_t)k <= st->nmdevs)
-			used[k] = true;
-	}
-	while (used[n])
-		n++;
-	free(used);
-	return n > INT_MAX ? -ENOMEM : (int)n;
-}
-
 int kmodel_create(struct ap_state *st, const char *uuid)
 {
 	int group, vfio_dev;
@@ -169,8 +145,12 @@ int kmodel_create(struct ap_state *st, const char *uuid)
 		return -EEXIST;
 	if (st->available_instances <= 0)
 		return rules_no_instances(st->kernel);
-	group = lowest_free(st, false);
-	vfio_dev = kgen_has(st->kernel, KF_VFIO_CDEV) ? lowest_free(st, true) : -1;
+	/*
+	 * the kernel's IDAs: iommu_group_alloc() for the group vfio_ap's
+	 * emulated IOMMU makes, the vfio device's index
+	 */
+	group = state_lowest_free(st, false);
+	vfio_dev = kgen_has(st->kernel, KF_VFIO_CDEV) ? state_lowest_free(st, true) : -1;
 	if (group < 0 || vfio_dev == -ENOMEM)
 		return -ENOMEM;
 	more = realloc(st->mdevs, (st->nmdevs + 1) * sizeof(*more));
@@ -184,6 +164,7 @@ int kmodel_create(struct ap_state *st, const char *uuid)
 	m->vfio_dev = vfio_dev;
 	m->has_guest = kgen_has(st->kernel, KF_DYNAMIC);
 	st->available_instances--;
+	state_mdev_added(st);
 	return 0;
 }
 
@@ -191,6 +172,7 @@ static void remove_now(struct ap_state *st, size_t i)
 {
 	memmove(&st->mdevs[i], &st->mdevs[i + 1], (st->nmdevs - i - 1) * sizeof(*st->mdevs));
 	st->nmdevs--;
+	state_mdevs_changed(st);
 	st->available_instances++;
 }
 
@@ -461,11 +443,12 @@ static void guest_device(struct ap_mdev *m)
 		snprintf(m->guest_device, sizeof(m->guest_device), "/dev/vfio/%d", m->iommu_group);
 }
 
-/* The lowest free number, or -1 (none) when out of memory. */
-static int number_or_none(const struct ap_state *st, bool vfio_dev)
+/* The lowest free number, or -1 (none) when out of memory; a change of the mdevs. */
+static int number_or_none(struct ap_state *st, bool vfio_dev)
 {
-	int n = lowest_free(st, vfio_dev);
+	int n = state_lowest_free(st, vfio_dev);
 
+	state_mdevs_changed(st);
 	return n < 0 ? -1 : n;
 }
 

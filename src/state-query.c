@@ -2,9 +2,13 @@
 /* Questions to a state read by state.c, and the kernel's view of it. */
 #include "state.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "ascii.h"
 
 uint8_t state_driver_slot(const struct ap_state *st, enum queue_driver kind)
 {
@@ -168,12 +172,127 @@ size_t *state_mdevs_by_group(const struct ap_state *st)
 	return mdevs_sorted(st, by_group);
 }
 
+struct mdev_index {
+	const struct ap_mdev *base; /* the array it was made for */
+	size_t n;                   /* of so many mdevs */
+	size_t mask;                /* slots - 1: a power of two, at least twice n */
+	/* the VFIO group numbers [0] and vfio device numbers [1] in use, below slots */
+	uint64_t *used[2];
+	size_t lowest[2];           /* no number below it is free */
+	int32_t slot[];             /* an mdev's index, or -1 */
+};
+
+/* Marks mdev i's numbers in use (of n mdevs, one of 0 to n is free: more need no bit). */
+static void index_numbers(struct mdev_index *x, const struct ap_mdev *m)
+{
+	int k[2] = { m->iommu_group, m->vfio_dev };
+
+	for (int j = 0; j < 2; j++)
+		if (k[j] >= 0 && (size_t)k[j] <= x->mask)
+			x->used[j][k[j] / 64] |= 1ULL << (k[j] % 64);
+}
+
+/* FNV-1a of the UUID's characters in lower case. */
+static size_t uuid_hash(const char *uuid)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *uuid; uuid++)
+		h = (h ^ (unsigned char)ascii_tolower(*uuid)) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* Puts mdev i in its slot, unless an earlier one has its UUID. */
+static void index_put(struct mdev_index *x, const struct ap_state *st, size_t i)
+{
+	size_t k = uuid_hash(st->mdevs[i].uuid) & x->mask;
+
+	for (; x->slot[k] >= 0; k = (k + 1) & x->mask)
+		if (!strcasecmp(st->mdevs[x->slot[k]].uuid, st->mdevs[i].uuid))
+			return;
+	x->slot[k] = (int32_t)i;
+}
+
+/* The index for the mdevs as they are now, made anew if needed; NULL when out of memory. */
+static struct mdev_index *index_of(struct ap_state *st)
+{
+	struct mdev_index *x = st->index;
+	size_t slots = 8, words;
+
+	if (x && x->base == st->mdevs && x->n == st->nmdevs)
+		return x;
+	state_mdevs_changed(st);
+	if (st->nmdevs > INT32_MAX / 4)
+		return NULL;
+	while (slots < 4 * st->nmdevs)
+		slots *= 2;
+	/* the slots, then the two bitmaps of slots bits */
+	words = slots / 64 + 1;
+	x = calloc(1, sizeof(*x) + slots * sizeof(x->slot[0]) + 2 * words * sizeof(uint64_t));
+	if (!x)
+		return NULL;
+	*x = (struct mdev_index){ .base = st->mdevs, .n = st->nmdevs, .mask = slots - 1 };
+	x->used[0] = (uint64_t *)(void *)(x->slot + slots);
+	x->used[1] = x->used[0] + words;
+	memset(x->slot, 0xff, slots * sizeof(x->slot[0]));
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		index_put(x, st, i);
+		index_numbers(x, &st->mdevs[i]);
+	}
+	return st->index = x;
+}
+
 int state_find_mdev(const struct ap_state *st, const char *uuid)
 {
-	for (size_t i = 0; i < st->nmdevs; i++)
-		if (!strcasecmp(st->mdevs[i].uuid, uuid))
-			return (int)i;
+	/* the index is a cache: the state's mdevs are as the caller has them */
+	struct mdev_index *x = index_of((struct ap_state *)st);
+
+	if (!x) {
+		for (size_t i = 0; i < st->nmdevs; i++)
+			if (!strcasecmp(st->mdevs[i].uuid, uuid))
+				return (int)i;
+		return -1;
+	}
+	for (size_t k = uuid_hash(uuid) & x->mask; x->slot[k] >= 0; k = (k + 1) & x->mask)
+		if (!strcasecmp(st->mdevs[x->slot[k]].uuid, uuid))
+			return x->slot[k];
 	return -1;
+}
+
+void state_mdevs_changed(struct ap_state *st)
+{
+	free(st->index);
+	st->index = NULL;
+}
+
+void state_mdev_added(struct ap_state *st)
+{
+	struct mdev_index *x = st->index;
+
+	/* at most half full: else made anew, twice the size, when next needed */
+	if (!x || x->n + 1 != st->nmdevs || 2 * st->nmdevs > x->mask + 1) {
+		state_mdevs_changed(st);
+		return;
+	}
+	x->base = st->mdevs;
+	x->n = st->nmdevs;
+	index_put(x, st, st->nmdevs - 1);
+	index_numbers(x, &st->mdevs[st->nmdevs - 1]);
+}
+
+int state_lowest_free(const struct ap_state *st, bool vfio_dev)
+{
+	struct mdev_index *x = index_of((struct ap_state *)st);
+	size_t n;
+
+	if (!x)
+		return -ENOMEM;
+	/* numbers are only taken until the index is made anew: the search goes on */
+	n = x->lowest[vfio_dev];
+	while (x->used[vfio_dev][n / 64] & (1ULL << (n % 64)))
+		n++;
+	x->lowest[vfio_dev] = n;
+	return (int)n;
 }
 
 int state_find_override(const struct ap_state *st, unsigned a, unsigned d)

@@ -555,6 +555,7 @@ int state_reread_mdevs(struct sysfs *s, struct ap_state *st)
 	free(st->mdevs);
 	st->mdevs = NULL;
 	st->nmdevs = 0;
+	state_mdevs_changed(st);
 	st->available_instances = read_long_or(s, MDEV_TYPE "/available_instances", -1);
 	return read_mdevs(s, STATE_GUESTS, st, &ap_config, &guest);
 }
@@ -565,6 +566,7 @@ void state_free(struct ap_state *st)
 		return;
 	free(st->mdevs);
 	free(st->overrides);
+	free(st->index);
 	free(st);
 }
 
@@ -577,6 +579,7 @@ struct ap_state *state_dup(const struct ap_state *st)
 	*c = *st;
 	c->mdevs = NULL;
 	c->overrides = NULL;
+	c->index = NULL;
 	if (st->nmdevs) {
 		c->mdevs = malloc(st->nmdevs * sizeof(*c->mdevs));
 		if (!c->mdevs)

@@ -82,6 +82,8 @@ struct kernel_hint {
 	struct kgen gen;
 };
 
+struct mdev_index; /* state-query.c */
+
 struct ap_state {
 	bool sandbox;
 	struct kgen kernel;
@@ -116,6 +118,12 @@ struct ap_state {
 
 	struct ap_mdev *mdevs;   /* in directory order; oldest first in a sandbox */
 	size_t nmdevs;
+	/*
+	 * The mdevs by UUID, made by the first state_find_mdev(): whoever moves,
+	 * removes or replaces mdevs calls state_mdevs_changed(), whoever adds one
+	 * at the end state_mdev_added().
+	 */
+	struct mdev_index *index;
 
 	/*
 	 * A sandbox whose AP bus rebinds after a delay: the masks the bindings
@@ -204,8 +212,23 @@ struct kview_store {
 struct kview_store *state_kview(const struct ap_state *st);
 void state_kview_free(struct kview_store *ks);
 
-/* The index of the mdev with this UUID (any case), or -1. */
+/*
+ * The index of the mdev with this UUID (any case; the first of two), or -1.
+ * By a hash of the UUIDs, made on the first call.
+ */
 int state_find_mdev(const struct ap_state *st, const char *uuid);
+/* The mdevs were moved, removed or replaced: the index is made anew when next needed. */
+void state_mdevs_changed(struct ap_state *st);
+/*
+ * An mdev was added at the end (st->mdevs may have moved with it). Its
+ * numbers are set: changing them later is a change of the mdevs.
+ */
+void state_mdev_added(struct ap_state *st);
+/*
+ * The lowest VFIO group number (vfio_dev: vfio device number) no mdev has,
+ * as the kernel's IDAs give them; -ENOMEM.
+ */
+int state_lowest_free(const struct ap_state *st, bool vfio_dev);
 /*
  * The mdevs' indices in the order of their UUIDs, as apctl lists them (the
  * array keeps the kernel's order, which its rules depend on); free() it.

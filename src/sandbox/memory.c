@@ -43,6 +43,7 @@ char *memory_image(const struct ap_state *st, size_t *lenp)
 	memcpy(copy, st, sizeof(*st));
 	copy->mdevs = NULL;
 	copy->overrides = NULL;
+	copy->index = NULL;
 	p += sizeof(*st);
 	if (m)
 		memcpy(p, st->mdevs, m);
@@ -104,6 +105,7 @@ int memory_read(struct sysfs *s, const char *rel, struct ap_state **out)
 		return -ENOMEM;
 	}
 	memcpy(st, buf + sizeof(h), sizeof(*st));
+	st->index = NULL;
 	if (take_arrays(st, buf + sizeof(h) + sizeof(*st), &h)) {
 		state_free(st);
 		free(buf);

@@ -514,6 +514,7 @@ int sandbox_load_private(struct sysfs *s, struct ap_state *st)
 				o.sorted[o.n++] = st->mdevs[i];
 		if (st->nmdevs)
 			memcpy(st->mdevs, o.sorted, st->nmdevs * sizeof(*st->mdevs));
+		state_mdevs_changed(st);
 		kmodel_number(st);
 	}
 	free(o.sorted);
