@@ -341,11 +341,12 @@ static size_t first_duplicate(const struct config_mdev *m, size_t n, size_t *fir
 	for (size_t i = 0; i < n; i++)
 		order[i] = i;
 	qsort_r(order, n, sizeof(*order), by_uuid, (void *)m);
-	/* in a run of one UUID, its first and second places are the pair */
+	/*
+	 * in a run of one UUID, in file order, the least index after its first
+	 * is its second; and the second's predecessor, the first
+	 */
 	for (size_t k = 1; k < n; k++)
-		if (!strcmp(m[order[k]].uuid, m[order[k - 1]].uuid) &&
-		    (k < 2 || strcmp(m[order[k - 1]].uuid, m[order[k - 2]].uuid)) &&
-		    order[k] < dup) {
+		if (order[k] < dup && !strcmp(m[order[k]].uuid, m[order[k - 1]].uuid)) {
 			dup = order[k];
 			*first = order[k - 1];
 		}

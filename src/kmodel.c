@@ -2,7 +2,6 @@
 #include "kmodel.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,12 +442,11 @@ static void guest_device(struct ap_mdev *m)
 		snprintf(m->guest_device, sizeof(m->guest_device), "/dev/vfio/%d", m->iommu_group);
 }
 
-/* The lowest free number, or -1 (none) when out of memory; a change of the mdevs. */
-static int number_or_none(struct ap_state *st, bool vfio_dev)
+/* The lowest free number, or -1 (none) when out of memory. */
+static int number_or_none(const struct ap_state *st, bool vfio_dev)
 {
 	int n = state_lowest_free(st, vfio_dev);
 
-	state_mdevs_changed(st);
 	return n < 0 ? -1 : n;
 }
 
@@ -458,6 +456,7 @@ void kmodel_number(struct ap_state *st)
 
 	for (size_t i = 0; i < st->nmdevs; i++) {
 		struct ap_mdev *m = &st->mdevs[i];
+		int group = m->iommu_group, dev = m->vfio_dev;
 
 		/* out of memory: left unnumbered (-1), as an mdev without a group */
 		if (m->iommu_group < 0)
@@ -466,6 +465,9 @@ void kmodel_number(struct ap_state *st)
 			m->vfio_dev = -1;
 		else if (m->vfio_dev < 0)
 			m->vfio_dev = number_or_none(st, true);
+		/* numbers given or dropped: the index's record of those in use is made anew */
+		if (group != m->iommu_group || dev != m->vfio_dev)
+			state_mdevs_changed(st);
 		m->guest_iommufd &= m->vfio_dev >= 0;
 		if (m->in_use == 1)
 			guest_device(m);

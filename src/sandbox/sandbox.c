@@ -422,26 +422,24 @@ static int parse_mdev(char *line, struct ap_mdev *m)
 static int order_mdev(char *line, void *ctx)
 {
 	struct order *o = ctx;
-	struct ap_mdev kept = { .in_use = 0 };
+	struct ap_mdev kept = { .in_use = 0 }, *m = &o->sorted[o->n];
+	int i;
 
 	if (parse_mdev(line, &kept))
 		return -EINVAL;
-	for (size_t i = 0; i < o->st->nmdevs; i++) {
-		struct ap_mdev *m = &o->sorted[o->n];
-
-		if (o->taken[i] || strcmp(o->st->mdevs[i].uuid, kept.uuid))
-			continue;
-		o->taken[i] = true;
-		*m = o->st->mdevs[i];
-		m->in_use = kept.in_use;
-		m->removing = kept.removing;
-		m->iommu_group = kept.iommu_group;
-		m->vfio_dev = kept.vfio_dev;
-		m->guest_iommufd = kept.guest_iommufd;
-		memcpy(m->guest_name, kept.guest_name, sizeof(m->guest_name));
-		o->n++;
-		break;
-	}
+	/* a line of an mdev that is gone, or a second line of one, is passed over */
+	i = state_find_mdev(o->st, kept.uuid);
+	if (i < 0 || o->taken[i])
+		return 0;
+	o->taken[i] = true;
+	*m = o->st->mdevs[i];
+	m->in_use = kept.in_use;
+	m->removing = kept.removing;
+	m->iommu_group = kept.iommu_group;
+	m->vfio_dev = kept.vfio_dev;
+	m->guest_iommufd = kept.guest_iommufd;
+	memcpy(m->guest_name, kept.guest_name, sizeof(m->guest_name));
+	o->n++;
 	return 0;
 }
 
