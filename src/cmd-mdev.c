@@ -40,7 +40,7 @@ int mdev_begin(const struct ctx *ctx, struct root *r, struct engine *e, const ch
 
 	if (rc)
 		return rc;
-	rc = engine_begin(e, r, cmd, o, STATE_OVERRIDES);
+	rc = engine_begin(e, r, cmd, o, STATE_OVERRIDES | STATE_LAZY);
 	if (!rc && !e->st->matrix_present) {
 		errmsg("%s: vfio_ap is not loaded (%s does not exist): modprobe vfio_ap", ctx->path,
 		       MATRIX_DEV);

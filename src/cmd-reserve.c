@@ -182,7 +182,7 @@ static int edit_masks(struct ctx *ctx, bool release)
 		root_close(&r);
 		return EXIT_RUNTIME;
 	}
-	rc = engine_begin(&e, &r, ctx->path, &o, STATE_OVERRIDES_ALL);
+	rc = engine_begin(&e, &r, ctx->path, &o, STATE_OVERRIDES_ALL | STATE_LAZY);
 	if (rc) {
 		engine_end(&e);
 		goto out;

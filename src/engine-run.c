@@ -405,8 +405,18 @@ static struct ap_state *read_after(struct engine *e, bool masks)
 	struct ap_state *after = NULL;
 	struct diag d;
 
-	if (masks)
-		return root_state(e->root, STATE_GUESTS, &after, &d) ? NULL : after;
+	if (masks) {
+		/* as far as the state before was read */
+		unsigned lazy = e->st->scope ? STATE_LAZY : 0;
+
+		if (root_state(e->root, STATE_GUESTS | lazy, &after, &d))
+			return NULL;
+		if (lazy && root_fill(e->root, after, e->st->scope)) {
+			state_free(after);
+			return NULL;
+		}
+		return after;
+	}
 	after = state_dup(e->st);
 	if (after && root_reread_mdevs(e->root, after)) {
 		state_free(after);

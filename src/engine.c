@@ -215,6 +215,9 @@ int engine_plan(struct engine *e)
 	int rc = 0;
 
 	plan_free(p);
+	rc = engine_fill(e, false);
+	if (rc)
+		return rc;
 	if (e->nops)
 		qsort_r(e->ops, e->nops, sizeof(*e->ops), by_phase, e);
 	p->sim = state_dup(e->st);
@@ -238,6 +241,11 @@ int engine_plan(struct engine *e)
 	if (p->nc)
 		qsort(p->c, p->nc, sizeof(*p->c), conflict_order);
 	plan_fixes(e);
+	/* a refusal's conflicts, fixes and notes may reach beyond the change */
+	if (e->st->scope && (p->refused || p->nc)) {
+		rc = engine_fill(e, true);
+		return rc ? rc : engine_plan(e);
+	}
 	if (!e->removals_early && needs_removal(e)) {
 		e->removals_early = true;
 		return engine_plan(e);

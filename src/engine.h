@@ -223,6 +223,11 @@ const char *engine_fix(const struct engine *e, char *buf, size_t size, const cha
 void note_default_domain(struct engine *e, const struct idset *was_apm,
 			 const struct idset *was_aqm, const struct idset *apm, const struct idset *aqm,
 			 const char *when);
+/*
+ * A lazy state read where the ops reach (engine-scope.c), or with all all of
+ * it: 0 or -errno.
+ */
+int engine_fill(struct engine *e, bool all);
 /* Plans and predicts the writes of op. */
 int plan_op(struct engine *e, size_t op);
 /* The notes and warnings of the plan. */

@@ -8,15 +8,6 @@
 
 #include "masksyntax.h"
 
-/* The slot of the registered driver called name, or 0. */
-static uint8_t driver_named(const struct ap_state *st, const char *name)
-{
-	for (size_t i = 0; i < st->ndrivers; i++)
-		if (!strcmp(st->drivers[i].name, name))
-			return (uint8_t)(i + 1);
-	return 0;
-}
-
 enum queue_driver kmodel_bind_queue(struct ap_state *st, unsigned a, unsigned d)
 {
 	uint8_t slot_default = state_driver_slot(st, QDRV_DEFAULT);
@@ -27,7 +18,7 @@ enum queue_driver kmodel_bind_queue(struct ap_state *st, unsigned a, unsigned d)
 
 	if (o >= 0) {
 		/* 6.19: only the driver named may bind it; the masks do not count */
-		uint8_t slot = driver_named(st, st->overrides[o].driver);
+		uint8_t slot = state_driver_named(st, st->overrides[o].driver);
 		enum queue_driver kind = slot ? st->drivers[slot - 1].kind : QDRV_NONE;
 
 		drv = kind == QDRV_NONE || kind == QDRV_OTHER ? QDRV_NONE :

@@ -107,9 +107,28 @@ void root_close(struct root *r)
 	sysfs_close(&r->s);
 }
 
-int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag *d)
+/* What the opener knows of a state read from r besides sysfs. */
+static int add_known(struct root *r, struct ap_state *st)
 {
-	int rc, lock;
+	int rc;
+
+	st->sandbox = r->sandbox;
+	/* a host's own processes: this system's, or those of a root that is a system */
+	if (!r->sandbox && (st->flags & STATE_GUESTS))
+		state_find_guests(&r->s, st);
+	if (!r->sandbox)
+		return 0;
+	/* the emulated kernel knows what a live kernel keeps in memory */
+	r->s.quiet++;
+	rc = r->backend->load_private(&r->s, st);
+	r->s.quiet--;
+	return rc;
+}
+
+/* The emulated kernel's lock, which its readers share (-1 for a live root). */
+static int reader_lock(struct root *r)
+{
+	int lock;
 
 	/* what the emulated kernel owes first (not for a reader that cannot write) */
 	r->s.quiet++;
@@ -117,21 +136,18 @@ int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag
 		r->backend->catch_up(&r->s);
 	lock = r->backend ? r->backend->lock(&r->s, true) : -1;
 	r->s.quiet--;
-	rc = state_read(&r->s, flags, &r->hint, st, d);
+	return lock;
+}
+
+int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag *d)
+{
+	int lock = reader_lock(r), rc = state_read(&r->s, flags, &r->hint, st, d);
+
 	if (lock >= 0)
 		close(lock);
 	if (rc)
 		return rc;
-	(*st)->sandbox = r->sandbox;
-	/* a host's own processes: this system's, or those of a root that is a system */
-	if (!r->sandbox && (flags & STATE_GUESTS))
-		state_find_guests(&r->s, *st);
-	if (!r->sandbox)
-		return 0;
-	/* the emulated kernel knows what a live kernel keeps in memory */
-	r->s.quiet++;
-	rc = r->backend->load_private(&r->s, *st);
-	r->s.quiet--;
+	rc = add_known(r, *st);
 	if (rc) {
 		diag_set(d, "cannot read the sandbox's own state under %s: %s", r->s.root,
 			 strerror(-rc));
@@ -139,6 +155,19 @@ int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag
 		*st = NULL;
 	}
 	return rc;
+}
+
+int root_fill(struct root *r, struct ap_state *st, const struct state_scope *want)
+{
+	int lock, rc;
+
+	if (!st->scope)
+		return 0;
+	lock = reader_lock(r);
+	rc = state_fill(&r->s, st, want);
+	if (lock >= 0)
+		close(lock);
+	return rc ? rc : add_known(r, st);
 }
 
 int root_reread_mdevs(struct root *r, struct ap_state *st)

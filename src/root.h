@@ -67,6 +67,11 @@ void root_close(struct root *r);
 void shell_word(const char *w, char *out, size_t size);
 /* Reads the root's state (state_flags), with all the opener knows. */
 int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag *d);
+/*
+ * A lazy state (STATE_LAZY) of r read further, as state_fill() says, with all
+ * the opener knows of what is read: 0 or -errno.
+ */
+int root_fill(struct root *r, struct ap_state *st, const struct state_scope *want);
 /* The mdevs of st read again from r, with what a sandbox keeps of them: 0 or -errno. */
 int root_reread_mdevs(struct root *r, struct ap_state *st);
 

@@ -10,6 +10,14 @@
 
 #include "ascii.h"
 
+uint8_t state_driver_named(const struct ap_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->ndrivers; i++)
+		if (!strcmp(st->drivers[i].name, name))
+			return (uint8_t)(i + 1);
+	return 0;
+}
+
 uint8_t state_driver_slot(const struct ap_state *st, enum queue_driver kind)
 {
 	for (size_t i = 0; i < st->ndrivers; i++)
@@ -50,6 +58,21 @@ int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d)
 		if (idset_has(&st->mdevs[i].matrix.apm, a) && idset_has(&st->mdevs[i].matrix.aqm, d))
 			return (int)i;
 	return -1;
+}
+
+state_owners *state_apqn_owners(const struct ap_state *st)
+{
+	state_owners *o = malloc(sizeof(*o));
+
+	if (!o)
+		return NULL;
+	memset(o, 0xff, sizeof(*o));
+	/* the first mdev that holds an APQN, as state_apqn_mdev() finds it */
+	for (size_t i = st->nmdevs; i-- > 0;)
+		idset_foreach(a, &st->mdevs[i].matrix.apm)
+			idset_foreach(d, &st->mdevs[i].matrix.aqm)
+				(*o)[a][d] = (int32_t)i;
+	return o;
 }
 
 void state_vfio_ready(const struct ap_state *st, struct apqnset *out)

@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include "state.h"
-
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +9,8 @@
 #include "ascii.h"
 #include "masksyntax.h"
 #include "paths.h"
+#include "state-read.h"
+#include "state.h"
 
 /* "05.0047" exactly as the AP bus names queue devices */
 static bool parse_queue_name(const char *n, unsigned *a, unsigned *d)
@@ -58,7 +58,7 @@ static int read_mask(struct sysfs *s, const char *rel, struct idset *m, bool *kn
 	return kernel_hex2bitmap(buf, m);
 }
 
-static void read_line(struct sysfs *s, const char *rel, char *buf, size_t size, bool *present)
+void state_read_line(struct sysfs *s, const char *rel, char *buf, size_t size, bool *present)
 {
 	ssize_t n = sysfs_read(s, rel, buf, size);
 
@@ -69,7 +69,7 @@ static void read_line(struct sysfs *s, const char *rel, char *buf, size_t size, 
 		buf[n - 1] = '\0';
 }
 
-static long read_long_or(struct sysfs *s, const char *rel, long fallback)
+long state_read_number(struct sysfs *s, const char *rel, long fallback)
 {
 	long v;
 
@@ -164,20 +164,20 @@ static long card_long(struct sysfs *s, unsigned a, const char *attr, long fallba
 	char rel[PATH_MAX];
 
 	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/%s", a, attr);
-	return read_long_or(s, rel, fallback);
+	return state_read_number(s, rel, fallback);
 }
 
 /*
  * A card: type, what it can do, and whether it can be used (configured, not
  * checkstopped, online); with STATE_DETAILS all that a copy needs besides.
  */
-static void read_card(struct sysfs *s, unsigned a, unsigned flags, struct ap_card *c)
+void state_read_card(struct sysfs *s, unsigned a, unsigned flags, struct ap_card *c)
 {
 	char rel[PATH_MAX], buf[64];
 	bool present;
 
 	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/type", a);
-	read_line(s, rel, c->type, sizeof(c->type), &present);
+	state_read_line(s, rel, c->type, sizeof(c->type), &present);
 	c->hwtype = (int)card_long(s, a, "hwtype", -1);
 	c->online = (int)card_long(s, a, "online", -1);
 	c->config = (int)card_long(s, a, "config", -1);
@@ -185,7 +185,7 @@ static void read_card(struct sysfs *s, unsigned a, unsigned flags, struct ap_car
 	/* online reads 0 for a card that cannot be used: set offline only if it could */
 	c->zoffline = c->online == 0 && c->config != 0 && c->chkstop != 1;
 	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/ap_functions", a);
-	read_line(s, rel, buf, sizeof(buf), &present);
+	state_read_line(s, rel, buf, sizeof(buf), &present);
 	c->functions = present ? (uint32_t)strtoul(buf, NULL, 16) : 0;
 	c->raw_hwtype = c->hwtype;
 	c->depth = -1;
@@ -194,170 +194,7 @@ static void read_card(struct sysfs *s, unsigned a, unsigned flags, struct ap_car
 	c->raw_hwtype = (int)card_long(s, a, "raw_hwtype", c->hwtype);
 	c->depth = (int)card_long(s, a, "depth", -1);
 	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/serialnr", a);
-	read_line(s, rel, c->serialnr, sizeof(c->serialnr), &present);
-}
-
-/* Queues bound to a default driver that zcrypt has set offline (STATE_QUEUE_STATES). */
-static void read_queue_states(struct sysfs *s, struct ap_state *st)
-{
-	for (unsigned a = 0; a < IDSET_BITS; a++) {
-		const struct ap_card *c = &st->card[a];
-
-		if (c->config == 0 || c->chkstop == 1)
-			continue;
-		idset_foreach(d, &st->queues.dom[a]) {
-			char rel[PATH_MAX];
-
-			if (state_queue_driver(st, a, (unsigned)d) != QDRV_DEFAULT)
-				continue;
-			snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/%02x.%04x/online", a, a, d);
-			if (read_long_or(s, rel, 1) == 0)
-				apqnset_add(&st->qoffline, a, (unsigned)d);
-		}
-	}
-}
-
-struct mdev_list {
-	struct ap_mdev *v;
-	size_t n, cap;
-};
-
-static int add_mdev(const char *name, unsigned char type, void *ctx)
-{
-	struct mdev_list *l = ctx;
-
-	(void)type;
-	if (!uuid_valid(name))
-		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct ap_mdev *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
-	uuid_lower(name, l->v[l->n].uuid);
-	l->v[l->n].iommu_group = l->v[l->n].vfio_dev = -1;
-	l->n++;
-	return 0;
-}
-
-/* One attribute of an mdev, read whole: NULL with *err on failure. */
-static char *mdev_attr(struct sysfs *s, const struct ap_mdev *m, const char *attr, int *err)
-{
-	char rel[PATH_MAX];
-
-	snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/%s", m->uuid, attr);
-	return sysfs_read_alloc(s, rel, err);
-}
-
-/*
- * The mdev's three masks: one read of ap_config where the kernel has it (6.10),
- * else matrix and control_domains. 0 or -errno; *ap_config tells which.
- */
-static int read_mdev_matrix(struct sysfs *s, struct ap_mdev *m, bool *ap_config)
-{
-	int err = 0, rc;
-	char *text = mdev_attr(s, m, "ap_config", &err);
-
-	*ap_config = text != NULL;
-	if (text) {
-		rc = kernel_ap_config_parse(text, strlen(text), &m->matrix);
-		free(text);
-		return rc;
-	}
-	text = mdev_attr(s, m, "matrix", &err);
-	if (!text)
-		return err;
-	rc = matrix_parse(text, &m->matrix.apm, &m->matrix.aqm);
-	free(text);
-	if (rc)
-		return rc;
-	text = mdev_attr(s, m, "control_domains", &err);
-	if (!text)
-		return err;
-	rc = cdoms_parse(text, &m->matrix.adm);
-	free(text);
-	return rc;
-}
-
-/* guest_matrix (6.0 and later): 0, or -errno other than its absence. */
-static int read_mdev_guest(struct sysfs *s, const struct ap_state *st, struct ap_mdev *m)
-{
-	int err = 0, rc;
-	char *text = mdev_attr(s, m, "guest_matrix", &err);
-
-	m->has_guest = text != NULL;
-	if (!text)
-		return err == -ENOENT ? 0 : err;
-	rc = matrix_parse(text, &m->guest.apm, &m->guest.aqm);
-	free(text);
-	m->guest.adm = rules_guest_cdoms(&m->matrix, &st->host);
-	return rc;
-}
-
-/*
- * Whether a guest uses the mdev shows in the status of its queues: one read
- * per mdev, of a queue that would be "in use" if it were.
- */
-static void probe_in_use(struct sysfs *s, struct ap_state *st, struct ap_mdev *m)
-{
-	const struct ap_matrix *mx = m->has_guest ? &m->guest : &m->matrix;
-	char rel[PATH_MAX], buf[32];
-
-	m->in_use = -1;
-	idset_foreach(a, &mx->apm) {
-		idset_foreach(d, &mx->aqm) {
-			if (state_queue_driver(st, (unsigned)a, (unsigned)d) != QDRV_VFIO)
-				continue;
-			snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/%02x.%04x/status", a, a, d);
-			if (sysfs_read(s, rel, buf, sizeof(buf)) < 0)
-				return;
-			m->in_use = !strcmp(buf, "in use\n");
-			return;
-		}
-	}
-}
-
-/*
- * The mdevs, each as far as it can be read: one whose files vanish meanwhile
- * (removed, or still being made) is kept as incomplete. *ap_config and *guest
- * say whether the kernel showed those attributes.
- */
-static int read_mdevs(struct sysfs *s, unsigned flags, struct ap_state *st, bool *ap_config,
-		      bool *guest)
-{
-	struct mdev_list mdevs = { 0 };
-	int rc = sysfs_list(s, MATRIX_DEV, add_mdev, &mdevs);
-
-	st->mdevs = mdevs.v;
-	st->nmdevs = mdevs.n;
-	*ap_config = *guest = false;
-	if (rc)
-		return rc == -ENOENT ? 0 : rc;
-	for (size_t i = 0; i < st->nmdevs; i++) {
-		struct ap_mdev *m = &st->mdevs[i];
-		bool has_config;
-
-		m->in_use = -1;
-		m->incomplete = read_mdev_matrix(s, m, &has_config);
-		if (m->incomplete) {
-			memset(&m->matrix, 0, sizeof(m->matrix));
-			continue;
-		}
-		*ap_config |= has_config;
-		if (!(flags & STATE_GUESTS))
-			continue;
-		m->incomplete = read_mdev_guest(s, st, m);
-		m->iommu_group = state_mdev_group(s, m->uuid);
-		*guest |= m->has_guest;
-		if (!m->incomplete)
-			probe_in_use(s, st, m);
-	}
-	return 0;
+	state_read_line(s, rel, c->serialnr, sizeof(c->serialnr), &present);
 }
 
 int state_add_override(struct ap_state *st, unsigned a, unsigned d, const char *driver)
@@ -371,37 +208,6 @@ int state_add_override(struct ap_state *st, unsigned a, unsigned d, const char *
 	o->adapter = (uint8_t)a;
 	o->domain = (uint8_t)d;
 	snprintf(o->driver, sizeof(o->driver), "%.*s", (int)sizeof(o->driver) - 1, driver);
-	return 0;
-}
-
-/*
- * Queues with a driver_override. The kernel allows one only while both masks
- * are all ones (with other masks there is nothing to read), and then it
- * decides the ownership only of a queue not bound to a default driver; with
- * all, every queue's is read, since any override blocks mask writes.
- */
-static int read_overrides(struct sysfs *s, struct ap_state *st, bool all)
-{
-	if (!kgen_has(st->kernel, KF_DRIVER_OVERRIDE) ||
-	    !rules_overrides_allowed(&st->apmask, &st->aqmask))
-		return 0;
-	st->overrides_all = all;
-	for (unsigned a = 0; a < IDSET_BITS; a++) {
-		idset_foreach(d, &st->queues.dom[a]) {
-			char rel[PATH_MAX], buf[DRIVER_NAME_MAX + 2];
-			bool present;
-
-			if (!all && state_queue_driver(st, a, (unsigned)d) == QDRV_DEFAULT)
-				continue;
-			snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/%02x.%04x/driver_override", a,
-				 a, d);
-			read_line(s, rel, buf, sizeof(buf), &present);
-			if (!present || !buf[0] || !strcmp(buf, "(null)"))
-				continue;
-			if (state_add_override(st, a, (unsigned)d, buf))
-				return -ENOMEM;
-		}
-	}
 	return 0;
 }
 
@@ -473,17 +279,49 @@ static int read_bus(struct sysfs *s, struct ap_state *st, struct diag *d)
 			 sysfs_path(s, AP_BUS, path, sizeof(path)), strerror(-rc));
 		return rc;
 	}
-	v = read_long_or(s, AP_BUS "/ap_max_adapter_id", AP_DEFAULT_MAX_ADAPTER);
+	v = state_read_number(s, AP_BUS "/ap_max_adapter_id", AP_DEFAULT_MAX_ADAPTER);
 	st->max_adapter = v >= 0 && v <= IDSET_MAX_ID ? (unsigned)v : AP_DEFAULT_MAX_ADAPTER;
-	v = read_long_or(s, AP_BUS "/ap_max_domain_id", AP_DEFAULT_MAX_DOMAIN);
+	v = state_read_number(s, AP_BUS "/ap_max_domain_id", AP_DEFAULT_MAX_DOMAIN);
 	st->max_domain = v >= 0 && v <= IDSET_MAX_ID ? (unsigned)v : AP_DEFAULT_MAX_DOMAIN;
-	st->ap_domain = (int)read_long_or(s, AP_BUS "/ap_domain", -1);
-	read_line(s, AP_BUS "/features", st->features, sizeof(st->features), &present);
+	st->ap_domain = (int)state_read_number(s, AP_BUS "/ap_domain", -1);
+	state_read_line(s, AP_BUS "/features", st->features, sizeof(st->features), &present);
 	st->has_features = present;
-	read_line(s, MATRIX_DEV "/features", st->matrix_features, sizeof(st->matrix_features),
+	state_read_line(s, MATRIX_DEV "/features", st->matrix_features, sizeof(st->matrix_features),
 		  &present);
 	st->has_matrix_features = present;
 	return 0;
+}
+
+int state_read_devices(struct sysfs *s, struct ap_state *st)
+{
+	int rc = sysfs_list(s, AP_BUS_DEVICES, add_device, st);
+
+	return rc ? rc : state_read_bindings(s, st);
+}
+
+/* The cards present and the drivers registered, without what they hold. */
+static int read_present(struct sysfs *s, struct ap_state *st)
+{
+	int rc = sysfs_list(s, AP_DEVICES, add_device, st);
+
+	if (rc)
+		return rc == -ENOENT ? 0 : rc;
+	rc = sysfs_list(s, AP_BUS_DRIVERS, add_driver, st);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* Whether the kernel shows guest_matrix: an mdev that can be read tells. */
+static bool shows_guest(struct sysfs *s, const struct ap_state *st)
+{
+	char rel[PATH_MAX];
+
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		if (st->mdevs[i].incomplete)
+			continue;
+		snprintf(rel, sizeof(rel), MATRIX_DEV "/%s/guest_matrix", st->mdevs[i].uuid);
+		return sysfs_exists(s, rel);
+	}
+	return false;
 }
 
 int state_read(struct sysfs *s, unsigned flags, const struct kernel_hint *hint,
@@ -491,7 +329,7 @@ int state_read(struct sysfs *s, unsigned flags, const struct kernel_hint *hint,
 {
 	struct ap_state *st;
 	char path[PATH_MAX];
-	bool ap_config, guest;
+	bool ap_config;
 	int rc;
 
 	if (!sysfs_is_dir(s, AP_BUS)) {
@@ -500,64 +338,41 @@ int state_read(struct sysfs *s, unsigned flags, const struct kernel_hint *hint,
 		return -ENOENT;
 	}
 	st = calloc(1, sizeof(*st));
-	if (!st)
+	if (!st || !(st->scope = calloc(1, sizeof(*st->scope)))) {
+		free(st);
 		return -ENOMEM;
+	}
+	st->flags = flags;
 	rc = read_bus(s, st, d);
 	if (rc)
 		goto fail;
-	rc = sysfs_list(s, AP_BUS_DEVICES, add_device, st);
-	if (!rc)
-		rc = state_read_bindings(s, st);
+	rc = read_present(s, st);
 	if (rc) {
 		diag_set(d, "cannot read the AP devices under %s: %s",
 			 sysfs_path(s, AP_BUS, path, sizeof(path)), strerror(-rc));
 		goto fail;
 	}
-	idset_foreach(a, &st->cards)
-		read_card(s, (unsigned)a, flags, &st->card[a]);
-
 	st->matrix_present = sysfs_is_dir(s, MATRIX_DEV);
-	st->available_instances = read_long_or(s, MDEV_TYPE "/available_instances", -1);
-	rc = read_mdevs(s, flags, st, &ap_config, &guest);
+	st->available_instances = state_read_number(s, MDEV_TYPE "/available_instances", -1);
+	rc = state_read_mdevs(s, st, &ap_config);
 	if (rc) {
 		diag_set(d, "cannot read the mdevs under %s: %s",
 			 sysfs_path(s, MATRIX_DEV, path, sizeof(path)), strerror(-rc));
 		goto fail;
 	}
-	st->evidence = kernel_evidence(s, st, ap_config, guest);
+	st->evidence = kernel_evidence(s, st, ap_config, shows_guest(s, st));
 	decide_kernel(st, hint);
-	if (flags & STATE_QUEUE_STATES)
-		read_queue_states(s, st);
-	if (flags & STATE_DETAILS) {
-		/* depth shows TAPQ's field plus one from 6.19 (section 2.2) */
-		idset_foreach(a, &st->cards)
-			if (kgen_has(st->kernel, KF_DEPTH_PLUS_ONE) && st->card[a].depth > 0)
-				st->card[a].depth--;
-	}
-	if (flags & (STATE_OVERRIDES | STATE_OVERRIDES_ALL)) {
-		rc = read_overrides(s, st, flags & STATE_OVERRIDES_ALL);
-		if (rc) {
-			diag_set(d, "cannot read the queues' driver_override: %s", strerror(-rc));
-			goto fail;
-		}
+	rc = flags & STATE_LAZY ? 0 : state_fill(s, st, NULL);
+	if (rc) {
+		diag_set(d, "cannot read the AP devices under %s: %s",
+			 sysfs_path(s, AP_BUS, path, sizeof(path)), strerror(-rc));
+		goto fail;
 	}
 	*out = st;
 	return 0;
 fail:
 	state_free(st);
 	return rc;
-}
-
-int state_reread_mdevs(struct sysfs *s, struct ap_state *st)
-{
-	bool ap_config, guest;
-
-	free(st->mdevs);
-	st->mdevs = NULL;
-	st->nmdevs = 0;
-	state_mdevs_changed(st);
-	st->available_instances = read_long_or(s, MDEV_TYPE "/available_instances", -1);
-	return read_mdevs(s, STATE_GUESTS, st, &ap_config, &guest);
 }
 
 void state_free(struct ap_state *st)
@@ -567,6 +382,7 @@ void state_free(struct ap_state *st)
 	free(st->mdevs);
 	free(st->overrides);
 	free(st->index);
+	free(st->scope);
 	free(st);
 }
 
@@ -580,6 +396,13 @@ struct ap_state *state_dup(const struct ap_state *st)
 	c->mdevs = NULL;
 	c->overrides = NULL;
 	c->index = NULL;
+	c->scope = NULL;
+	if (st->scope) {
+		c->scope = malloc(sizeof(*c->scope));
+		if (!c->scope)
+			goto fail;
+		*c->scope = *st->scope;
+	}
 	if (st->nmdevs) {
 		c->mdevs = malloc(st->nmdevs * sizeof(*c->mdevs));
 		if (!c->mdevs)

@@ -84,6 +84,18 @@ struct kernel_hint {
 
 struct mdev_index; /* state-query.c */
 
+/*
+ * What a lazy read (STATE_LAZY) has read in full so far; the rest of the
+ * state stays as if absent: queues unknown, cards without attributes, mdevs
+ * without their guests.
+ */
+struct state_scope {
+	struct idset cards;      /* cards whose attributes are read */
+	struct apqnset apqns;    /* queues whose device and driver are read */
+	bool groups;             /* every mdev's VFIO group is read */
+	bool guests;             /* the guests of mdevs without queues are read */
+};
+
 struct ap_state {
 	bool sandbox;
 	struct kgen kernel;
@@ -138,6 +150,13 @@ struct ap_state {
 	struct ap_override *overrides;
 	size_t noverrides;
 	bool overrides_all;      /* every queue's was read */
+
+	unsigned flags;          /* what it was read with */
+	/*
+	 * A lazy read: what of it is read (state_fill() reads more); NULL when
+	 * all is. The guest of an mdev is read where a queue of its matrix is.
+	 */
+	struct state_scope *scope;
 };
 
 enum state_flags {
@@ -146,6 +165,11 @@ enum state_flags {
 	STATE_OVERRIDES_ALL = 1 << 2, /* every queue's driver_override (they block mask writes) */
 	STATE_GUESTS = 1 << 3,        /* guest_matrix, whether a guest uses each mdev, its group */
 	STATE_QUEUE_STATES = 1 << 4,  /* each queue's online, to copy a system */
+	/*
+	 * Only the bus, the cards present, the drivers' names and the mdevs'
+	 * matrices: state_fill() reads the rest where it is needed.
+	 */
+	STATE_LAZY = 1 << 5,
 };
 
 /*
@@ -162,6 +186,16 @@ struct ap_state *state_dup(const struct ap_state *st);
 int state_reread_mdevs(struct sysfs *s, struct ap_state *st);
 /* Reads again which driver each queue is bound to (the driver directories only). */
 int state_read_bindings(struct sysfs *s, struct ap_state *st);
+/*
+ * A lazy state read further (state-scope.c): the queues of want->apqns with
+ * their drivers (and overrides, as st's flags ask), the attributes of the
+ * cards of want->cards and of those queues, the guests of the mdevs whose
+ * matrices reach those queues (all the queues of their matrices read too),
+ * and with want->groups every mdev's VFIO group. want NULL, or a want that a
+ * read of everything costs less than, reads all that st's flags ask, as
+ * state_read() without STATE_LAZY. 0 or -errno.
+ */
+int state_fill(struct sysfs *s, struct ap_state *st, const struct state_scope *want);
 
 /* ---- questions to a state (state-query.c) ---- */
 
@@ -173,6 +207,8 @@ int state_read_bindings(struct sysfs *s, struct ap_state *st);
 const char *state_card_unusable(const struct ap_state *st, unsigned a);
 const char *state_queue_unusable(const struct ap_state *st, unsigned a, unsigned d);
 
+/* 1 + the index of the driver called name, or 0. */
+uint8_t state_driver_named(const struct ap_state *st, const char *name);
 /* 1 + the index of the first driver of this kind, or 0 (unbound). */
 uint8_t state_driver_slot(const struct ap_state *st, enum queue_driver kind);
 /* Records that queue (a, d) has a driver_override naming driver. */
@@ -243,6 +279,12 @@ size_t *state_mdevs_by_uuid(const struct ap_state *st);
 size_t *state_mdevs_by_group(const struct ap_state *st);
 /* The mdev whose matrix holds (a, d), or -1. */
 int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d);
+/*
+ * The same for every APQN at once, for whoever asks of many: owner[a][d] is
+ * state_apqn_mdev(st, a, d). Free it; NULL when out of memory.
+ */
+typedef int32_t state_owners[IDSET_BITS][IDSET_BITS];
+state_owners *state_apqn_owners(const struct ap_state *st);
 /* APQNs that exist as queue devices and are bound to vfio_ap */
 void state_vfio_ready(const struct ap_state *st, struct apqnset *out);
 /* The vfio_ap status of queue (a, d) when mdev m (or none) holds it. */

@@ -44,6 +44,7 @@ char *memory_image(const struct ap_state *st, size_t *lenp)
 	copy->mdevs = NULL;
 	copy->overrides = NULL;
 	copy->index = NULL;
+	copy->scope = NULL;
 	p += sizeof(*st);
 	if (m)
 		memcpy(p, st->mdevs, m);
@@ -106,6 +107,7 @@ int memory_read(struct sysfs *s, const char *rel, struct ap_state **out)
 	}
 	memcpy(st, buf + sizeof(h), sizeof(*st));
 	st->index = NULL;
+	st->scope = NULL;
 	if (take_arrays(st, buf + sizeof(h) + sizeof(*st), &h)) {
 		state_free(st);
 		free(buf);

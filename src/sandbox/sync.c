@@ -71,10 +71,9 @@ static int unrender_mdev(struct sysfs *s, const struct ap_mdev *m)
 
 static const struct ap_mdev *find_mdev(const struct ap_state *st, const char *uuid)
 {
-	for (size_t i = 0; i < st->nmdevs; i++)
-		if (!strcmp(st->mdevs[i].uuid, uuid))
-			return &st->mdevs[i];
-	return NULL;
+	int i = state_find_mdev(st, uuid);
+
+	return i >= 0 ? &st->mdevs[i] : NULL;
 }
 
 static bool same_matrix(const struct ap_matrix *a, const struct ap_matrix *b)
@@ -126,21 +125,34 @@ static int sync_states(struct sysfs *s, const struct ap_state *old, const struct
 	return 0;
 }
 
-static bool queue_shows_same(const struct ap_state *old, const struct ap_state *st, unsigned a,
-			     unsigned d)
+/* The two states a store's sync compares, with the mdev that holds each APQN in each. */
+struct pair {
+	const struct ap_state *old, *st;
+	const state_owners *old_owner, *owner;
+};
+
+static enum vfio_status vfio_status(const struct ap_state *st, const state_owners *owner,
+				    unsigned a, unsigned d)
 {
-	const char *o = state_queue_driver_name(old, a, d), *n = state_queue_driver_name(st, a, d);
+	int m = (*owner)[a][d];
+
+	return state_mdev_vfio_status(st, m >= 0 ? &st->mdevs[m] : NULL, a, d);
+}
+
+static bool queue_shows_same(const struct pair *p, unsigned a, unsigned d)
+{
+	const char *o = state_queue_driver_name(p->old, a, d), *n = state_queue_driver_name(p->st, a, d);
 
 	if (!o != !n || (o && strcmp(o, n)))
 		return false;
-	return state_queue_driver(st, a, d) != QDRV_VFIO ||
-	       state_vfio_status(old, a, d) == state_vfio_status(st, a, d);
+	return state_queue_driver(p->st, a, d) != QDRV_VFIO ||
+	       vfio_status(p->old, p->old_owner, a, d) == vfio_status(p->st, p->owner, a, d);
 }
 
 /* The queues of adapters [from, to) that came or whose driver or status changed. */
 struct queue_work {
 	struct sysfs *s;
-	const struct ap_state *old, *st;
+	const struct pair *p;
 	bool again;
 	unsigned from, to;
 	bool rebound;
@@ -150,10 +162,9 @@ struct queue_work {
 };
 
 /* Whether queue (a, d) of st is shown otherwise than in old. */
-static bool queue_changed(const struct ap_state *old, const struct ap_state *st, unsigned a,
-			  unsigned d)
+static bool queue_changed(const struct pair *p, unsigned a, unsigned d)
 {
-	return !apqnset_has(&old->queues, a, d) || !queue_shows_same(old, st, a, d);
+	return !apqnset_has(&p->old->queues, a, d) || !queue_shows_same(p, a, d);
 }
 
 /*
@@ -181,14 +192,14 @@ static void *sync_range(void *arg)
 	sbx_links_init(&l, w->s);
 	l.again = w->again;
 	for (unsigned a = w->from; a < w->to && !w->rc; a++) {
-		idset_foreach(d, &w->st->queues.dom[a]) {
+		idset_foreach(d, &w->p->st->queues.dom[a]) {
 			if (w->rc)
 				break;
-			if (!queue_changed(w->old, w->st, a, (unsigned)d))
+			if (!queue_changed(w->p, a, (unsigned)d))
 				continue;
-			w->rc = apqnset_has(&w->old->queues, a, (unsigned)d) ?
-					sbx_rebind_queue(&l, w->old, w->st, a, (unsigned)d) :
-					sbx_render_queue(&l, w->st, a, (unsigned)d);
+			w->rc = apqnset_has(&w->p->old->queues, a, (unsigned)d) ?
+					sbx_rebind_queue(&l, w->p->old, w->p->st, a, (unsigned)d) :
+					sbx_render_queue(&l, w->p->st, a, (unsigned)d);
 			w->rebound = true;
 			queue_done();
 		}
@@ -206,16 +217,16 @@ static void *sync_range(void *arg)
 #define SYNC_PER_THREAD 1024
 
 /* Splits the adapters among the threads: how many there are. */
-static size_t share_out(const struct ap_state *old, const struct ap_state *st,
-			struct queue_work *w, const struct queue_work *model)
+static size_t share_out(const struct pair *p, struct queue_work *w,
+			const struct queue_work *model)
 {
 	unsigned count[IDSET_BITS] = { 0 }, total = 0, a = 0, share;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n = 0, threads;
 
 	for (unsigned i = 0; i < IDSET_BITS; i++) {
-		idset_foreach(d, &st->queues.dom[i])
-			count[i] += queue_changed(old, st, i, (unsigned)d);
+		idset_foreach(d, &p->st->queues.dom[i])
+			count[i] += queue_changed(p, i, (unsigned)d);
 		total += count[i];
 	}
 	threads = total / SYNC_PER_THREAD;
@@ -237,9 +248,17 @@ static size_t share_out(const struct ap_state *old, const struct ap_state *st,
 static int sync_queues(struct sysfs *s, const struct ap_state *old, const struct ap_state *st,
 		       bool again, bool *rebound)
 {
-	struct queue_work w[SYNC_THREADS], model = { .s = s, .old = old, .st = st, .again = again };
-	size_t n = share_out(old, st, w, &model);
+	struct pair p = { old, st, state_apqn_owners(old), state_apqn_owners(st) };
+	struct queue_work w[SYNC_THREADS], model = { .s = s, .p = &p, .again = again };
+	size_t n;
 	int rc = 0;
+
+	if (!p.old_owner || !p.owner) {
+		free((void *)p.old_owner);
+		free((void *)p.owner);
+		return -ENOMEM;
+	}
+	n = share_out(&p, w, &model);
 
 	for (size_t i = 1; i < n; i++)
 		w[i].started = !pthread_create(&w[i].thread, NULL, sync_range, &w[i]);
@@ -252,6 +271,8 @@ static int sync_queues(struct sysfs *s, const struct ap_state *old, const struct
 		rc = rc ? rc : w[i].rc;
 		*rebound = *rebound || w[i].rebound;
 	}
+	free((void *)p.old_owner);
+	free((void *)p.owner);
 	return rc;
 }
 
