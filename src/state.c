@@ -299,13 +299,16 @@ int state_read_devices(struct sysfs *s, struct ap_state *st)
 	return rc ? rc : state_read_bindings(s, st);
 }
 
-/* The cards present and the drivers registered, without what they hold. */
+/* The cards present, with attributes unknown until read, and the drivers registered. */
 static int read_present(struct sysfs *s, struct ap_state *st)
 {
 	int rc = sysfs_list(s, AP_DEVICES, add_device, st);
 
 	if (rc)
 		return rc == -ENOENT ? 0 : rc;
+	idset_foreach(a, &st->cards)
+		st->card[a] = (struct ap_card){ .hwtype = -1, .raw_hwtype = -1, .depth = -1,
+						.online = -1, .config = -1, .chkstop = -1 };
 	rc = sysfs_list(s, AP_BUS_DRIVERS, add_driver, st);
 	return rc == -ENOENT ? 0 : rc;
 }
