@@ -398,27 +398,19 @@ static int wait_bus(struct engine *e, struct waiter *w, struct apqnset *want)
 
 /*
  * What the kernel shows after the change, for the verdict: all of it after
- * mask writes; else the mdevs, which alone changed. NULL when it cannot be read.
+ * mask writes (of a change read as far as it reaches, that far: it changed
+ * nothing beyond); else the mdevs, which alone changed. NULL when it cannot be
+ * read.
  */
 static struct ap_state *read_after(struct engine *e, bool masks)
 {
 	struct ap_state *after = NULL;
 	struct diag d;
 
-	if (masks) {
-		/* as far as the state before was read */
-		unsigned lazy = e->st->scope ? STATE_LAZY : 0;
-
-		if (root_state(e->root, STATE_GUESTS | lazy, &after, &d))
-			return NULL;
-		if (lazy && root_fill(e->root, after, e->st->scope)) {
-			state_free(after);
-			return NULL;
-		}
-		return after;
-	}
+	if (masks && !e->st->scope)
+		return root_state(e->root, STATE_GUESTS, &after, &d) ? NULL : after;
 	after = state_dup(e->st);
-	if (after && root_reread_mdevs(e->root, after)) {
+	if (after && root_reread(e->root, after, !masks)) {
 		state_free(after);
 		after = NULL;
 	}

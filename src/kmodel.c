@@ -47,15 +47,20 @@ static void revise_bindings(struct ap_state *st, const struct idset *old_apmask,
 {
 	bool dynamic = kgen_has(st->kernel, KF_DYNAMIC);
 	struct apqnset *ready = malloc(sizeof(*ready));
+	/* the matrices stay as they are meanwhile */
+	state_owners *owner = state_apqn_owners(st);
 
-	if (!ready)
+	if (!ready || !owner) {
+		free(ready);
+		free(owner);
 		return;
+	}
 	state_vfio_ready(st, ready);
 	for (unsigned a = 0; a < IDSET_BITS; a++) {
 		idset_foreach(d, &st->queues.dom[a]) {
 			bool was = rules_default_owned(old_apmask, old_aqmask, a, (unsigned)d);
 			bool owned = rules_default_owned(&st->apmask, &st->aqmask, a, (unsigned)d);
-			int holder = state_apqn_mdev(st, a, (unsigned)d);
+			int holder = (*owner)[a][d];
 
 			if (was == owned)
 				continue;
@@ -74,6 +79,7 @@ static void revise_bindings(struct ap_state *st, const struct idset *old_apmask,
 		}
 	}
 	free(ready);
+	free(owner);
 }
 
 int kmodel_mask_write(struct ap_state *st, bool is_apmask, const char *val, struct khits *hits,

@@ -16,43 +16,97 @@ static struct strlist messages;
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
+/* What the stream holds so far, written out. */
+static void flush(struct jstream *js)
+{
+	fwrite(js->buf, 1, js->len, js->f);
+	js->len = 0;
+}
+
+/* n bytes out, through the stream's buffer: one write per few kilobytes. */
+static void put(struct jstream *js, const char *p, size_t n)
+{
+	if (js->len + n > sizeof(js->buf))
+		flush(js);
+	if (n > sizeof(js->buf)) {
+		fwrite(p, 1, n, js->f);
+		return;
+	}
+	memcpy(js->buf + js->len, p, n);
+	js->len += n;
+}
+
+static void puts_js(struct jstream *js, const char *s)
+{
+	put(js, s, strlen(s));
+}
+
+static void indent(struct jstream *js)
+{
+	static const char spaces[] = "                ";
+	int n = js->depth * 2;
+
+	for (; n > 0; n -= 16)
+		put(js, spaces, n < 16 ? (size_t)n : 16);
+}
+
 /* Writes json-c's rendering of val, indented to the current depth. */
 static void put_value(struct jstream *js, struct json_object *val)
 {
-	const char *text = json_object_to_json_string_ext(val, JSON_FLAGS);
+	const char *p = json_object_to_json_string_ext(val, JSON_FLAGS), *nl;
 
-	for (const char *p = text; *p; p++) {
-		fputc(*p, js->f);
-		/* json-c escapes newlines inside strings, so each one here is layout */
-		if (*p == '\n')
-			fprintf(js->f, "%*s", js->depth * 2, "");
+	/* json-c escapes newlines inside strings, so each one here is layout */
+	for (; (nl = strchr(p, '\n')); p = nl + 1) {
+		put(js, p, (size_t)(nl - p + 1));
+		indent(js);
 	}
+	puts_js(js, p);
 }
 
 static void next_item(struct jstream *js)
 {
-	fputs(js->first[js->depth] ? "\n" : ",\n", js->f);
+	puts_js(js, js->first[js->depth] ? "\n" : ",\n");
 	js->first[js->depth] = false;
-	fprintf(js->f, "%*s", js->depth * 2, "");
+	indent(js);
+}
+
+/* A string as json-c writes it (JSON_FLAGS): the escapes of RFC 8259, "/" as it is. */
+static void put_string(struct jstream *js, const char *v)
+{
+	put(js, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		const char *esc = *p == '"' ? "\\\"" : *p == '\\' ? "\\\\" : *p == '\n' ? "\\n" :
+				  *p == '\r' ? "\\r" : *p == '\t' ? "\\t" : *p == '\b' ? "\\b" :
+				  *p == '\f' ? "\\f" : NULL;
+		char u[8];
+
+		if (esc) {
+			puts_js(js, esc);
+		} else if (*p < 0x20) {
+			snprintf(u, sizeof(u), "\\u%04x", *p);
+			puts_js(js, u);
+		} else {
+			put(js, (const char *)p, 1);
+		}
+	}
+	put(js, "\"", 1);
 }
 
 static void put_key(struct jstream *js, const char *key)
 {
-	struct json_object *k = json_object_new_string(key);
-
 	next_item(js);
-	put_value(js, k);
-	fputs(": ", js->f);
-	json_object_put(k);
+	put_string(js, key);
+	put(js, ": ", 2);
 }
 
 void js_begin(struct jstream *js, FILE *f)
 {
 	json_docs += f == stdout;
 	js->f = f;
+	js->len = 0;
 	js->depth = 1;
 	js->first[1] = true;
-	fputc('{', f);
+	put(js, "{", 1);
 }
 
 void js_member(struct jstream *js, const char *key, struct json_object *val)
@@ -61,14 +115,14 @@ void js_member(struct jstream *js, const char *key, struct json_object *val)
 	if (val)
 		put_value(js, val);
 	else
-		fputs("null", js->f);
+		puts_js(js, "null");
 	json_object_put(val);
 }
 
 void js_begin_array(struct jstream *js, const char *key)
 {
 	put_key(js, key);
-	fputc('[', js->f);
+	put(js, "[", 1);
 	js->depth++;
 	js->first[js->depth] = true;
 }
@@ -85,14 +139,51 @@ void js_end_array(struct jstream *js)
 	bool empty = js->first[js->depth];
 
 	js->depth--;
-	if (!empty)
-		fprintf(js->f, "\n%*s", js->depth * 2, "");
-	fputc(']', js->f);
+	if (!empty) {
+		put(js, "\n", 1);
+		indent(js);
+	}
+	put(js, "]", 1);
 }
 
 void js_end(struct jstream *js)
 {
-	fputs("\n}\n", js->f);
+	puts_js(js, "\n}\n");
+	flush(js);
+}
+
+void js_object(struct jstream *js)
+{
+	next_item(js);
+	put(js, "{", 1);
+	js->depth++;
+	js->first[js->depth] = true;
+}
+
+void js_string(struct jstream *js, const char *key, const char *val)
+{
+	put_key(js, key);
+	if (val)
+		put_string(js, val);
+	else
+		puts_js(js, "null");
+}
+
+void js_int(struct jstream *js, const char *key, long val)
+{
+	char n[24];
+
+	put_key(js, key);
+	snprintf(n, sizeof(n), "%ld", val);
+	puts_js(js, n);
+}
+
+void js_end_object(struct jstream *js)
+{
+	js->depth--;
+	put(js, "\n", 1);
+	indent(js);
+	put(js, "}", 1);
 }
 
 void verrmsg(const char *fmt, va_list ap)

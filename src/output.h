@@ -22,8 +22,11 @@ struct jstream {
 	FILE *f;
 	int depth;
 	bool first[JSTREAM_MAX_DEPTH];
+	char buf[8192];  /* written out by js_end() and whenever it is full */
+	size_t len;
 };
 
+/* A document on f, written out whole by js_end(); nothing else may write to f meanwhile. */
 void js_begin(struct jstream *js, FILE *f);
 /* A member of the current object; val is consumed (NULL is written as null). */
 void js_member(struct jstream *js, const char *key, struct json_object *val);
@@ -32,6 +35,15 @@ void js_begin_array(struct jstream *js, const char *key);
 void js_element(struct jstream *js, struct json_object *val);
 void js_end_array(struct jstream *js);
 void js_end(struct jstream *js);
+/*
+ * An element that is an object of strings and numbers, written member by
+ * member as json-c would write it: for the many elements of a long array.
+ */
+void js_object(struct jstream *js);
+/* A member that is a string, or null for NULL. */
+void js_string(struct jstream *js, const char *key, const char *val);
+void js_int(struct jstream *js, const char *key, long val);
+void js_end_object(struct jstream *js);
 
 /* "apctl: " + message + newline on stderr, after what stdout holds so far. */
 void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -19,16 +19,9 @@ int view_init(struct view *v, const struct ap_state *st, const char *root, const
 	v->ks = state_kview(st);
 	v->order = state_mdevs_by_uuid(st);
 	v->letters = state_mdevs_by_group(st);
-	v->owner = malloc(sizeof(int16_t[IDSET_BITS][IDSET_BITS]));
+	v->owner = state_apqn_owners(st);
 	if (!v->order || !v->letters || !v->owner || !v->ks)
 		return -ENOMEM;
-	memset(v->owner, 0xff, sizeof(int16_t[IDSET_BITS][IDSET_BITS]));
-	/* the mdev that holds an APQN, the first one as state_apqn_mdev() finds it */
-	for (size_t i = st->nmdevs; i-- > 0;) {
-		idset_foreach(a, &st->mdevs[i].matrix.apm)
-			idset_foreach(d, &st->mdevs[i].matrix.aqm)
-				v->owner[a][d] = (int16_t)i;
-	}
 	state_mask_scope(st, &v->grid_apm, &v->grid_aqm);
 	return 0;
 }
@@ -52,7 +45,7 @@ bool view_host_owned(const struct view *v, unsigned a, unsigned d)
 
 const struct ap_mdev *view_holder(const struct view *v, unsigned a, unsigned d)
 {
-	int i = v->owner[a][d];
+	int i = (*v->owner)[a][d];
 
 	return i >= 0 ? &v->st->mdevs[i] : NULL;
 }
@@ -256,28 +249,24 @@ static struct json_object *json_adapter(const struct ap_state *st, unsigned a)
 	return o;
 }
 
-struct json_object *json_queue(const struct view *v, unsigned a, unsigned d)
+void js_queue(struct jstream *js, const struct view *v, unsigned a, unsigned d)
 {
 	const struct ap_state *st = v->st;
-	const char *drv = state_queue_driver_name(st, a, d);
 	const struct ap_mdev *m = view_holder(v, a, d);
-	struct json_object *o = json_object_new_object();
 	char apqn[APQN_STR_MAX];
 
-	json_object_object_add(o, "apqn", json_object_new_string(apqn_format(a, d, apqn)));
-	json_object_object_add(o, "adapter", json_object_new_int((int)a));
-	json_object_object_add(o, "domain", json_object_new_int((int)d));
-	json_object_object_add(o, "owner", json_object_new_string(view_host_owned(v, a, d) ?
-								  "host" : "vfio_ap"));
-	json_object_object_add(o, "driver", drv ? json_object_new_string(drv) : NULL);
-	json_object_object_add(o, "status",
-			       state_queue_driver(st, a, d) == QDRV_VFIO ?
-				       json_object_new_string(vfio_status_name(
-					       state_mdev_vfio_status(st, m, a, d))) :
-				       NULL);
-	json_object_object_add(o, "mdev", m ? json_object_new_string(m->uuid) : NULL);
-	json_object_object_add(o, "unusable", json_reason(state_queue_unusable(st, a, d)));
-	return o;
+	js_object(js);
+	js_string(js, "apqn", apqn_format(a, d, apqn));
+	js_int(js, "adapter", (long)a);
+	js_int(js, "domain", (long)d);
+	js_string(js, "owner", view_host_owned(v, a, d) ? "host" : "vfio_ap");
+	js_string(js, "driver", state_queue_driver_name(st, a, d));
+	js_string(js, "status", state_queue_driver(st, a, d) == QDRV_VFIO ?
+					vfio_status_name(state_mdev_vfio_status(st, m, a, d)) :
+					NULL);
+	js_string(js, "mdev", m ? m->uuid : NULL);
+	js_string(js, "unusable", state_queue_unusable(st, a, d));
+	js_end_object(js);
 }
 
 static struct json_object *json_journal(const struct view *v)
@@ -314,7 +303,7 @@ void show_json(FILE *f, const struct view *v)
 	js_begin_array(&js, "queues");
 	for (unsigned a = 0; a < IDSET_BITS; a++)
 		idset_foreach(d, &st->queues.dom[a])
-			js_element(&js, json_queue(v, a, (unsigned)d));
+			js_queue(&js, v, a, (unsigned)d);
 	js_end_array(&js);
 	js_begin_array(&js, "mdevs");
 	for (size_t k = 0; k < st->nmdevs; k++)

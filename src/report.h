@@ -27,7 +27,7 @@ struct view {
 	struct kview_store *ks;
 	size_t *order;               /* mdev indices by UUID */
 	size_t *letters;             /* mdev indices by the grid's letters (their groups) */
-	int16_t (*owner)[IDSET_BITS]; /* index of the mdev that holds an APQN, or -1 */
+	state_owners *owner;     /* index of the mdev that holds an APQN, or -1 */
 	struct idset grid_apm, grid_aqm; /* the APQNs the masks decide */
 	const struct journal *journal; /* an interrupted change, or NULL */
 	bool journal_alive;          /* its process still runs */
@@ -55,8 +55,10 @@ const char *guest_words(const struct ap_mdev *m, char *buf, size_t size);
 const char *guest_words_of(const struct ap_state *st, const char *uuid, char *buf, size_t size);
 
 /* ---- the objects (report-json.c) ---- */
+struct jstream;
 struct json_object *json_mdev(const struct view *v, const struct ap_mdev *m);
-struct json_object *json_queue(const struct view *v, unsigned a, unsigned d);
+/* A queue as an element of the array the stream is in. */
+void js_queue(struct jstream *js, const struct view *v, unsigned a, unsigned d);
 /* The whole state, streamed: show --json. */
 void show_json(FILE *f, const struct view *v);
 

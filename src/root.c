@@ -170,10 +170,13 @@ int root_fill(struct root *r, struct ap_state *st, const struct state_scope *wan
 	return rc ? rc : add_known(r, st);
 }
 
-int root_reread_mdevs(struct root *r, struct ap_state *st)
+int root_reread(struct root *r, struct ap_state *st, bool mdevs_only)
 {
-	int rc = state_reread_mdevs(&r->s, st);
+	int lock = reader_lock(r), rc;
 
+	rc = mdevs_only ? state_reread_mdevs(&r->s, st) : state_reread(&r->s, st);
+	if (lock >= 0)
+		close(lock);
 	if (rc || !r->backend)
 		return rc;
 	r->s.quiet++;

@@ -72,7 +72,10 @@ int root_state(struct root *r, unsigned flags, struct ap_state **st, struct diag
  * the opener knows of what is read: 0 or -errno.
  */
 int root_fill(struct root *r, struct ap_state *st, const struct state_scope *want);
-/* The mdevs of st read again from r, with what a sandbox keeps of them: 0 or -errno. */
-int root_reread_mdevs(struct root *r, struct ap_state *st);
+/*
+ * st read again from r, with what a sandbox keeps: its mdevs alone, or all
+ * that was read of it (state_reread()). 0 or -errno.
+ */
+int root_reread(struct root *r, struct ap_state *st, bool mdevs_only);
 
 #endif

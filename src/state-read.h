@@ -13,6 +13,7 @@
 struct ap_card;
 struct ap_matrix;
 struct ap_state;
+struct diag;
 struct state_scope;
 struct sysfs;
 
@@ -23,6 +24,10 @@ long state_read_number(struct sysfs *s, const char *rel, long fallback);
 /* Card a's attributes: all with STATE_DETAILS, else what a change and show need. */
 void state_read_card(struct sysfs *s, unsigned a, unsigned flags, struct ap_card *c);
 
+/* The bus attributes: masks, maxima, default domain, features. 0 or -errno (said in *d). */
+int state_read_bus(struct sysfs *s, struct ap_state *st, struct diag *d);
+/* The drivers registered on the AP bus, without the queues they have. */
+int state_read_drivers(struct sysfs *s, struct ap_state *st);
 /* The queue devices and the drivers they are bound to, all of them. */
 int state_read_devices(struct sysfs *s, struct ap_state *st);
 

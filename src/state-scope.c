@@ -112,6 +112,23 @@ static void read_queue(struct sysfs *s, struct ap_state *st, unsigned a, unsigne
 		apqnset_add(&st->queues, a, d);
 }
 
+int state_read_bindings_of(struct sysfs *s, struct ap_state *st, const struct apqnset *q)
+{
+	int rc;
+
+	if (apqnset_count(q) > SCOPE_QUEUES_MAX)
+		return state_read_bindings(s, st);
+	rc = state_read_drivers(s, st);
+	for (unsigned a = 0; !rc && a < IDSET_BITS; a++) {
+		idset_foreach(d, &q->dom[a]) {
+			apqnset_del(&st->queues, a, (unsigned)d);
+			st->qdrv[a][d] = 0;
+			read_queue(s, st, a, (unsigned)d);
+		}
+	}
+	return rc;
+}
+
 /* All that st's flags ask, as state_read() without STATE_LAZY; the scope goes. */
 static int fill_all(struct sysfs *s, struct ap_state *st)
 {
@@ -245,4 +262,18 @@ int state_fill(struct sysfs *s, struct ap_state *st, const struct state_scope *w
 	sc->guests |= want->guests;
 	free(add);
 	return rc;
+}
+
+int state_reread(struct sysfs *s, struct ap_state *st)
+{
+	struct state_scope *sc = st->scope;
+	struct diag d;
+	int rc = state_read_bus(s, st, &d);
+
+	if (!rc)
+		rc = sc ? state_read_bindings_of(s, st, &sc->apqns) : state_read_bindings(s, st);
+	idset_foreach(a, sc ? &sc->cards : &st->cards)
+		if (!rc)
+			state_read_card(s, (unsigned)a, st->flags, &st->card[a]);
+	return rc ? rc : state_reread_mdevs(s, st);
 }

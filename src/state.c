@@ -135,16 +135,22 @@ static int add_driver(const char *name, unsigned char type, void *ctx)
 	return 0;
 }
 
-int state_read_bindings(struct sysfs *s, struct ap_state *st)
+int state_read_drivers(struct sysfs *s, struct ap_state *st)
 {
 	int rc;
 
 	st->ndrivers = 0;
 	st->vfio_loaded = st->default_loaded = false;
-	memset(st->qdrv, 0, sizeof(st->qdrv));
 	rc = sysfs_list(s, AP_BUS_DRIVERS, add_driver, st);
+	return rc == -ENOENT ? 0 : rc;
+}
 
-	if (rc && rc != -ENOENT)
+int state_read_bindings(struct sysfs *s, struct ap_state *st)
+{
+	int rc = state_read_drivers(s, st);
+
+	memset(st->qdrv, 0, sizeof(st->qdrv));
+	if (rc)
 		return rc;
 	for (size_t i = 0; i < st->ndrivers; i++) {
 		struct bind_ctx b = { st, (uint8_t)(i + 1) };
@@ -257,7 +263,7 @@ static void decide_kernel(struct ap_state *st, const struct kernel_hint *hint)
 }
 
 /* The bus attributes: masks, maxima, default domain, features. */
-static int read_bus(struct sysfs *s, struct ap_state *st, struct diag *d)
+int state_read_bus(struct sysfs *s, struct ap_state *st, struct diag *d)
 {
 	char path[PATH_MAX];
 	bool known, present;
@@ -309,8 +315,7 @@ static int read_present(struct sysfs *s, struct ap_state *st)
 	idset_foreach(a, &st->cards)
 		st->card[a] = (struct ap_card){ .hwtype = -1, .raw_hwtype = -1, .depth = -1,
 						.online = -1, .config = -1, .chkstop = -1 };
-	rc = sysfs_list(s, AP_BUS_DRIVERS, add_driver, st);
-	return rc == -ENOENT ? 0 : rc;
+	return state_read_drivers(s, st);
 }
 
 /* Whether the kernel shows guest_matrix: an mdev that can be read tells. */
@@ -346,7 +351,7 @@ int state_read(struct sysfs *s, unsigned flags, const struct kernel_hint *hint,
 		return -ENOMEM;
 	}
 	st->flags = flags;
-	rc = read_bus(s, st, d);
+	rc = state_read_bus(s, st, d);
 	if (rc)
 		goto fail;
 	rc = read_present(s, st);

@@ -182,10 +182,18 @@ int state_read(struct sysfs *s, unsigned flags, const struct kernel_hint *hint,
 void state_free(struct ap_state *st);
 /* A deep copy, or NULL when out of memory. */
 struct ap_state *state_dup(const struct ap_state *st);
+/*
+ * A lazy state read again as far as it was read (what a change that reached
+ * no further can have changed): the bus, the queues, cards and guests of its
+ * scope, the mdevs. 0 or -errno.
+ */
+int state_reread(struct sysfs *s, struct ap_state *st);
 /* Reads the mdevs and their guests again, and nothing else: 0 or -errno. */
 int state_reread_mdevs(struct sysfs *s, struct ap_state *st);
 /* Reads again which driver each queue is bound to (the driver directories only). */
 int state_read_bindings(struct sysfs *s, struct ap_state *st);
+/* The same for the queues of q alone (by their driver links, where that costs less). */
+int state_read_bindings_of(struct sysfs *s, struct ap_state *st, const struct apqnset *q);
 /*
  * A lazy state read further (state-scope.c): the queues of want->apqns with
  * their drivers (and overrides, as st's flags ask), the attributes of the

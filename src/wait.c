@@ -39,8 +39,14 @@ struct waiter *waiter_start(struct sysfs *s, bool live)
 static int check(struct waiter *w, const struct apqnset *want_vfio,
 		 const struct apqnset *want_default, struct apqnset *pending)
 {
-	int rc = state_read_bindings(w->s, w->st);
+	struct apqnset *want = malloc(sizeof(*want));
+	int rc = want ? 0 : -ENOMEM;
 
+	for (unsigned a = 0; want && a < IDSET_BITS; a++)
+		want->dom[a] = idset_or(&want_vfio->dom[a], &want_default->dom[a]);
+	if (want)
+		rc = state_read_bindings_of(w->s, w->st, want);
+	free(want);
 	if (rc)
 		return rc;
 	apqnset_clear(pending);
