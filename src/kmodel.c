@@ -60,7 +60,7 @@ static void revise_bindings(struct ap_state *st, const struct idset *old_apmask,
 		idset_foreach(d, &st->queues.dom[a]) {
 			bool was = rules_default_owned(old_apmask, old_aqmask, a, (unsigned)d);
 			bool owned = rules_default_owned(&st->apmask, &st->aqmask, a, (unsigned)d);
-			int holder = (*owner)[a][d];
+			int holder = state_owner(owner, a, (unsigned)d);
 
 			if (was == owned)
 				continue;

@@ -45,7 +45,7 @@ bool view_host_owned(const struct view *v, unsigned a, unsigned d)
 
 const struct ap_mdev *view_holder(const struct view *v, unsigned a, unsigned d)
 {
-	int i = (*v->owner)[a][d];
+	int i = state_owner(v->owner, a, d);
 
 	return i >= 0 ? &v->st->mdevs[i] : NULL;
 }

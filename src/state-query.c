@@ -62,16 +62,15 @@ int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d)
 
 state_owners *state_apqn_owners(const struct ap_state *st)
 {
-	state_owners *o = malloc(sizeof(*o));
+	state_owners *o = calloc(1, sizeof(*o));
 
 	if (!o)
 		return NULL;
-	memset(o, 0xff, sizeof(*o));
 	/* the first mdev that holds an APQN, as state_apqn_mdev() finds it */
 	for (size_t i = st->nmdevs; i-- > 0;)
 		idset_foreach(a, &st->mdevs[i].matrix.apm)
 			idset_foreach(d, &st->mdevs[i].matrix.aqm)
-				(*o)[a][d] = (int32_t)i;
+				(*o)[a][d] = (uint32_t)i + 1;
 	return o;
 }
 

@@ -288,11 +288,16 @@ size_t *state_mdevs_by_group(const struct ap_state *st);
 /* The mdev whose matrix holds (a, d), or -1. */
 int state_apqn_mdev(const struct ap_state *st, unsigned a, unsigned d);
 /*
- * The same for every APQN at once, for whoever asks of many: owner[a][d] is
- * state_apqn_mdev(st, a, d). Free it; NULL when out of memory.
+ * The same for every APQN at once, for whoever asks of many: 1 + the index,
+ * or 0 (zeroes that cost nothing until written); state_owner() reads it as
+ * state_apqn_mdev() answers. Free it; NULL when out of memory.
  */
-typedef int32_t state_owners[IDSET_BITS][IDSET_BITS];
+typedef uint32_t state_owners[IDSET_BITS][IDSET_BITS];
 state_owners *state_apqn_owners(const struct ap_state *st);
+static inline int state_owner(const state_owners *o, unsigned a, unsigned d)
+{
+	return (int)(*o)[a & 0xff][d & 0xff] - 1;
+}
 /* APQNs that exist as queue devices and are bound to vfio_ap */
 void state_vfio_ready(const struct ap_state *st, struct apqnset *out);
 /* The vfio_ap status of queue (a, d) when mdev m (or none) holds it. */

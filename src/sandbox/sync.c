@@ -134,7 +134,7 @@ struct pair {
 static enum vfio_status vfio_status(const struct ap_state *st, const state_owners *owner,
 				    unsigned a, unsigned d)
 {
-	int m = (*owner)[a][d];
+	int m = state_owner(owner, a, d);
 
 	return state_mdev_vfio_status(st, m >= 0 ? &st->mdevs[m] : NULL, a, d);
 }
