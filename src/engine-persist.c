@@ -199,21 +199,67 @@ static void removal_warnings(struct engine *e)
 }
 
 /* Whether the change writes def's file. */
-static bool touched(const struct engine *e, const struct mdev_def *def)
-{
-	char rel[160];
+/*
+ * What the check of the configuration a change leaves looks at, for each of
+ * next's definitions: the autostart ones the change writes (all with a rule),
+ * and by adapter those that have APQNs, to find the pairs that share one.
+ */
+struct checks {
+	bool *checked;
+	size_t *by_adapter[IDSET_BITS];
+	size_t n[IDSET_BITS];
+	size_t *seen;             /* 1 + the definition whose pairs last met it */
+	size_t *cand;             /* a definition's candidates */
+};
 
-	snprintf(rel, sizeof(rel), "%s/%s", MATRIX_DEFS_DIR, def->uuid);
-	for (size_t i = 0; i < e->npf; i++)
-		if (!strcmp(e->pf[i].rel, rel))
-			return true;
-	return false;
+static void checks_free(struct checks *c)
+{
+	free(c->checked);
+	free(c->seen);
+	free(c->cand);
+	for (unsigned a = 0; a < IDSET_BITS; a++)
+		free(c->by_adapter[a]);
 }
 
-/* Whether the check of the configuration the change leaves looks at def. */
-static bool checked(const struct engine *e, const struct mdev_def *def, bool rule)
+/* Whether def can share an APQN with another: an autostart one with queues. */
+static bool may_share(const struct mdev_def *def)
 {
-	return def->autostart && !def->bad[0] && (rule || touched(e, def));
+	return def->autostart && !def->bad[0] && !idset_empty(&def->ids.apm) &&
+	       !idset_empty(&def->ids.aqm);
+}
+
+static int checks_make(struct checks *c, const struct engine *e, const struct persist *next,
+		       bool rule)
+{
+	size_t len = strlen(MATRIX_DEFS_DIR "/");
+
+	memset(c, 0, sizeof(*c));
+	c->checked = calloc(next->ndefs + 1, sizeof(*c->checked));
+	c->seen = calloc(next->ndefs + 1, sizeof(*c->seen));
+	c->cand = malloc((next->ndefs + 1) * sizeof(*c->cand));
+	if (!c->checked || !c->seen || !c->cand)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->npf; i++) {
+		const struct mdev_def *def = strncmp(e->pf[i].rel, MATRIX_DEFS_DIR "/", len) ? NULL :
+					     persist_find(next, e->pf[i].rel + len);
+
+		if (def)
+			c->checked[def - next->defs] = true;
+	}
+	for (size_t i = 0; i < next->ndefs; i++) {
+		const struct mdev_def *def = &next->defs[i];
+
+		c->checked[i] = def->autostart && !def->bad[0] && (rule || c->checked[i]);
+		idset_foreach(a, may_share(def) ? &def->ids.apm : &(struct idset){ { 0 } }) {
+			size_t *more = realloc(c->by_adapter[a], (c->n[a] + 1) * sizeof(*more));
+
+			if (!more)
+				return -ENOMEM;
+			c->by_adapter[a] = more;
+			more[c->n[a]++] = i;
+		}
+	}
+	return 0;
 }
 
 /* def started alone after the rule's masks: why it would not come up, as a refusal. */
@@ -262,19 +308,46 @@ static void shared_words(const struct ap_matrix *m, char *buf, size_t size)
 }
 
 /* def and the other autostart definitions: mdevctl starts only the first of two that share. */
-static void check_sharing(struct engine *e, const struct persist *next, const struct mdev_def *def,
-			  bool rule)
+static int by_index(const void *x, const void *y)
 {
-	char fix[FIX_MAX], apqns[IDLIST_MAX * 2];
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
 
-	for (size_t i = 0; i < next->ndefs; i++) {
-		const struct mdev_def *o = &next->defs[i];
+	return a < b ? -1 : a > b;
+}
+
+/* The definitions of next that may share an APQN with def k, in next's order: how many. */
+static size_t sharing_candidates(struct checks *c, const struct persist *next, size_t k)
+{
+	size_t n = 0, *out = c->cand;
+
+	idset_foreach(a, &next->defs[k].ids.apm) {
+		for (size_t j = 0; j < c->n[a]; j++) {
+			size_t o = c->by_adapter[a][j];
+
+			if (o == k || c->seen[o] == k + 1)
+				continue;
+			c->seen[o] = k + 1;
+			out[n++] = o;
+		}
+	}
+	qsort(out, n, sizeof(*out), by_index);
+	return n;
+}
+
+static void check_sharing(struct engine *e, struct checks *c, const struct persist *next, size_t k)
+{
+	const struct mdev_def *def = &next->defs[k];
+	char fix[FIX_MAX], apqns[IDLIST_MAX * 2];
+	size_t n = may_share(def) ? sharing_candidates(c, next, k) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct mdev_def *o = &next->defs[c->cand[i]];
 		struct ap_matrix shared = { 0 };
 		unsigned a, d;
 
 		/* a pair that both are checked is said once */
-		if (o == def || !o->autostart || o->bad[0] ||
-		    !matrix_shared_apqn(&def->ids, &o->ids, &a, &d) || (o < def && checked(e, o, rule)))
+		if (!matrix_shared_apqn(&def->ids, &o->ids, &a, &d) ||
+		    (o < def && c->checked[c->cand[i]]))
 			continue;
 		shared.apm = idset_and(&def->ids.apm, &o->ids.apm);
 		shared.aqm = idset_and(&def->ids.aqm, &o->ids.aqm);
@@ -393,6 +466,7 @@ static int unreadable_defs(const struct engine *e)
 int plan_persist(struct engine *e)
 {
 	bool rule = false, persistent = false;
+	struct checks c = { 0 };
 	int rc = 0;
 
 	for (size_t i = 0; i < e->nops; i++)
@@ -430,13 +504,14 @@ int plan_persist(struct engine *e)
 		boot_masks(&e->next->rule, &apm, &aqm);
 		note_default_domain(e, &was_apm, &was_aqm, &apm, &aqm, "at boot, ");
 	}
+	if (!rc)
+		rc = checks_make(&c, e, e->next, rule);
 	for (size_t i = 0; !rc && i < e->next->ndefs; i++) {
-		const struct mdev_def *def = &e->next->defs[i];
-
-		if (!checked(e, def, rule))
+		if (!c.checked[i])
 			continue;
-		rc = check_start(e, e->next, def);
-		check_sharing(e, e->next, def, rule);
+		rc = check_start(e, e->next, &e->next->defs[i]);
+		check_sharing(e, &c, e->next, i);
 	}
+	checks_free(&c);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,20 @@
 #include "masksyntax.h"
 #include "paths.h"
 #include "rules.h"
+
+
+/* The index of p's definitions made anew (without memory, they are searched one by one). */
+static void index_defs(struct persist *p)
+{
+	uuidmap_make(&p->index, p->defs, p->ndefs, sizeof(*p->defs), offsetof(struct mdev_def, uuid));
+}
+
+/* A definition was added at the end of p's. */
+static void def_added(struct persist *p)
+{
+	if (!uuidmap_added(&p->index, p->defs, p->ndefs))
+		index_defs(p);
+}
 
 /* udev reads a rule in /etc rather than one of the same name in /run. */
 static int read_rule(struct sysfs *s, struct persist *p, struct diag *d)
@@ -234,6 +249,7 @@ static int read_def(const char *name, unsigned char type, void *ctx)
 	c->p->defs = defs;
 	def = memset(&defs[c->p->ndefs++], 0, sizeof(*def));
 	uuid_lower(name, def->uuid);
+	def_added(c->p);
 	snprintf(rel, sizeof(rel), "%s/%s", MATRIX_DEFS_DIR, name);
 	text = sysfs_read_bytes(c->s, rel, &len, &err);
 	if (text)
@@ -291,6 +307,7 @@ void def_free(struct mdev_def *def)
 
 void persist_free(struct persist *p)
 {
+	uuidmap_free(&p->index);
 	for (size_t i = 0; i < p->ndefs; i++)
 		def_free(&p->defs[i]);
 	free(p->defs);
@@ -301,11 +318,17 @@ void persist_free(struct persist *p)
 const struct mdev_def *persist_find(const struct persist *p, const char *uuid)
 {
 	char lower[UUID_STR_MAX];
+	int i;
 
+	/* a copy that views some of the definitions searches them */
+	if (uuidmap_fits(&p->index, p->defs, p->ndefs)) {
+		i = uuidmap_find(&p->index, uuid);
+		return i >= 0 ? &p->defs[i] : NULL;
+	}
 	uuid_lower(uuid, lower);
-	for (size_t i = 0; i < p->ndefs; i++)
-		if (!strcmp(p->defs[i].uuid, lower))
-			return &p->defs[i];
+	for (size_t k = 0; k < p->ndefs; k++)
+		if (!strcmp(p->defs[k].uuid, lower))
+			return &p->defs[k];
 	return NULL;
 }
 
@@ -314,6 +337,7 @@ int persist_copy(const struct persist *from, struct persist *to)
 	int rc = 0;
 
 	*to = *from;
+	memset(&to->index, 0, sizeof(to->index));
 	to->ndefs = 0;
 	to->defs = calloc(from->ndefs + 1, sizeof(*to->defs));
 	to->names = calloc(from->nnames + 1, sizeof(*to->names));
@@ -339,6 +363,8 @@ int persist_copy(const struct persist *from, struct persist *to)
 	}
 	if (rc)
 		persist_free(to);
+	else
+		index_defs(to);
 	return rc;
 }
 
@@ -362,6 +388,7 @@ static int take_def(struct persist *p, struct mdev_def *def)
 	}
 	p->defs = more;
 	p->defs[p->ndefs++] = *def;
+	def_added(p);
 	return 0;
 }
 
@@ -409,6 +436,7 @@ void persist_drop_def(struct persist *p, const char *uuid)
 	def_free(&p->defs[i]);
 	memmove(&p->defs[i], &p->defs[i + 1], (p->ndefs - i - 1) * sizeof(*p->defs));
 	p->ndefs--;
+	index_defs(p);
 }
 
 int def_from_matrix(struct mdev_def *def, const char *uuid, const struct ap_matrix *m,

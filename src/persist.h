@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "sysfs.h"
 #include "uuid.h"
+#include "uuidmap.h"
 
 #define DEF_TYPE_MAX 64
 
@@ -77,6 +78,7 @@ struct persist {
 	struct ap_rule rule;
 	struct mdev_def *defs;      /* in directory order, as mdevctl starts them */
 	size_t ndefs;
+	struct uuidmap index;       /* the definitions by UUID, where it fits them */
 	/* what else the boot reads (persist-boot.c) */
 	bool mdevctl_13;            /* mdevctl 1.3 or later: callouts under usr/lib too */
 	struct callout callouts[CALLOUTS_MAX]; /* executables, in the order mdevctl tries them */

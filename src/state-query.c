@@ -3,12 +3,14 @@
 #include "state.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "ascii.h"
+#include "uuidmap.h"
 
 uint8_t state_driver_named(const struct ap_state *st, const char *name)
 {
@@ -195,72 +197,55 @@ size_t *state_mdevs_by_group(const struct ap_state *st)
 }
 
 struct mdev_index {
-	const struct ap_mdev *base; /* the array it was made for */
-	size_t n;                   /* of so many mdevs */
-	size_t mask;                /* slots - 1: a power of two, at least twice n */
-	/* the VFIO group numbers [0] and vfio device numbers [1] in use, below slots */
+	struct uuidmap map;         /* the mdevs by UUID */
+	/* the VFIO group numbers [0] and vfio device numbers [1] in use, up to map.mask */
 	uint64_t *used[2];
 	size_t lowest[2];           /* no number below it is free */
-	int32_t slot[];             /* an mdev's index, or -1 */
 };
 
-/* Marks mdev i's numbers in use (of n mdevs, one of 0 to n is free: more need no bit). */
+/* Marks mdev m's numbers in use (of n mdevs, one of 0 to n is free: more need no bit). */
 static void index_numbers(struct mdev_index *x, const struct ap_mdev *m)
 {
 	int k[2] = { m->iommu_group, m->vfio_dev };
 
 	for (int j = 0; j < 2; j++)
-		if (k[j] >= 0 && (size_t)k[j] <= x->mask)
+		if (k[j] >= 0 && (size_t)k[j] <= x->map.mask)
 			x->used[j][k[j] / 64] |= 1ULL << (k[j] % 64);
 }
 
-/* FNV-1a of the UUID's characters in lower case. */
-static size_t uuid_hash(const char *uuid)
+static void index_free(struct mdev_index *x)
 {
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *uuid; uuid++)
-		h = (h ^ (unsigned char)ascii_tolower(*uuid)) * 1099511628211ULL;
-	return (size_t)h;
-}
-
-/* Puts mdev i in its slot, unless an earlier one has its UUID. */
-static void index_put(struct mdev_index *x, const struct ap_state *st, size_t i)
-{
-	size_t k = uuid_hash(st->mdevs[i].uuid) & x->mask;
-
-	for (; x->slot[k] >= 0; k = (k + 1) & x->mask)
-		if (!strcasecmp(st->mdevs[x->slot[k]].uuid, st->mdevs[i].uuid))
-			return;
-	x->slot[k] = (int32_t)i;
+	if (!x)
+		return;
+	uuidmap_free(&x->map);
+	free(x->used[0]);
+	free(x);
 }
 
 /* The index for the mdevs as they are now, made anew if needed; NULL when out of memory. */
 static struct mdev_index *index_of(struct ap_state *st)
 {
 	struct mdev_index *x = st->index;
-	size_t slots = 8, words;
+	size_t words;
 
-	if (x && x->base == st->mdevs && x->n == st->nmdevs)
+	if (x && uuidmap_fits(&x->map, st->mdevs, st->nmdevs))
 		return x;
 	state_mdevs_changed(st);
-	if (st->nmdevs > INT32_MAX / 4)
+	x = calloc(1, sizeof(*x));
+	if (!x || uuidmap_make(&x->map, st->mdevs, st->nmdevs, sizeof(*st->mdevs),
+			       offsetof(struct ap_mdev, uuid))) {
+		index_free(x);
 		return NULL;
-	while (slots < 4 * st->nmdevs)
-		slots *= 2;
-	/* the slots, then the two bitmaps of slots bits */
-	words = slots / 64 + 1;
-	x = calloc(1, sizeof(*x) + slots * sizeof(x->slot[0]) + 2 * words * sizeof(uint64_t));
-	if (!x)
-		return NULL;
-	*x = (struct mdev_index){ .base = st->mdevs, .n = st->nmdevs, .mask = slots - 1 };
-	x->used[0] = (uint64_t *)(void *)(x->slot + slots);
-	x->used[1] = x->used[0] + words;
-	memset(x->slot, 0xff, slots * sizeof(x->slot[0]));
-	for (size_t i = 0; i < st->nmdevs; i++) {
-		index_put(x, st, i);
-		index_numbers(x, &st->mdevs[i]);
 	}
+	words = x->map.mask / 64 + 1;
+	x->used[0] = calloc(2 * words, sizeof(uint64_t));
+	if (!x->used[0]) {
+		index_free(x);
+		return NULL;
+	}
+	x->used[1] = x->used[0] + words;
+	for (size_t i = 0; i < st->nmdevs; i++)
+		index_numbers(x, &st->mdevs[i]);
 	return st->index = x;
 }
 
@@ -275,15 +260,12 @@ int state_find_mdev(const struct ap_state *st, const char *uuid)
 				return (int)i;
 		return -1;
 	}
-	for (size_t k = uuid_hash(uuid) & x->mask; x->slot[k] >= 0; k = (k + 1) & x->mask)
-		if (!strcasecmp(st->mdevs[x->slot[k]].uuid, uuid))
-			return x->slot[k];
-	return -1;
+	return uuidmap_find(&x->map, uuid);
 }
 
 void state_mdevs_changed(struct ap_state *st)
 {
-	free(st->index);
+	index_free(st->index);
 	st->index = NULL;
 }
 
@@ -292,13 +274,10 @@ void state_mdev_added(struct ap_state *st)
 	struct mdev_index *x = st->index;
 
 	/* at most half full: else made anew, twice the size, when next needed */
-	if (!x || x->n + 1 != st->nmdevs || 2 * st->nmdevs > x->mask + 1) {
+	if (!x || !uuidmap_added(&x->map, st->mdevs, st->nmdevs)) {
 		state_mdevs_changed(st);
 		return;
 	}
-	x->base = st->mdevs;
-	x->n = st->nmdevs;
-	index_put(x, st, st->nmdevs - 1);
 	index_numbers(x, &st->mdevs[st->nmdevs - 1]);
 }
 

@@ -389,7 +389,7 @@ void state_free(struct ap_state *st)
 		return;
 	free(st->mdevs);
 	free(st->overrides);
-	free(st->index);
+	state_mdevs_changed(st);
 	free(st->scope);
 	free(st);
 }
