@@ -32,7 +32,9 @@ static void add_matrix(struct state_scope *want, const struct ap_state *st, int 
 static bool op_scope(const struct engine *e, const struct change_op *op, struct state_scope *want)
 {
 	const struct ap_state *st = e->st;
-	struct idset every = idset_upto(IDSET_MAX_ID), moved, was;
+	/* the AP bus makes no queue above the maxima */
+	struct idset adapters = idset_upto(st->max_adapter), domains = idset_upto(st->max_domain);
+	struct idset moved, was;
 	const struct ap_matrix none = { 0 };
 
 	switch (op->kind) {
@@ -41,8 +43,8 @@ static bool op_scope(const struct engine *e, const struct change_op *op, struct 
 		moved = idset_minus(&op->mask, &was);
 		was = idset_minus(&was, &op->mask);
 		moved = idset_or(&moved, &was);
-		apqnset_add_product(&want->apqns, op->is_apmask ? &moved : &every,
-				    op->is_apmask ? &every : &moved);
+		apqnset_add_product(&want->apqns, op->is_apmask ? &moved : &adapters,
+				    op->is_apmask ? &domains : &moved);
 		return true;
 	case OP_CREATE:
 		add_matrix(want, st, -1, &op->ids);

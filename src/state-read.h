@@ -17,6 +17,8 @@ struct diag;
 struct state_scope;
 struct sysfs;
 
+/* "05.0047" exactly as the AP bus names queue devices. */
+bool state_parse_queue_name(const char *n, unsigned *a, unsigned *d);
 /* One line of rel without its newline; "" and *present false when it cannot be read. */
 void state_read_line(struct sysfs *s, const char *rel, char *buf, size_t size, bool *present);
 /* A number of rel, or fallback. */

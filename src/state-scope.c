@@ -93,12 +93,17 @@ bool state_scope_reaches(const struct state_scope *sc, const struct ap_matrix *m
 	return product_empty(m) ? sc->guests : product_meets(m, &sc->apqns);
 }
 
-/* Queue (a, d): whether it exists, and the driver it is bound to. */
-static void read_queue(struct sysfs *s, struct ap_state *st, unsigned a, unsigned d)
+/*
+ * Queue (a, d): whether it exists, and the driver it is bound to. listed:
+ * its card's directory was listed and holds it, so only a driver is looked for.
+ */
+static void read_queue(struct sysfs *s, struct ap_state *st, unsigned a, unsigned d, bool listed)
 {
 	char rel[PATH_MAX], link[PATH_MAX];
 	const char *name;
 
+	apqnset_del(&st->queues, a, d);
+	st->qdrv[a][d] = 0;
 	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/%02x.%04x/driver", a, a, d);
 	if (sysfs_readlink(s, rel, link, sizeof(link)) >= 0) {
 		name = strrchr(link, '/');
@@ -108,8 +113,56 @@ static void read_queue(struct sysfs *s, struct ap_state *st, unsigned a, unsigne
 	}
 	/* unbound, or no such queue */
 	rel[strlen(rel) - strlen("/driver")] = '\0';
-	if (sysfs_is_dir(s, rel))
+	if (listed || sysfs_is_dir(s, rel))
 		apqnset_add(&st->queues, a, d);
+}
+
+struct card_queues {
+	unsigned a;
+	struct idset d;
+};
+
+static int add_card_queue(const char *name, unsigned char type, void *ctx)
+{
+	struct card_queues *c = ctx;
+	unsigned a, d;
+
+	(void)type;
+	if (state_parse_queue_name(name, &a, &d) && a == c->a)
+		idset_add(&c->d, d);
+	return 0;
+}
+
+/*
+ * The queues of q with their drivers: by their driver links, after a listing
+ * of the card's directory where many of its queues are asked for (most of
+ * them may not exist). A card not in cards (unless NULL) has none.
+ */
+static int read_queues(struct sysfs *s, struct ap_state *st, const struct apqnset *q,
+		       const struct idset *cards)
+{
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		struct card_queues c = { a, { { 0 } } };
+		struct idset want = q->dom[a];
+		bool none = cards && !idset_has(cards, a), listed = !none && idset_count(&want) > 16;
+		char rel[64];
+		int rc;
+
+		if (listed || none) {
+			snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x", a);
+			rc = none ? 0 : sysfs_list(s, rel, add_card_queue, &c);
+			if (rc && rc != -ENOENT)
+				return rc;
+			idset_foreach(d, &want) {
+				apqnset_del(&st->queues, a, (unsigned)d);
+				st->qdrv[a][d] = 0;
+			}
+			want = idset_and(&want, &c.d);
+		}
+		idset_foreach(d, &want)
+			read_queue(s, st, a, (unsigned)d, listed);
+	}
+	return 0;
 }
 
 int state_read_bindings_of(struct sysfs *s, struct ap_state *st, const struct apqnset *q)
@@ -119,14 +172,7 @@ int state_read_bindings_of(struct sysfs *s, struct ap_state *st, const struct ap
 	if (apqnset_count(q) > SCOPE_QUEUES_MAX)
 		return state_read_bindings(s, st);
 	rc = state_read_drivers(s, st);
-	for (unsigned a = 0; !rc && a < IDSET_BITS; a++) {
-		idset_foreach(d, &q->dom[a]) {
-			apqnset_del(&st->queues, a, (unsigned)d);
-			st->qdrv[a][d] = 0;
-			read_queue(s, st, a, (unsigned)d);
-		}
-	}
-	return rc;
+	return rc ? rc : read_queues(s, st, q, NULL);
 }
 
 /* All that st's flags ask, as state_read() without STATE_LAZY; the scope goes. */
@@ -248,10 +294,8 @@ int state_fill(struct sysfs *s, struct ap_state *st, const struct state_scope *w
 	cards = idset_and(&cards, &st->cards);
 	idset_foreach(a, &cards)
 		state_read_card(s, (unsigned)a, st->flags, &st->card[a]);
-	for (unsigned a = 0; a < IDSET_BITS; a++)
-		idset_foreach(d, &add->dom[a])
-			read_queue(s, st, a, (unsigned)d);
-	if (st->flags & (STATE_OVERRIDES | STATE_OVERRIDES_ALL))
+	rc = read_queues(s, st, add, &st->cards);
+	if (!rc && (st->flags & (STATE_OVERRIDES | STATE_OVERRIDES_ALL)))
 		rc = read_overrides(s, st, st->flags & STATE_OVERRIDES_ALL, add);
 	if (!rc)
 		fill_guests(s, st, sc, want, add);

@@ -12,8 +12,7 @@
 #include "state-read.h"
 #include "state.h"
 
-/* "05.0047" exactly as the AP bus names queue devices */
-static bool parse_queue_name(const char *n, unsigned *a, unsigned *d)
+bool state_parse_queue_name(const char *n, unsigned *a, unsigned *d)
 {
 	int v[6];
 
@@ -82,7 +81,7 @@ static int add_device(const char *name, unsigned char type, void *ctx)
 	unsigned a, d;
 
 	(void)type;
-	if (parse_queue_name(name, &a, &d))
+	if (state_parse_queue_name(name, &a, &d))
 		apqnset_add(&st->queues, a, d);
 	else if (parse_card_name(name, &a))
 		idset_add(&st->cards, a);
@@ -100,7 +99,7 @@ static int add_binding(const char *name, unsigned char type, void *ctx)
 	unsigned a, d;
 
 	(void)type;
-	if (parse_queue_name(name, &a, &d))
+	if (state_parse_queue_name(name, &a, &d))
 		b->st->qdrv[a][d] = b->index;
 	return 0;
 }
