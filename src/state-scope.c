@@ -74,7 +74,6 @@ static int read_overrides(struct sysfs *s, struct ap_state *st, bool all,
 	return 0;
 }
 
-
 static bool product_meets(const struct ap_matrix *m, const struct apqnset *s)
 {
 	idset_foreach(a, &m->apm)

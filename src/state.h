@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The whole AP state of a root read into the model: bus, host configuration,
- * masks, cards, queue devices and their drivers, mdevs. Bound queues come
- * from the driver directories, so the cost grows by one directory entry per
- * queue and no file per queue is opened. Only what sysfs shows is read here;
- * whoever opens a root adds what it knows besides (an emulated kernel's own
- * memory, the kernel generation).
+ * The AP state of a root read into the model: bus, host configuration, masks,
+ * cards, queue devices and their drivers, mdevs. Read whole, bound queues
+ * come from the driver directories, so the cost grows by one directory entry
+ * per queue and no file per queue is opened. Read lazily (a change), only the
+ * bus and the mdevs' matrices come first, and then what the change reaches,
+ * one driver link per queue. Only what sysfs shows is read here; whoever opens
+ * a root adds what it knows besides (an emulated kernel's own memory, the
+ * kernel generation).
  */
 #ifndef APCTL_STATE_H
 #define APCTL_STATE_H

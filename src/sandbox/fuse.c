@@ -3,7 +3,8 @@
  * The sandbox as a file system (libfuse3): directory listings, links and
  * reads show the sandbox's tree as it is; a write(2) to an attribute under
  * sys/ goes to the emulated kernel and answers with its errno, in one piece,
- * as sysfs does. Nothing is cached, so what a write changes is seen at once.
+ * as sysfs does. Only names are cached, so what a write changes is seen at
+ * once.
  * Files outside sys/ (mdevctl's definitions, udev rules, locks) are plain
  * files of the sandbox directory.
  */
@@ -395,8 +396,13 @@ static int fs_statfs(const char *path, struct statvfs *st)
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	(void)conn;
-	/* nothing is cached: the next read sees what a write changed */
-	cfg->entry_timeout = 0;
+	/*
+	 * The kernel keeps names, so that a path is not looked up part by part
+	 * each time; never attributes, contents or a name that is not there: a
+	 * kept name of what a store removed asks for its attributes, and is told
+	 * that it is gone.
+	 */
+	cfg->entry_timeout = 3600;
 	cfg->attr_timeout = 0;
 	cfg->negative_timeout = 0;
 	cfg->kernel_cache = 0;
