@@ -198,7 +198,6 @@ static void removal_warnings(struct engine *e)
 	}
 }
 
-/* Whether the change writes def's file. */
 /*
  * What the check of the configuration a change leaves looks at, for each of
  * next's definitions: the autostart ones the change writes (all with a rule),
@@ -250,7 +249,9 @@ static int checks_make(struct checks *c, const struct engine *e, const struct pe
 		const struct mdev_def *def = &next->defs[i];
 
 		c->checked[i] = def->autostart && !def->bad[0] && (rule || c->checked[i]);
-		idset_foreach(a, may_share(def) ? &def->ids.apm : &(struct idset){ { 0 } }) {
+		if (!may_share(def))
+			continue;
+		idset_foreach(a, &def->ids.apm) {
 			size_t *more = realloc(c->by_adapter[a], (c->n[a] + 1) * sizeof(*more));
 
 			if (!more)
@@ -307,7 +308,6 @@ static void shared_words(const struct ap_matrix *m, char *buf, size_t size)
 			 idset_count(&m->aqm) == 1 ? "" : "s", text_ids(&m->aqm, "", d, sizeof(d)));
 }
 
-/* def and the other autostart definitions: mdevctl starts only the first of two that share. */
 static int by_index(const void *x, const void *y)
 {
 	size_t a = *(const size_t *)x, b = *(const size_t *)y;
@@ -334,6 +334,7 @@ static size_t sharing_candidates(struct checks *c, const struct persist *next, s
 	return n;
 }
 
+/* def k and the other autostart definitions: mdevctl starts only the first of two that share. */
 static void check_sharing(struct engine *e, struct checks *c, const struct persist *next, size_t k)
 {
 	const struct mdev_def *def = &next->defs[k];

@@ -119,12 +119,31 @@ void js_member(struct jstream *js, const char *key, struct json_object *val)
 	json_object_put(val);
 }
 
+/* An array or object opened (by bracket): its members one deeper. */
+static void open_level(struct jstream *js, const char *bracket)
+{
+	put(js, bracket, 1);
+	js->depth++;
+	js->first[js->depth] = true;
+}
+
+/* And closed: on a line of its own after members, at once without. */
+static void close_level(struct jstream *js, const char *bracket)
+{
+	bool empty = js->first[js->depth];
+
+	js->depth--;
+	if (!empty) {
+		put(js, "\n", 1);
+		indent(js);
+	}
+	put(js, bracket, 1);
+}
+
 void js_begin_array(struct jstream *js, const char *key)
 {
 	put_key(js, key);
-	put(js, "[", 1);
-	js->depth++;
-	js->first[js->depth] = true;
+	open_level(js, "[");
 }
 
 void js_element(struct jstream *js, struct json_object *val)
@@ -136,14 +155,7 @@ void js_element(struct jstream *js, struct json_object *val)
 
 void js_end_array(struct jstream *js)
 {
-	bool empty = js->first[js->depth];
-
-	js->depth--;
-	if (!empty) {
-		put(js, "\n", 1);
-		indent(js);
-	}
-	put(js, "]", 1);
+	close_level(js, "]");
 }
 
 void js_end(struct jstream *js)
@@ -155,9 +167,7 @@ void js_end(struct jstream *js)
 void js_object(struct jstream *js)
 {
 	next_item(js);
-	put(js, "{", 1);
-	js->depth++;
-	js->first[js->depth] = true;
+	open_level(js, "{");
 }
 
 void js_string(struct jstream *js, const char *key, const char *val)
@@ -180,10 +190,7 @@ void js_int(struct jstream *js, const char *key, long val)
 
 void js_end_object(struct jstream *js)
 {
-	js->depth--;
-	put(js, "\n", 1);
-	indent(js);
-	put(js, "}", 1);
+	close_level(js, "}");
 }
 
 void verrmsg(const char *fmt, va_list ap)

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ascii.h"
 #include "uuidmap.h"
 
 uint8_t state_driver_named(const struct ap_state *st, const char *name)

@@ -30,7 +30,7 @@ void state_read_card(struct sysfs *s, unsigned a, unsigned flags, struct ap_card
 int state_read_bus(struct sysfs *s, struct ap_state *st, struct diag *d);
 /* The drivers registered on the AP bus, without the queues they have. */
 int state_read_drivers(struct sysfs *s, struct ap_state *st);
-/* The queue devices and the drivers they are bound to, all of them. */
+/* The queue devices and the drivers they are bound to, all of them (the drivers listed). */
 int state_read_devices(struct sysfs *s, struct ap_state *st);
 
 /*

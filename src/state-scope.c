@@ -101,8 +101,6 @@ static void read_queue(struct sysfs *s, struct ap_state *st, unsigned a, unsigne
 	char rel[PATH_MAX], link[PATH_MAX];
 	const char *name;
 
-	apqnset_del(&st->queues, a, d);
-	st->qdrv[a][d] = 0;
 	snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x/%02x.%04x/driver", a, a, d);
 	if (sysfs_readlink(s, rel, link, sizeof(link)) >= 0) {
 		name = strrchr(link, '/');
@@ -147,15 +145,16 @@ static int read_queues(struct sysfs *s, struct ap_state *st, const struct apqnse
 		char rel[64];
 		int rc;
 
+		/* what was known of them is forgotten first */
+		idset_foreach(d, &want) {
+			apqnset_del(&st->queues, a, (unsigned)d);
+			st->qdrv[a][d] = 0;
+		}
 		if (listed || none) {
 			snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x", a);
 			rc = none ? 0 : sysfs_list(s, rel, add_card_queue, &c);
 			if (rc && rc != -ENOENT)
 				return rc;
-			idset_foreach(d, &want) {
-				apqnset_del(&st->queues, a, (unsigned)d);
-				st->qdrv[a][d] = 0;
-			}
 			want = idset_and(&want, &c.d);
 		}
 		idset_foreach(d, &want)

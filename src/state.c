@@ -144,13 +144,12 @@ int state_read_drivers(struct sysfs *s, struct ap_state *st)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-int state_read_bindings(struct sysfs *s, struct ap_state *st)
+/* The queues of the drivers listed, from their directories. */
+static int read_bound(struct sysfs *s, struct ap_state *st)
 {
-	int rc = state_read_drivers(s, st);
+	int rc;
 
 	memset(st->qdrv, 0, sizeof(st->qdrv));
-	if (rc)
-		return rc;
 	for (size_t i = 0; i < st->ndrivers; i++) {
 		struct bind_ctx b = { st, (uint8_t)(i + 1) };
 		char rel[PATH_MAX];
@@ -161,6 +160,17 @@ int state_read_bindings(struct sysfs *s, struct ap_state *st)
 			return rc;
 	}
 	return 0;
+}
+
+int state_read_bindings(struct sysfs *s, struct ap_state *st)
+{
+	int rc = state_read_drivers(s, st);
+
+	if (rc) {
+		memset(st->qdrv, 0, sizeof(st->qdrv));
+		return rc;
+	}
+	return read_bound(s, st);
 }
 
 /* One attribute of card a. */
@@ -301,7 +311,8 @@ int state_read_devices(struct sysfs *s, struct ap_state *st)
 {
 	int rc = sysfs_list(s, AP_BUS_DEVICES, add_device, st);
 
-	return rc ? rc : state_read_bindings(s, st);
+	/* the drivers were listed with the cards (read_present()) */
+	return rc ? rc : read_bound(s, st);
 }
 
 /* The cards present, with attributes unknown until read, and the drivers registered. */
@@ -309,8 +320,8 @@ static int read_present(struct sysfs *s, struct ap_state *st)
 {
 	int rc = sysfs_list(s, AP_DEVICES, add_device, st);
 
-	if (rc)
-		return rc == -ENOENT ? 0 : rc;
+	if (rc && rc != -ENOENT)
+		return rc;
 	idset_foreach(a, &st->cards)
 		st->card[a] = (struct ap_card){ .hwtype = -1, .raw_hwtype = -1, .depth = -1,
 						.online = -1, .config = -1, .chkstop = -1 };
