@@ -46,6 +46,7 @@ int mdev_begin(const struct ctx *ctx, struct root *r, struct engine *e, const ch
 bool mdev_defined(const struct engine *e, const char *uuid);
 extern const struct verb export_verb, plan_verb, apply_verb; /* cmd-config.c */
 extern const struct verb callout_verb;               /* cmd-callout.c */
+extern const struct verb check_verb, recover_verb;   /* cmd-check.c */
 extern const struct verb sandbox_verb;               /* cmd-sandbox.c */
 extern const struct verb sandbox_create_verb;        /* cmd-sandbox-create.c */
 extern const struct verb sandbox_host_verb;          /* cmd-sandbox-host.c */

@@ -83,6 +83,11 @@ const struct optdef cli_optdefs[O_COUNT] = {
 	[O_BOOT] = { "boot", 0, false, NULL,
 		     "what the next boot brings: the rule's masks, then mdevctl's\n"
 		     "starts, each with the kernel's answer" },
+	[O_PROMETHEUS] = { "prometheus", 0, false, NULL,
+			   "print the facts as metrics in Prometheus's text format" },
+	[O_INTERVAL] = { "interval", 0, true, "SECONDS",
+			 "also read the whole configuration this often, for what the\n"
+			 "kernel sends no event of (default 2; 0: never)" },
 };
 
 int usage_error(const struct ctx *ctx, const char *fmt, ...)
@@ -93,6 +98,7 @@ int usage_error(const struct ctx *ctx, const char *fmt, ...)
 	verrmsg(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "Try 'apctl %s%s--help'.\n", ctx->path, *ctx->path ? " " : "");
+	errmsg_usage();
 	return ctx->usage_exit;
 }
 
@@ -463,6 +469,8 @@ static int take_word(struct ctx *ctx, const struct verb *top, const struct verb 
 			continue;
 		snprintf(ctx->path + n, sizeof(ctx->path) - n, "%s%s", n ? " " : "", word);
 		*v = s;
+		if (s->usage_exit)
+			ctx->usage_exit = s->usage_exit;
 		return EXIT_OK;
 	}
 	return unknown_word(ctx, top, *v, word);

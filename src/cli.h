@@ -60,6 +60,8 @@ enum opt_id {
 	O_STATE,
 	O_UUID,
 	O_PARENT,
+	O_PROMETHEUS,
+	O_INTERVAL,
 	O_COUNT
 };
 
@@ -100,6 +102,7 @@ struct verb {
 	const struct verb_opt *opts; /* the options it takes besides --help, { O_COUNT } ends */
 	int (*run)(struct ctx *ctx);
 	const struct verb *const *subs; /* verbs below it, NULL ends */
+	int usage_exit;             /* a bad command line of this verb exits so (0: EXIT_USAGE) */
 };
 
 /* The options of how a change is made, which every changing command takes. */

@@ -283,5 +283,5 @@ const struct verb callout_verb = {
 	"running mdev's IDs those of the definition, as one change. s390-tools'\n"
 	"ap-check, where it is installed, is asked first. Exits 2 for another mdev\n"
 	"type, as mdevctl expects; through its link, a bad call exits 1, not 2.",
-	callout_opts, run_callout, NULL,
+	callout_opts, run_callout, NULL, 0,
 };

@@ -168,7 +168,7 @@ const struct verb export_verb = {
 	"Print the configuration of the root as apctl plan and apply read it: the IDs\n"
 	"reserved for vfio_ap, whether the masks persist, and every running mdev with\n"
 	"its IDs and whether mdevctl defines it and starts it at boot.",
-	export_opts, run_export, NULL,
+	export_opts, run_export, NULL, 0,
 };
 
 const struct verb plan_verb = {
@@ -176,7 +176,7 @@ const struct verb plan_verb = {
 	"Print the change from the root's configuration to FILE's (- for standard\n"
 	"input): every write in its order with the kernel's answer, and the\n"
 	"persistent files, checked as one change. Exits 4 when it would be refused.",
-	plan_opts, run_plan, NULL,
+	plan_opts, run_plan, NULL, 0,
 };
 
 const struct verb apply_verb = {
@@ -184,5 +184,5 @@ const struct verb apply_verb = {
 	"Make the root's configuration FILE's (- for standard input) as one change:\n"
 	"checked first, under the lock, journaled, undone whole when a write fails.\n"
 	"mdevs and definitions FILE does not name are left alone unless --prune.",
-	apply_opts, run_apply, NULL,
+	apply_opts, run_apply, NULL, 0,
 };

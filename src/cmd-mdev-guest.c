@@ -108,5 +108,5 @@ const struct verb mdev_guest_verb = {
 	"default), the libvirt node device that defines the mdev for 'virsh\n"
 	"nodedev-define' (--format nodedev), or the QEMU -device argument (--format\n"
 	"qemu). --json gives all three for each mdev.",
-	guest_opts, run_guest, NULL,
+	guest_opts, run_guest, NULL, 0,
 };

@@ -179,7 +179,7 @@ const struct verb mdev_define_verb = {
 	"Write the mdevctl definition of a running mdev, with the adapters, domains and\n"
 	"control domains it has, as mdevctl writes it (etc/mdevctl.d/matrix/UUID), so\n"
 	"that mdevctl can start it again. With --autostart, mdevctl starts it at boot.",
-	define_opts, run_define, NULL,
+	define_opts, run_define, NULL, 0,
 };
 
 const struct verb mdev_start_verb = {
@@ -187,14 +187,14 @@ const struct verb mdev_start_verb = {
 	"Start the mdev that mdevctl's definition UUID describes: create it and give it\n"
 	"its matrix as one change, checked first against the kernel's rules (unlike\n"
 	"mdevctl's one write per attribute). The definition stays as it is.",
-	start_opts, run_start, NULL,
+	start_opts, run_start, NULL, 0,
 };
 
 const struct verb mdev_stop_verb = {
 	"stop", "UUID", 1, 1, false, "remove a running mdev, keep its definition",
 	"Remove the running mdev UUID; its mdevctl definition stays, so that it can be\n"
 	"started again.",
-	start_opts, run_stop, NULL,
+	start_opts, run_stop, NULL, 0,
 };
 
 const struct verb mdev_list_verb = {
@@ -202,5 +202,5 @@ const struct verb mdev_list_verb = {
 	"One line per mdev: its IDs, the sizes of matrix and guest_matrix, whether a\n"
 	"guest uses it and what its mdevctl definition says; then the definitions of\n"
 	"mdevs that do not run.",
-	list_opts, run_list, NULL,
+	list_opts, run_list, NULL, 0,
 };

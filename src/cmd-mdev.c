@@ -239,23 +239,23 @@ static const struct verb create_verb = {
 	"Create a vfio_ap mediated device with the UUID given (or a random one), give\n"
 	"it its matrix, and print its UUID. When the kernel would refuse, apctl says\n"
 	"which APQN conflicts with what and what to run, and writes nothing.",
-	matrix_opts, run_matrix, NULL,
+	matrix_opts, run_matrix, NULL, 0,
 };
 static const struct verb assign_verb = {
 	"assign", "UUID", 1, 1, false, "assign adapters, domains, control domains to it",
 	"Assign adapters, domains and control domains to an mdev, as one change.",
-	matrix_opts, run_matrix, NULL,
+	matrix_opts, run_matrix, NULL, 0,
 };
 static const struct verb unassign_verb = {
 	"unassign", "UUID", 1, 1, false, "take them away again",
 	"Take adapters, domains and control domains away from an mdev, as one change.",
-	matrix_opts, run_matrix, NULL,
+	matrix_opts, run_matrix, NULL, 0,
 };
 static const struct verb remove_verb = {
 	"remove", "UUID...", 1, -1, false, "remove mdevs",
 	"Remove mdevs, all or none. An mdev in use by a guest is refused unless --force,\n"
 	"which waits up to --wait seconds for the guest to let go.",
-	remove_opts, run_remove, NULL,
+	remove_opts, run_remove, NULL, 0,
 };
 
 static const struct verb *const mdev_verbs[] = {

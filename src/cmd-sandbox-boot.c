@@ -149,5 +149,5 @@ const struct verb sandbox_reboot_verb = {
 	"ended. With --bare only the kernel forgets, and udev's and mdevctl's part is\n"
 	"left to the real tools (apctl sandbox run DIR -- mdevctl start-parent-mdevs\n"
 	"matrix).",
-	reboot_opts, run_reboot, NULL,
+	reboot_opts, run_reboot, NULL, 0,
 };

@@ -203,5 +203,5 @@ const struct verb sandbox_create_verb = {
 	"document's example: adapters 5 (CEX5C) and 6 (CEX5A), usage and control\n"
 	"domains 4,0x47,0xab,0xff, maximum IDs 255, default masks. With --from ROOT\n"
 	"it is a copy of that root (/ for this system).",
-	create_opts, run_create, NULL,
+	create_opts, run_create, NULL, 0,
 };

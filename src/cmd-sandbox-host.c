@@ -186,49 +186,49 @@ static const struct verb host_add_verb = {
 	"domains, as when they are configured on for the LPAR: queue devices appear,\n"
 	"are bound by the masks, and the IDs assigned to mdevs are plugged into their\n"
 	"guests when all their queues are bound to vfio_ap.",
-	host_add_opts, run_host_add, NULL,
+	host_add_opts, run_host_add, NULL, 0,
 };
 static const struct verb host_remove_verb = {
 	"remove", "", 0, 0, false, "the host's AP configuration loses IDs",
 	"The host's AP configuration of the sandbox loses adapters, domains or control\n"
 	"domains: their queue devices go, and they leave every guest.",
-	host_remove_opts, run_host_remove, NULL,
+	host_remove_opts, run_host_remove, NULL, 0,
 };
 static const struct verb configure_verb = {
 	"configure", "", 0, 0, false, "cards are configured on (SCLP)",
 	"Cards of the sandbox are configured on again, as with 'chzcrypt -e': they join\n"
 	"the host's AP configuration, and the IDs assigned to mdevs are plugged into\n"
 	"their guests again.",
-	card_opts, run_configure, NULL,
+	card_opts, run_configure, NULL, 0,
 };
 static const struct verb deconfigure_verb = {
 	"deconfigure", "", 0, 0, false, "cards are configured off",
 	"Cards of the sandbox are configured off (SCLP): they leave the host's AP\n"
 	"configuration and every guest, but their devices stay, with config 0.",
-	card_opts, run_deconfigure, NULL,
+	card_opts, run_deconfigure, NULL, 0,
 };
 static const struct verb checkstop_verb = {
 	"checkstop", "", 0, 0, false, "cards are checkstopped",
 	"Cards of the sandbox are checkstopped: they and their queues read chkstop 1 and\n"
 	"online 0; the guests keep them.",
-	card_opts, run_checkstop, NULL,
+	card_opts, run_checkstop, NULL, 0,
 };
 static const struct verb uncheckstop_verb = {
 	"uncheckstop", "", 0, 0, false, "cards are checkstopped no more",
 	"Cards of the sandbox come back from a checkstop.",
-	card_opts, run_uncheckstop, NULL,
+	card_opts, run_uncheckstop, NULL, 0,
 };
 static const struct verb online_verb = {
 	"online", "", 0, 0, false, "cards or queues are set online in zcrypt",
 	"Cards (with their queues) or queues of the sandbox are set online in zcrypt, as\n"
 	"a write of 1 to their online attribute does.",
-	online_opts, run_online, NULL,
+	online_opts, run_online, NULL, 0,
 };
 static const struct verb offline_verb = {
 	"offline", "", 0, 0, false, "cards or queues are set offline in zcrypt",
 	"Cards (with their queues) or queues of the sandbox are set offline in zcrypt,\n"
 	"as a write of 0 to their online attribute does.",
-	online_opts, run_offline, NULL,
+	online_opts, run_offline, NULL, 0,
 };
 static const struct verb *const host_verbs[] = {
 	&host_add_verb, &host_remove_verb, &configure_verb, &deconfigure_verb, &checkstop_verb,

@@ -82,7 +82,7 @@ const struct verb sandbox_mount_verb = {
 	"renamed or linked in sys/. Other users see the mount only with --allow-other.\n"
 	"The server runs in the background until 'apctl sandbox umount MOUNTPOINT' or\n"
 	"SIGTERM. Needs /dev/fuse.",
-	mount_opts, run_mount, NULL,
+	mount_opts, run_mount, NULL, 0,
 };
 
 const struct verb sandbox_umount_verb = {
@@ -90,7 +90,7 @@ const struct verb sandbox_umount_verb = {
 	"Unmount a sandbox mounted with 'apctl sandbox mount'; its server ends. A\n"
 	"mount in use is ended too: what waits there (a removal of an mdev that a\n"
 	"guest holds) or is open is answered with an error.",
-	no_opts, run_umount, NULL,
+	no_opts, run_umount, NULL, 0,
 };
 
 const struct verb sandbox_run_verb = {
@@ -102,5 +102,5 @@ const struct verb sandbox_run_verb = {
 	"/proc/sys/kernel/osrelease, so that tools with fixed paths (mdevctl, chzdev,\n"
 	"echo) and apctl without --root run unchanged. Exits with COMMAND's status.\n"
 	"Needs root and /dev/fuse.",
-	no_opts, run_run, NULL,
+	no_opts, run_run, NULL, 0,
 };

@@ -178,7 +178,7 @@ static const struct verb write_verb = {
 	"emulated kernel and nothing of apctl's own. ATTRIBUTE is relative to the\n"
 	"root, e.g. sys/bus/ap/apmask. Exits 0 when the kernel accepts, 1 with the\n"
 	"errno's name when it refuses.",
-	write_opts, run_write, NULL,
+	write_opts, run_write, NULL, 0,
 };
 static const struct verb fault_verb = {
 	"fault", "[ATTRIBUTE ERRNO [N]]", 0, 3, true, "make the Nth write to an attribute fail",
@@ -187,7 +187,7 @@ static const struct verb fault_verb = {
 	"attribute's own path relative to the root, where * stands for any\n"
 	"characters, / included: sys/devices/vfio_ap/matrix/*/assign_domain. Without\n"
 	"arguments, list the faults waiting; --clear removes them.",
-	fault_opts, run_fault, NULL,
+	fault_opts, run_fault, NULL, 0,
 };
 static const struct verb_opt attach_opts[] = {
 	{ O_GUEST, NULL }, { O_IOMMUFD, NULL }, { O_ROOT, "the sandbox" }, { O_COUNT, NULL },
@@ -200,13 +200,13 @@ static const struct verb attach_verb = {
 	"the mdev's VFIO group (/dev/vfio/N, see its iommu_group link) or, with\n"
 	"--iommufd, the mdev's own device file (/dev/vfio/devices/vfioN, of its\n"
 	"vfio-dev directory).",
-	attach_opts, run_attach, NULL,
+	attach_opts, run_attach, NULL, 0,
 };
 static const struct verb detach_verb = {
 	"detach", "UUID", 1, 1, false, "the guest stops using it",
 	"The guest stops using the mdev UUID of the sandbox, as when QEMU closes it; a\n"
 	"remove of the mdev that waited for the guest is then made.",
-	root_only, run_detach, NULL,
+	root_only, run_detach, NULL, 0,
 };
 static const struct verb *const sandbox_verbs[] = {
 	&sandbox_create_verb, &write_verb, &fault_verb, &attach_verb, &detach_verb, &sandbox_host_verb,

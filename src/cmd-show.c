@@ -12,17 +12,6 @@
 #include "output.h"
 #include "report.h"
 
-/* An interrupted change, or one being made: for the header. */
-static void find_journal(struct root *r, struct view *v, struct journal **j)
-{
-	if (journal_load(&r->s, j)) {
-		*j = NULL;
-		return;
-	}
-	v->journal = *j;
-	v->journal_alive = (*j)->pid > 0 && (kill((*j)->pid, 0) == 0 || errno == EPERM);
-}
-
 static int show_one(const struct ctx *ctx, const struct view *v, const char *uuid)
 {
 	int i = state_find_mdev(v->st, uuid);
@@ -84,7 +73,7 @@ static int run_show(struct ctx *ctx)
 		goto out;
 	}
 	v.release = r.release;
-	find_journal(&r, &v, &j);
+	view_read_journal(&v, &r.s, &j);
 	view_read_persist(&v, &r.s);
 	if (args_has(ctx, O_BOOT))
 		rc = show_boot(ctx, &v);

@@ -80,6 +80,20 @@ int engine_begin(struct engine *e, struct root *r, const char *command,
 	return engine_load_persist(e);
 }
 
+int engine_recover(struct root *r, const char *command, const struct change_opts *o, FILE *msg)
+{
+	struct engine e = { .root = r, .command = command, .o = *o };
+	int rc = take_lock(&e);
+
+	if (rc)
+		return rc;
+	rc = journal_recover(&r->s, msg) ? EXIT_RUNTIME : EXIT_OK;
+	if (!rc)
+		clean_temps(&r->s);
+	aplock_release(&r->s);
+	return rc;
+}
+
 static void plan_free(struct plan *p)
 {
 	for (size_t i = 0; i < p->nw; i++) {

@@ -181,6 +181,12 @@ struct engine {
 int engine_begin(struct engine *e, struct root *r, const char *command,
 		 const struct change_opts *o, unsigned state_flags);
 void engine_end(struct engine *e);
+/*
+ * What a change killed midway left, taken care of under the lock: its journal
+ * undone or finished (said on msg), the lock of a process gone taken over,
+ * temporaries removed. EXIT_OK, or the exit code after the message.
+ */
+int engine_recover(struct root *r, const char *command, const struct change_opts *o, FILE *msg);
 /* Adds an operation to the change: 0 or -ENOMEM. */
 int engine_add(struct engine *e, const struct change_op *op);
 /* Makes the plan and its verdict: 0 or -ENOMEM. */

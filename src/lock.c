@@ -41,6 +41,14 @@ static long parse_pid(const char *text)
 	return pid;
 }
 
+/* Whether a lock file naming pid (0: none), last changed at mtime, is held. */
+static bool held_by(long pid, time_t mtime)
+{
+	if (pid > 0)
+		return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+	return time(NULL) <= mtime + LOCK_NO_PID_GRACE;
+}
+
 /*
  * Looks at the lock file; one that is stale (its process is gone, it is a
  * symlink, or it names no process for too long) is removed. Called with the
@@ -73,10 +81,8 @@ static enum lock_look look(struct sysfs *s, pid_t *holder)
 			n = read(fd, buf, sizeof(buf) - 1);
 		buf[n > 0 ? n : 0] = '\0';
 		pid = parse_pid(buf);
-		if (n < 0 || (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))) {
+		if (n < 0 || held_by(pid, before.st_mtime)) {
 			*holder = n < 0 ? 0 : (pid_t)pid;
-			r = LOCK_HELD;
-		} else if (!pid && time(NULL) <= before.st_mtime + LOCK_NO_PID_GRACE) {
 			r = LOCK_HELD;
 		}
 	}
@@ -229,4 +235,26 @@ int aplock_hand_over(struct sysfs *s, pid_t from, pid_t to)
 void aplock_release(struct sysfs *s)
 {
 	aplock_release_for(s, getpid());
+}
+
+enum aplock_seen aplock_inspect(struct sysfs *s, pid_t *pid)
+{
+	int fd = sysfs_openat(s, AP_LOCK_FILE, O_RDONLY | O_NOFOLLOW, 0);
+	struct stat st;
+	char buf[40];
+	ssize_t n = -1;
+
+	*pid = 0;
+	if (fd == -ENOENT)
+		return APLOCK_NONE;
+	if (fd < 0)
+		return APLOCK_STALE;
+	if (!fstat(fd, &st))
+		n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return APLOCK_HELD;
+	buf[n] = '\0';
+	*pid = (pid_t)parse_pid(buf);
+	return held_by(*pid, st.st_mtime) ? APLOCK_HELD : APLOCK_STALE;
 }

@@ -37,4 +37,12 @@ int aplock_hand_over(struct sysfs *s, pid_t from, pid_t to);
 /* Releases the lock if owner holds it. */
 void aplock_release_for(struct sysfs *s, pid_t owner);
 
+enum aplock_seen {
+	APLOCK_NONE,  /* no lock file */
+	APLOCK_HELD,  /* a live process holds it (or it is being made) */
+	APLOCK_STALE, /* its process is gone, or it names none and is old, or it is no file */
+};
+/* Who has the lock, looked at without taking or removing it; *pid, or 0 when it names none. */
+enum aplock_seen aplock_inspect(struct sysfs *s, pid_t *pid);
+
 #endif

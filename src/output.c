@@ -211,8 +211,17 @@ void verrmsg(const char *fmt, va_list ap)
 	errno = saved;
 }
 
+static bool usage_said;
+
+void errmsg_usage(void)
+{
+	usage_said = true;
+}
+
 static const char *error_kind(int status)
 {
+	if (usage_said)
+		return "usage";
 	static const char *const kinds[] = {
 		[1] = "failed", [2] = "usage", [3] = "not-found", [4] = "refused", [5] = "timeout",
 	};
@@ -257,18 +266,29 @@ static bool aside(const char *message)
 	return !strncmp(message, "warning: ", 9) || !strncmp(message, "note: ", 6);
 }
 
+/* The error: the first message that is not a warning or a note (else the first), or n. */
+static size_t first_error(void)
+{
+	size_t first = 0;
+
+	while (first < messages.n && aside(messages.v[first]))
+		first++;
+	return first == messages.n ? 0 : first;
+}
+
+const char *errmsg_first(void)
+{
+	return messages.n ? messages.v[first_error()] : NULL;
+}
+
 int json_error_document(int status)
 {
 	struct json_object *o, *details;
-	size_t first = 0;
+	size_t first;
 
 	if (!status || json_docs)
 		return status;
-	/* the error is the first message that is not a warning or a note */
-	while (first < messages.n && aside(messages.v[first]))
-		first++;
-	if (first == messages.n)
-		first = 0;
+	first = first_error();
 	o = json_object_new_object();
 	details = json_object_new_array();
 	json_object_object_add(o, "status", json_object_new_int(status));
@@ -340,11 +360,23 @@ const char *text_ids(const struct idset *s, const char *none, char *buf, size_t 
 	return buf[0] ? buf : none;
 }
 
+/* "adapters 5,6 x domains 4,0x47": one product of a set */
+static int product_words(const struct apqn_group *g, char *buf, size_t size)
+{
+	char a[IDLIST_MAX], d[IDLIST_MAX];
+
+	idlist_format(&g->adapters, a, sizeof(a));
+	idlist_format(&g->domains, d, sizeof(d));
+	return snprintf(buf, size, "adapter%s %s x domain%s %s",
+			idset_count(&g->adapters) == 1 ? "" : "s", a,
+			idset_count(&g->domains) == 1 ? "" : "s", d);
+}
+
 void text_apqnset(FILE *f, const struct apqnset *s, const char *indent)
 {
 	struct apqn_group *g = malloc(IDSET_BITS * sizeof(*g));
 	unsigned count = apqnset_count(s);
-	char a[IDLIST_MAX], d[IDLIST_MAX];
+	char words[2 * IDLIST_MAX + 32];
 	size_t n;
 
 	if (!g)
@@ -352,19 +384,50 @@ void text_apqnset(FILE *f, const struct apqnset *s, const char *indent)
 	n = apqnset_groups(s, g);
 	fprintf(f, "%u APQN%s", count, count == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
-		idlist_format(&g[i].adapters, a, sizeof(a));
-		idlist_format(&g[i].domains, d, sizeof(d));
+		product_words(&g[i], words, sizeof(words));
 		if (n == 1)
-			fprintf(f, ": adapter%s %s x domain%s %s",
-				idset_count(&g[i].adapters) == 1 ? "" : "s", a,
-				idset_count(&g[i].domains) == 1 ? "" : "s", d);
+			fprintf(f, ": %s", words);
 		else
-			fprintf(f, "\n%sadapter%s %s x domain%s %s", indent,
-				idset_count(&g[i].adapters) == 1 ? "" : "s", a,
-				idset_count(&g[i].domains) == 1 ? "" : "s", d);
+			fprintf(f, "\n%s%s", indent, words);
 	}
 	fputc('\n', f);
 	free(g);
+}
+
+const char *apqnset_words(const struct apqnset *s, char *buf, size_t size)
+{
+	struct apqn_group *g = malloc(IDSET_BITS * sizeof(*g));
+	size_t n, len = 0;
+
+	buf[0] = '\0';
+	if (!g)
+		return buf;
+	n = apqnset_groups(s, g);
+	for (size_t i = 0; i < n && len < size; i++) {
+		if (i)
+			len += (size_t)snprintf(buf + len, size - len, "; ");
+		if (len < size)
+			len += (size_t)product_words(&g[i], buf + len, size - len);
+	}
+	free(g);
+	return buf;
+}
+
+const char *apqn_list(const struct apqnset *s, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned a = 0; a < IDSET_BITS && len < size; a++) {
+		idset_foreach(d, &s->dom[a]) {
+			char apqn[APQN_STR_MAX];
+
+			if (len < size)
+				len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+							apqn_format(a, (unsigned)d, apqn));
+		}
+	}
+	return buf;
 }
 
 struct json_object *json_strlist(const struct strlist *l)

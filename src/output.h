@@ -48,6 +48,10 @@ void js_end_object(struct jstream *js);
 /* "apctl: " + message + newline on stderr, after what stdout holds so far. */
 void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void verrmsg(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* The run ends in a usage error, whatever its exit status (the error document's kind). */
+void errmsg_usage(void);
+/* The first message said that is not a warning or a note, or NULL. */
+const char *errmsg_first(void);
 
 /*
  * With --json, a run that ends with status (not 0) and printed no JSON
@@ -84,5 +88,9 @@ const char *text_ids(const struct idset *s, const char *none, char *buf, size_t 
  * starting with indent.
  */
 void text_apqnset(FILE *f, const struct apqnset *s, const char *indent);
+/* The same on one line, without the count: "adapters 5,6 x domains 4; adapter 7 x domain 1" */
+const char *apqnset_words(const struct apqnset *s, char *buf, size_t size);
+/* "05.0004,06.0004", as --apqns takes them (cut short where buf ends) */
+const char *apqn_list(const struct apqnset *s, char *buf, size_t size);
 
 #endif

@@ -3,28 +3,50 @@
  * The persistent configuration beside the running one: the udev rule's masks
  * and mdevctl's definitions, each said against what runs now.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal.h"
 #include "masksyntax.h"
 #include "paths.h"
 #include "output.h"
 #include "report.h"
 
-void view_read_persist(struct view *v, struct sysfs *s)
+int view_load_persist(struct view *v, struct sysfs *s, struct diag *d)
 {
 	struct persist *p = malloc(sizeof(*p));
-	struct diag d;
 
-	if (!p)
-		return;
-	if (persist_read(s, p, &d)) {
-		errmsg("warning: the persistent configuration is left out: %s", d.msg);
+	if (!p) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	if (persist_read(s, p, d)) {
 		persist_free(p);
 		free(p);
-		return;
+		return -EINVAL;
 	}
 	v->persist = p;
+	return 0;
+}
+
+void view_read_persist(struct view *v, struct sysfs *s)
+{
+	struct diag d = { "" };
+
+	if (view_load_persist(v, s, &d))
+		errmsg("warning: the persistent configuration is left out: %s", d.msg);
+}
+
+void view_read_journal(struct view *v, struct sysfs *s, struct journal **j)
+{
+	if (journal_load(s, j)) {
+		*j = NULL;
+		return;
+	}
+	v->journal = *j;
+	v->journal_alive = (*j)->pid > 0 && (kill((*j)->pid, 0) == 0 || errno == EPERM);
 }
 
 enum def_running def_running(const struct view *v, const struct mdev_def *def)

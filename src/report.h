@@ -77,6 +77,10 @@ enum def_running {
 };
 /* Reads the persistent configuration into v; a warning when it cannot be read. */
 void view_read_persist(struct view *v, struct sysfs *s);
+/* The same without the warning: 0, or -errno with why in *d (v has none then). */
+int view_load_persist(struct view *v, struct sysfs *s, struct diag *d);
+/* An interrupted change, or one being made, into v (*j: free it with journal_free()). */
+void view_read_journal(struct view *v, struct sysfs *s, struct journal **j);
 enum def_running def_running(const struct view *v, const struct mdev_def *def);
 struct json_object *json_def(const struct view *v, const struct mdev_def *def);
 /* "persistent" of show --json, or NULL without one. */
