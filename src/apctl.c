@@ -8,7 +8,7 @@
 #include "paths.h"
 
 static const struct verb *const commands[] = {
-	&show_verb, &check_verb, &reserve_verb, &release_verb, &mdev_verb, &export_verb,
+	&show_verb, &check_verb, &watch_verb, &reserve_verb, &release_verb, &mdev_verb, &export_verb,
 	&plan_verb, &apply_verb, &recover_verb, &ids_verb, &callout_verb, &sandbox_verb, NULL,
 };
 

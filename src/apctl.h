@@ -47,6 +47,7 @@ bool mdev_defined(const struct engine *e, const char *uuid);
 extern const struct verb export_verb, plan_verb, apply_verb; /* cmd-config.c */
 extern const struct verb callout_verb;               /* cmd-callout.c */
 extern const struct verb check_verb, recover_verb;   /* cmd-check.c */
+extern const struct verb watch_verb;                 /* cmd-watch.c */
 extern const struct verb sandbox_verb;               /* cmd-sandbox.c */
 extern const struct verb sandbox_create_verb;        /* cmd-sandbox-create.c */
 extern const struct verb sandbox_host_verb;          /* cmd-sandbox-host.c */

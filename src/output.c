@@ -321,6 +321,13 @@ void json_print(FILE *f, struct json_object *val)
 	json_object_put(val);
 }
 
+void json_print_line(FILE *f, struct json_object *val)
+{
+	json_docs += f == stdout;
+	fprintf(f, "%s\n", json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+	json_object_put(val);
+}
+
 struct json_object *json_idset(const struct idset *s)
 {
 	struct json_object *a = json_object_new_array();

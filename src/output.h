@@ -64,6 +64,8 @@ int json_error_document(int status);
 
 /* Prints one json-c value as a whole document (pretty, with a newline); val is consumed. */
 void json_print(FILE *f, struct json_object *val);
+/* The same on one line: an element of a stream of JSON lines. */
+void json_print_line(FILE *f, struct json_object *val);
 
 /* JSON arrays of IDs (numbers) and of APQNs ("AA.DDDD") */
 struct json_object *json_idset(const struct idset *s);

@@ -12,21 +12,56 @@ struct ap_uevents {
 	int fd;
 };
 
-struct ap_uevents *ap_uevents_open(void)
+static struct ap_uevents *open_for(const char *const *subsystems)
 {
 	struct ap_uevents *u = calloc(1, sizeof(*u));
+	int rc = 0;
 
 	if (!u)
 		return NULL;
 	u->udev = udev_new();
 	if (u->udev)
 		u->mon = udev_monitor_new_from_netlink(u->udev, "kernel");
-	if (!u->mon || udev_monitor_filter_add_match_subsystem_devtype(u->mon, "ap", NULL) < 0 ||
-	    udev_monitor_enable_receiving(u->mon) < 0 || (u->fd = udev_monitor_get_fd(u->mon)) < 0) {
+	for (const char *const *p = subsystems; u->mon && !rc && *p; p++)
+		rc = udev_monitor_filter_add_match_subsystem_devtype(u->mon, *p, NULL);
+	if (!u->mon || rc < 0 || udev_monitor_enable_receiving(u->mon) < 0 ||
+	    (u->fd = udev_monitor_get_fd(u->mon)) < 0) {
 		ap_uevents_close(u);
 		return NULL;
 	}
 	return u;
+}
+
+struct ap_uevents *ap_uevents_open(void)
+{
+	static const char *const ap[] = { "ap", NULL };
+
+	return open_for(ap);
+}
+
+struct ap_uevents *ap_uevents_open_all(void)
+{
+	/* the AP bus's cards and queues, the mdevs, vfio_ap's matrix device */
+	static const char *const all[] = { "ap", "mdev", "vfio_ap", NULL };
+
+	return open_for(all);
+}
+
+int ap_uevents_fd(const struct ap_uevents *u)
+{
+	return u->fd;
+}
+
+void ap_uevents_drain(struct ap_uevents *u)
+{
+	struct pollfd p = { .fd = u->fd, .events = POLLIN };
+
+	while (poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+		struct udev_device *dev = udev_monitor_receive_device(u->mon);
+
+		if (dev)
+			udev_device_unref(dev);
+	}
 }
 
 static long now_ms(void)

@@ -27,6 +27,7 @@
 #include "memory.h"
 #include "paths.h"
 #include "sandbox.h"
+#include "report-changes.h"
 #include "tree.h"
 
 /* Sysfs attributes take at most one page per write (section 1.1). */
@@ -256,8 +257,16 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 	}
 	/* a remove that waits has marked its mdev: that shows too */
 	if (!rc || rc == -EINPROGRESS) {
-		int src = commit(s, old, st);
+		struct changes ch;
+		int drc = state_diff(old, st, &ch), src;
 
+		if (!drc && ch.n)
+			st->events_seq = old->events_seq + 1;
+		src = commit(s, old, st);
+		/* what it changed, for apctl watch, once it shows */
+		if (!src && !drc && ch.n)
+			src = sandbox_events_append(s, &ch, st->events_seq);
+		changes_free(&ch);
 		rc = src ? src : rc;
 	}
 	state_free(old);

@@ -24,6 +24,13 @@
 #define SANDBOX_PARKED SANDBOX_DIR "/parked"
 #define SANDBOX_FAULTS SANDBOX_DIR "/faults"
 #define SANDBOX_LOG SANDBOX_DIR "/kernel.log"
+/*
+ * What each store changed, as JSON lines (report-changes.h), for apctl watch; the
+ * older ones in events.old once it grows past SANDBOX_EVENTS_MAX bytes
+ */
+#define SANDBOX_EVENTS SANDBOX_DIR "/events"
+#define SANDBOX_EVENTS_OLD SANDBOX_DIR "/events.old"
+#define SANDBOX_EVENTS_MAX (1 << 20)
 /* The emulated kernel's own lock: one store or event at a time */
 #define SANDBOX_KERNEL_LOCK SANDBOX_DIR "/kernel.lock"
 

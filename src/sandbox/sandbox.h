@@ -78,6 +78,20 @@ int sandbox_load_private(struct sysfs *s, struct ap_state *st);
 void sandbox_use_store(struct sysfs *s);
 /* The emulated kernel of sandboxes, for root_open(). */
 extern const struct root_backend sandbox_backend;
+
+/* ---- the emulated kernel's events (events.c) ---- */
+struct changes;
+/* The changes of store number seq, appended to the sandbox's events: 0 or -errno. */
+int sandbox_events_append(struct sysfs *s, const struct changes *c, unsigned long long seq);
+struct sandbox_events;
+/* A reader of the events that come from now on: 0 or -errno. */
+int sandbox_events_open(struct sysfs *s, struct sandbox_events **out);
+/* What to poll for them. */
+int sandbox_events_fd(const struct sandbox_events *e);
+/* Each new line (a change as JSON) to each(): 0 or -errno. */
+int sandbox_events_read(struct sandbox_events *e, void (*each)(const char *line, void *ctx),
+			void *ctx);
+void sandbox_events_close(struct sandbox_events *e);
 /*
  * The emulated kernel's lock, which its stores take alone and readers
  * together (a store writes files in place): a descriptor to close, or -errno.

@@ -130,7 +130,7 @@ complete_bash_at() {
 
 @test "bash completes commands and options" {
 	run -0 complete_bash ''
-	assert_output "show check reserve release mdev export plan apply recover ids callout sandbox"
+	assert_output "show check watch reserve release mdev export plan apply recover ids callout sandbox"
 	run -0 complete_bash re
 	assert_output "reserve release recover"
 	run -0 complete_bash --r
@@ -232,6 +232,8 @@ program_keys() {
 		apctl --root "$SBX" --json mdev define $u --dry-run
 		apctl --root "$SBX" show --boot --json
 		apctl --root "$SBX" check --json || true
+		# what apctl watch --json prints, a line each, as the emulated kernel records it
+		cat "$SBX/apctl-sandbox.d/events"
 		# (before and after hold a configuration, whose keys CONFIGURATION FILE names)
 		apctl --root "$SBX" export | apctl --root "$SBX" --json plan - |
 			jq '.before = {} | .after = {}'
@@ -264,7 +266,7 @@ man_keys() {
 		apctl | show | json | mdev | list | ids | uuid | sandbox | create | fault | version | boot | reboot | guest | \
 			to | or | and | host | vfio_ap | null | apqns | dry | run | no | wait | \
 			adapter_not_in_host | domain_not_in_host | no_queue | host_owned | not_bound | \
-			adapter_filtered | history | plan | apply | export | check) ;;
+			adapter_filtered | history | plan | apply | export | check | watch) ;;
 		*) extra+=" $k" ;;
 		esac
 	done
