@@ -147,8 +147,6 @@ struct ap_state {
 	bool rebind_pending;
 	struct idset bound_apmask, bound_aqmask;
 	long long rebind_due;
-	/* a sandbox: the stores of its emulated kernel that changed something, so far */
-	unsigned long long events_seq;
 
 	/* queues with a driver_override (6.19), as far as STATE_OVERRIDES* read them */
 	struct ap_override *overrides;

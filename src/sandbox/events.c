@@ -28,17 +28,53 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int sandbox_events_append(struct sysfs *s, const struct changes *c, unsigned long long seq)
+/* The seq of the last line of an events file (fd), or 0. */
+static unsigned long long last_seq(int fd)
+{
+	char buf[8192], *p;
+	struct stat sb;
+	off_t from;
+	ssize_t n;
+
+	if (fstat(fd, &sb) || sb.st_size < 2)
+		return 0;
+	from = sb.st_size > (off_t)sizeof(buf) - 1 ? sb.st_size - (off_t)sizeof(buf) + 1 : 0;
+	n = pread(fd, buf, sizeof(buf) - 1, from);
+	if (n < 2)
+		return 0;
+	buf[n - 1] = '\0';               /* the last newline */
+	p = strrchr(buf, '\n');
+	p = strstr(p ? p + 1 : buf, "\"seq\":");
+	return p ? strtoull(p + 6, NULL, 10) : 0;
+}
+
+/* The events file to append to: rotated first when full. A descriptor or -errno. */
+static int open_log(struct sysfs *s, unsigned long long *seq)
+{
+	int fd = sysfs_openat(s, SANDBOX_EVENTS, O_RDWR | O_APPEND | O_CREAT, 0644), rc;
+	struct stat sb;
+
+	if (fd < 0)
+		return fd;
+	*seq = last_seq(fd);
+	if (fstat(fd, &sb) || sb.st_size <= SANDBOX_EVENTS_MAX)
+		return fd;
+	close(fd);
+	rc = sysfs_rename(s, SANDBOX_EVENTS, SANDBOX_EVENTS_OLD);
+	return rc ? rc : sysfs_openat(s, SANDBOX_EVENTS, O_RDWR | O_APPEND | O_CREAT, 0644);
+}
+
+int sandbox_events_append(struct sysfs *s, const struct changes *c)
 {
 	long long t = now_ms();
-	struct stat sb;
+	unsigned long long seq = 0;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	int fd, rc = f ? 0 : -ENOMEM;
+	int fd = f ? open_log(s, &seq) : -ENOMEM, rc = fd < 0 ? fd : 0;
 
-	for (size_t i = 0; f && i < c->n; i++) {
-		struct json_object *o = change_json(&c->v[i], seq, t);
+	for (size_t i = 0; !rc && i < c->n; i++) {
+		struct json_object *o = change_json(&c->v[i], seq + 1, t);
 
 		if (!o) {
 			rc = -ENOMEM;
@@ -48,19 +84,15 @@ int sandbox_events_append(struct sysfs *s, const struct changes *c, unsigned lon
 		json_object_put(o);
 	}
 	if (f && fclose(f))
-		rc = -ENOMEM;
-	if (!rc && !sysfs_stat(s, SANDBOX_EVENTS, &sb) && sb.st_size > SANDBOX_EVENTS_MAX)
-		rc = sysfs_rename(s, SANDBOX_EVENTS, SANDBOX_EVENTS_OLD);
-	fd = rc ? rc : sysfs_openat(s, SANDBOX_EVENTS, O_WRONLY | O_APPEND | O_CREAT, 0644);
+		rc = rc ? rc : -ENOMEM;
 	/* one write: a reader never sees half of a store's changes */
-	if (fd >= 0) {
+	if (!rc) {
 		ssize_t n = write(fd, text, len);
 
 		rc = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
-		close(fd);
-	} else {
-		rc = fd;
 	}
+	if (fd >= 0)
+		close(fd);
 	free(text);
 	return rc;
 }

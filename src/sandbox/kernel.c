@@ -260,12 +260,10 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 		struct changes ch;
 		int drc = state_diff(old, st, &ch), src;
 
-		if (!drc && ch.n)
-			st->events_seq = old->events_seq + 1;
 		src = commit(s, old, st);
 		/* what it changed, for apctl watch, once it shows */
 		if (!src && !drc && ch.n)
-			src = sandbox_events_append(s, &ch, st->events_seq);
+			src = sandbox_events_append(s, &ch);
 		changes_free(&ch);
 		rc = src ? src : rc;
 	}

@@ -81,8 +81,11 @@ extern const struct root_backend sandbox_backend;
 
 /* ---- the emulated kernel's events (events.c) ---- */
 struct changes;
-/* The changes of store number seq, appended to the sandbox's events: 0 or -errno. */
-int sandbox_events_append(struct sysfs *s, const struct changes *c, unsigned long long seq);
+/*
+ * The changes of a store, appended to the sandbox's events with the next
+ * number (one more than the last line's): 0 or -errno.
+ */
+int sandbox_events_append(struct sysfs *s, const struct changes *c);
 struct sandbox_events;
 /* A reader of the events that come from now on: 0 or -errno. */
 int sandbox_events_open(struct sysfs *s, struct sandbox_events **out);

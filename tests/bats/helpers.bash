@@ -23,13 +23,17 @@ make_sandbox() {
 # files, which follow the order the mdevs were made in (as the kernel's do).
 VFIO_NUMBERED=(! -path '*sys/kernel/iommu_groups/*' ! -name iommu_group ! -path '*/vfio-dev*')
 
-# A digest of a whole tree: names, types, modes, link targets and contents.
-# Two trees with the same digest are byte-identical.
+# A digest of a whole tree: names, types, modes, link targets and contents,
+# but the record of what the emulated kernel's stores changed (for apctl
+# watch: a history, not a state). Two trees with the same digest are
+# byte-identical but for that.
 tree_digest() {
 	(
 		cd "$1" || exit 1
-		find . -printf '%p %y %m %l\n' | LC_ALL=C sort
-		find . -type f -exec sha256sum {} + | LC_ALL=C sort
+		find . \( -path ./apctl-sandbox.d/events -o -path ./apctl-sandbox.d/events.old \) \
+			-prune -o -printf '%p %y %m %l\n' | LC_ALL=C sort
+		find . \( -path ./apctl-sandbox.d/events -o -path ./apctl-sandbox.d/events.old \) \
+			-prune -o -type f -exec sha256sum {} + | LC_ALL=C sort
 	) | sha256sum | cut -d' ' -f1
 }
 
@@ -91,10 +95,12 @@ sysfs_digest() {
 	(
 		cd "$SBX" || exit 1
 		find . \( -path ./apctl-sandbox.d/kernel.log -o -path ./apctl-sandbox.d/faults -o \
-			-path ./apctl-sandbox.d/memory -o -path ./apctl-sandbox.d/parked \) -prune -o \
+			-path ./apctl-sandbox.d/memory -o -path ./apctl-sandbox.d/parked -o \
+			-path ./apctl-sandbox.d/events -o -path ./apctl-sandbox.d/events.old \) -prune -o \
 			-printf '%p %y %m %l\n' | LC_ALL=C sort
 		find . -path ./apctl-sandbox.d/parked -prune -o -type f ! -name kernel.log \
-			! -name faults ! -name memory -exec sha256sum {} + | LC_ALL=C sort
+			! -name faults ! -name memory ! -name events ! -name events.old \
+			-exec sha256sum {} + | LC_ALL=C sort
 	) | sha256sum | cut -d' ' -f1
 }
 
