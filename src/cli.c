@@ -64,7 +64,7 @@ const struct optdef cli_optdefs[O_COUNT] = {
 				"nothing to sysfs" },
 	[O_PRUNE] = { "prune", 0, false, NULL,
 		      "also remove the mdevs and definitions the file does not name" },
-	[O_FORMAT] = { "format", 0, true, "FORMAT", "libvirt, nodedev or qemu" },
+	[O_FORMAT] = { "format", 0, true, "FORMAT", "libvirt, nodedev, qemu, hmp or qmp" },
 	[O_GUEST] = { "guest", 0, true, "NAME", "the guest's name" },
 	[O_IOMMUFD] = { "iommufd", 0, false, NULL,
 			"through iommufd: the guest holds the mdev's own device\n"
@@ -88,6 +88,10 @@ const struct optdef cli_optdefs[O_COUNT] = {
 	[O_INTERVAL] = { "interval", 0, true, "SECONDS",
 			 "also read the whole configuration this often, for what the\n"
 			 "kernel sends no event of (default 2; 0: never)" },
+	[O_DEVICE_ID] = { "id", 0, true, "ID", "the QEMU device's id (default ap-UUID)" },
+	[O_DOMAIN] = { "domain", 0, true, "FILE",
+		       "a libvirt domain's XML (virsh dumpxml; - for standard\n"
+		       "input): does it give its guest the mdevs' APQNs?" },
 };
 
 int usage_error(const struct ctx *ctx, const char *fmt, ...)

@@ -62,6 +62,8 @@ enum opt_id {
 	O_PARENT,
 	O_PROMETHEUS,
 	O_INTERVAL,
+	O_DEVICE_ID,
+	O_DOMAIN,
 	O_COUNT
 };
 
@@ -148,6 +150,11 @@ int args_uuid(const struct ctx *ctx, const char *s);
 /* Flushes stdout: rc, or EXIT_RUNTIME with a message when the output was lost. */
 int finish_output(int rc);
 
+/*
+ * The text of file path ("-": standard input): EXIT_OK, or after the message
+ * EXIT_NOTFOUND (no such file) or EXIT_USAGE (not a file that can be read).
+ */
+int args_read_file(const struct ctx *ctx, const char *path, char **out);
 /* Opens ctx's root: EXIT_OK, or the exit code after the message. */
 int open_root(const struct ctx *ctx, struct root *r);
 /* Reads ctx's state: EXIT_OK, or the exit code after the message; root_close() it. */

@@ -42,50 +42,6 @@ static int run_export(struct ctx *ctx)
 	return finish_output(rc);
 }
 
-/*
- * The file's text ("-": standard input): EXIT_OK, or after the message
- * EXIT_NOTFOUND (no such file) or EXIT_USAGE (not a file that can be read).
- */
-static int read_file(const struct ctx *ctx, const char *path, char **out)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	char *text = NULL, buf[4096];
-	size_t len = 0, n;
-	int err = 0;
-
-	*out = NULL;
-	if (!f) {
-		err = errno;
-		errmsg("%s: cannot read '%s': %s", ctx->path, path, strerror(err));
-		return err == ENOENT ? EXIT_NOTFOUND : EXIT_USAGE;
-	}
-	while (!err && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		char *more = realloc(text, len + n + 1);
-
-		if (!more) {
-			err = ENOMEM;
-			break;
-		}
-		text = more;
-		memcpy(text + len, buf, n);
-		len += n;
-		text[len] = '\0';
-	}
-	if (!err && ferror(f))
-		err = errno ? errno : EIO;
-	if (f != stdin)
-		fclose(f);
-	if (!err && !text)
-		text = strdup("");
-	if (err || !text) {
-		errmsg("%s: cannot read '%s': %s", ctx->path, path, strerror(err ? err : ENOMEM));
-		free(text);
-		return err == ENOMEM || !err ? EXIT_RUNTIME : EXIT_USAGE;
-	}
-	*out = text;
-	return EXIT_OK;
-}
-
 static void nothing(FILE *f, const struct engine *e)
 {
 	(void)e;
@@ -113,7 +69,7 @@ static int config_change(struct ctx *ctx, bool apply)
 	struct diag d;
 	struct engine e;
 	struct root r;
-	int rc = read_file(ctx, ctx->pos[0], &text);
+	int rc = args_read_file(ctx, ctx->pos[0], &text);
 
 	if (rc)
 		return rc;

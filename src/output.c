@@ -324,7 +324,8 @@ void json_print(FILE *f, struct json_object *val)
 void json_print_line(FILE *f, struct json_object *val)
 {
 	json_docs += f == stdout;
-	fprintf(f, "%s\n", json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+	fprintf(f, "%s\n", json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(val);
 }
 

@@ -101,8 +101,27 @@ void show_boot_text(FILE *f, const struct view *v, const struct boot *b);
 char *guest_hostdev(const char *uuid);
 /* The libvirt node device of the mdev with the IDs of m, for virsh nodedev-define. */
 char *guest_nodedev(const char *uuid, const struct ap_matrix *m);
-/* The QEMU -device argument. */
-char *guest_qemu(const char *uuid);
+/* The QEMU device's id that apctl gives an mdev: "ap-UUID", stable and unique. */
+#define GUEST_ID_MAX 64
+void guest_device_id(const char *uuid, char *buf, size_t size);
+/* Whether QEMU takes id as a device's id (a letter, then letters, digits, - . _). */
+bool guest_id_valid(const char *id);
+/* The QEMU -device argument, with the device's id. */
+char *guest_qemu(const char *uuid, const char *id);
+/* The QEMU monitor's (HMP) device_add line, then its device_del line. */
+char *guest_hmp(const char *uuid, const char *id);
+/* The same as QMP commands: an array of device_add's object and device_del's. */
+struct json_object *guest_qmp(const char *uuid, const char *id);
+struct domain_info;
+/*
+ * Whether a libvirt domain gives its guest uuid's APQNs (its hostdev, its CPU
+ * model's AP features), with a finding and its fix for each thing that keeps
+ * them from it; prefix is "apctl" or "apctl --root DIR".
+ */
+struct json_object *guest_domain_json(const struct domain_info *di, const char *uuid,
+				      const char *prefix);
+/* The same in words, from that object. */
+void guest_domain_text(FILE *f, struct json_object *o, const struct domain_info *di);
 
 /* ---- verdicts of changes (report-verdict.c) ---- */
 struct json_object *json_verdict(const struct engine *e);

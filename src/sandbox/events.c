@@ -80,7 +80,8 @@ int sandbox_events_append(struct sysfs *s, const struct changes *c)
 			rc = -ENOMEM;
 			break;
 		}
-		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
 	if (f && fclose(f))

@@ -51,24 +51,48 @@ domain() {
 
 @test "the QEMU argument, JSON of all three, and an mdev that is only defined" {
 	run -0 apctl --root "$SBX" mdev guest $U1 --format qemu
-	assert_output "-device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/$U1"
+	assert_output "-device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/$U1,id=ap-$U1"
 	# a manual definition of an mdev that does not run
 	run -0 apctl --root "$SBX" mdev create $U2 --adapters 5 --domains 0x47 --persistent-only
 	run -0 apctl --root "$SBX" --json mdev guest $U1 $U2
 	assert_equal "$(json -c '[.[] | [.uuid, (keys | join(","))]]')" \
-		"[[\"$U1\",\"libvirt,nodedev,qemu,uuid\"],[\"$U2\",\"libvirt,nodedev,qemu,uuid\"]]"
+		"[[\"$U1\",\"hmp,id,libvirt,nodedev,qemu,qmp,uuid\"],[\"$U2\",\"hmp,id,libvirt,nodedev,qemu,qmp,uuid\"]]"
 	assert_equal "$(json -r '.[1].nodedev' | xmllint --xpath '//attr/@value' - | xargs)" \
 		"value=0x05 value=0x0047"
 	# two mdevs for one QEMU: two arguments, one line
 	run -0 apctl --root "$SBX" mdev guest $U1 $U2 --format qemu
-	assert_output "-device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/$U1 -device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/$U2"
+	assert_output "-device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/$U1,id=ap-$U1 -device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/$U2,id=ap-$U2"
+}
+
+@test "hot plug and unplug through QEMU's monitor: HMP lines and QMP commands, for one mdev and two" {
+	run -0 apctl --root "$SBX" mdev guest $U1 --format hmp
+	assert_output "device_add vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/$U1,id=ap-$U1
+device_del ap-$U1"
+	run -0 apctl --root "$SBX" mdev guest $U1 --format hmp --id hostdev0
+	assert_output "device_add vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/$U1,id=hostdev0
+device_del hostdev0"
+	run -0 apctl --root "$SBX" mdev create $U2 --adapters 5 --domains 0x47 --persistent-only
+	run -0 apctl --root "$SBX" mdev guest $U1 $U2 --format hmp
+	assert_equal "$(grep -c '^device_add vfio-ap,' <<<"$output")" 2
+	assert_line --index 2 "device_add vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/$U2,id=ap-$U2"
+	# QMP: a command per line, as qmp-shell and socat take them
+	run -0 apctl --root "$SBX" mdev guest $U1 $U2 --format qmp
+	assert_equal "${#lines[@]}" 4
+	assert_equal "$(jq -c '[.execute, .arguments.driver, .arguments.sysfsdev, .arguments.id]' <<<"${lines[0]}")" \
+		"[\"device_add\",\"vfio-ap\",\"/sys/devices/vfio_ap/matrix/$U1\",\"ap-$U1\"]"
+	assert_equal "$(jq -c . <<<"${lines[3]}")" "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"ap-$U2\"}}"
+	# an id QEMU would refuse, or one id for two devices
+	run -2 apctl --root "$SBX" mdev guest $U1 --format hmp --id 0dev
+	assert_output --partial "'0dev' is not a QEMU device id"
+	run -2 apctl --root "$SBX" mdev guest $U1 $U2 --format hmp --id hostdev0
+	assert_output --partial "--id 'hostdev0' names one device, and 2 mdevs are given"
 }
 
 @test "what is not there or not a format is refused" {
 	run -3 apctl --root "$SBX" mdev guest $U2
 	assert_output "apctl: mdev guest: no mdev (running or defined) $U2 under $SBX; 'apctl --root $SBX mdev list' lists them"
 	run -2 apctl --root "$SBX" mdev guest $U1 --format xml
-	assert_output --partial "'xml' is not a format: libvirt, nodedev or qemu"
+	assert_output --partial "'xml' is not a format: libvirt, nodedev, qemu, hmp or qmp"
 	run -2 apctl --root "$SBX" mdev guest nope
 	assert_output --partial "'nope' is not a UUID"
 }
@@ -192,4 +216,58 @@ domain() {
 	# what leaves no guest short says nothing
 	run -0 --separate-stderr apctl --root "$SBX" --json mdev assign $U1 --domains 0xab
 	assert_equal "$(json -c '.guest_losses')" '[]'
+}
+
+# A domain (valid for libvirt's schema, which virt-xml-validate checks) with
+# the CPU element $1, and the hostdev of mdev $2 unless it is empty.
+domain_with() {
+	local f=$BATS_TEST_TMPDIR/dom.xml
+	{
+		[ -z "$2" ] || apctl --root "$SBX" mdev guest "$2"
+	} | sed '1,$s/^/    /' | domain guest1 >"$f"
+	[ -z "$1" ] || sed -i "s|  <devices>|  $1\n  <devices>|" "$f"
+	virt-xml-validate "$f" domain >/dev/null || fail "not a valid domain: $(cat "$f")"
+	echo "$f"
+}
+
+@test "--domain: host-model and host-passthrough give the AP features; a named model only those asked for" {
+	local f feats="<feature policy='require' name='ap'/><feature policy='require' name='apqci'/><feature policy='require' name='apft'/><feature policy='require' name='apqi'/>"
+	for cpu in "<cpu mode='host-model'/>" "<cpu mode='host-passthrough'/>" "" \
+		"<cpu mode='custom' match='exact'><model fallback='forbid'>z13</model>$feats</cpu>"; do
+		f=$(domain_with "$cpu" $U1)
+		run -0 apctl --root "$SBX" mdev guest $U1 --domain "$f"
+		assert_line --index 0 "Domain guest1 gives its guest the APQNs of mdev $U1"
+		assert_line "  hostdev  present"
+	done
+	run -0 apctl --root "$SBX" --json mdev guest $U1 --domain "$f"
+	assert_equal "$(json -c '.[0] | [.domain, .hostdev, .cpu_mode, .cpu_model, .features, .gets_apqns, .findings]')" \
+		'["guest1",true,"custom","z13",{"ap":true,"apqci":true,"apft":true,"apqi":true},true,[]]'
+	# z13 alone: the guest sees no AP devices
+	f=$(domain_with "<cpu mode='custom' match='exact'><model fallback='forbid'>z13</model></cpu>" $U1)
+	run -4 apctl --root "$SBX" mdev guest $U1 --domain "$f"
+	assert_line "  CPU      custom, model z13: ap off, apqci off, apft off, apqi off"
+	assert_line "  - its CPU model z13 (mode custom) lacks the AP features ap, apqci, apft, apqi: a named model has them only where the domain asks for them"
+}
+
+@test "--domain: a feature turned off is named, a missing hostdev has its fix; each fix mends the domain" {
+	local f
+	f=$(domain_with "<cpu mode='host-model'><feature policy='disable' name='apft'/></cpu>" "")
+	run -4 apctl --root "$SBX" mdev guest $U1 --domain "$f"
+	assert_line "  hostdev  missing"
+	assert_line "  - its CPU turns AP features off: apft (policy 'disable')"
+	assert_line "    fix: apctl --root $SBX mdev guest $U1 > hostdev.xml && virsh attach-device guest1 hostdev.xml --config"
+	run -4 apctl --root "$SBX" --json mdev guest $U1 --domain - <"$f"
+	assert_equal "$(json -c '[.[0].findings[].code]')" '["no_hostdev","cpu_feature_off"]'
+	# the hostdev fix, with libvirt's own tools: define, add the hostdev as the fix says
+	apctl --root "$SBX" mdev guest $U1 >"$BATS_TEST_TMPDIR/hostdev.xml"
+	sed -i "s|name='apft'/>|name='apft'/>|; s|policy='disable'|policy='require'|" "$f"
+	sed -i "s|  <devices>|  <devices>\n$(sed 's/$/\\n/' "$BATS_TEST_TMPDIR/hostdev.xml" | tr -d '\n')|" "$f"
+	virt-xml-validate "$f" domain >/dev/null
+	run -0 virsh -c test:///default "define $f; dumpxml guest1 --inactive"
+	echo "$output" | sed -n '/^<domain/,$p' >"$BATS_TEST_TMPDIR/dumped.xml"
+	run -0 apctl --root "$SBX" mdev guest $U1 --domain "$BATS_TEST_TMPDIR/dumped.xml"
+	echo "not XML" >"$BATS_TEST_TMPDIR/text"
+	run -2 apctl --root "$SBX" mdev guest $U1 --domain "$BATS_TEST_TMPDIR/text"
+	assert_output --partial "is not a libvirt domain: it is not XML"
+	run -2 apctl --root "$SBX" mdev guest $U1 --domain "$f" --format qemu
 }
