@@ -238,6 +238,8 @@ program_keys() {
 		apctl --root "$SBX" export | apctl --root "$SBX" --json plan - |
 			jq '.before = {} | .after = {}'
 		apctl --root "$SBX" --json mdev guest $u
+		printf "<domain type='kvm'><name>g</name><devices/></domain>" >"$SBX/domain.xml"
+		apctl --root "$SBX" --json mdev guest $u --domain "$SBX/domain.xml" || true
 		apctl --root "$SBX" --json sandbox reboot
 		apctl --root "$SBX" sandbox fault sys/bus/ap/apmask EIO
 		apctl --root "$SBX" --json sandbox fault
