@@ -89,6 +89,9 @@ const struct optdef cli_optdefs[O_COUNT] = {
 			 "also read the whole configuration this often, for what the\n"
 			 "kernel sends no event of (default 2; 0: never)" },
 	[O_DEVICE_ID] = { "id", 0, true, "ID", "the QEMU device's id (default ap-UUID)" },
+	[O_MDEV] = { "mdev", 0, true, "UUID,...",
+		     "only these mdevs, with the cards they use, to move\n"
+		     "them to another host" },
 	[O_DOMAIN] = { "domain", 0, true, "FILE",
 		       "a libvirt domain's XML (virsh dumpxml; - for standard\n"
 		       "input): does it give its guest the mdevs' APQNs?" },

@@ -64,6 +64,7 @@ enum opt_id {
 	O_INTERVAL,
 	O_DEVICE_ID,
 	O_DOMAIN,
+	O_MDEV,
 	O_COUNT
 };
 

@@ -14,29 +14,67 @@
 #include "output.h"
 #include "report.h"
 
+/* The UUIDs of every --mdev (comma lists too), lower case, in *out: EXIT_OK or a usage error. */
+static int mdev_uuids(const struct ctx *ctx, struct strlist *out)
+{
+	for (size_t i = 0; i < ctx->nval[O_MDEV]; i++) {
+		char *list = strdup(ctx->val[O_MDEV][i]), *save = NULL;
+
+		if (!list)
+			return EXIT_RUNTIME;
+		for (char *u = strtok_r(list, ",", &save); u; u = strtok_r(NULL, ",", &save)) {
+			char lower[UUID_STR_MAX];
+
+			uuid_lower(u, lower);
+			if (!uuid_valid(u)) {
+				int rc = args_uuid(ctx, u);
+
+				free(list);
+				return rc;
+			}
+			if (!strlist_has(out, lower))
+				strlist_addf(out, "%s", lower);
+		}
+		free(list);
+	}
+	return EXIT_OK;
+}
+
 static int run_export(struct ctx *ctx)
 {
+	struct strlist uuids = { 0 }, skipped = { 0 };
 	struct ap_state *st = NULL;
+	struct json_object *o;
+	const char *missing = NULL;
 	struct persist p;
 	struct diag d;
 	struct root r;
-	int rc = load_state(ctx, &r, STATE_OVERRIDES, &st);
+	int rc = mdev_uuids(ctx, &uuids);
 
-	if (rc)
+	if (!rc)
+		rc = load_state(ctx, &r, STATE_OVERRIDES, &st);
+	if (rc) {
+		strlist_free(&uuids);
 		return rc;
+	}
 	if (persist_read(&r.s, &p, &d)) {
 		/* a rule or names apctl cannot read would be lost: said, never dropped */
 		errmsg("%s: %s", ctx->path, d.msg);
 		rc = EXIT_RUNTIME;
 	} else {
-		struct strlist skipped = { 0 };
-
-		json_print(stdout, config_export(st, &p, &skipped));
-		for (size_t i = 0; i < skipped.n; i++)
+		o = args_has(ctx, O_MDEV) ?
+			    config_export_mdevs(st, &p, uuids.v, uuids.n, &skipped, &missing) :
+			    config_export(st, &p, &skipped);
+		if (o)
+			json_print(stdout, o);
+		else
+			rc = no_mdev(ctx, "no mdev (running or defined)", missing, st, &p);
+		for (size_t i = 0; !rc && i < skipped.n; i++)
 			errmsg("warning: %s", skipped.v[i]);
-		strlist_free(&skipped);
 		persist_free(&p);
 	}
+	strlist_free(&skipped);
+	strlist_free(&uuids);
 	state_free(st);
 	root_close(&r);
 	return finish_output(rc);
@@ -112,7 +150,7 @@ static int run_apply(struct ctx *ctx)
 	return config_change(ctx, true);
 }
 
-static const struct verb_opt export_opts[] = { ROOT_VERB_OPTS, { O_COUNT, NULL } };
+static const struct verb_opt export_opts[] = { { O_MDEV, NULL }, ROOT_VERB_OPTS, { O_COUNT, NULL } };
 /* a plan is a dry run: it takes no lock */
 static const struct verb_opt plan_opts[] = { { O_PRUNE, NULL }, ROOT_VERB_OPTS, { O_COUNT, NULL } };
 static const struct verb_opt apply_opts[] = {
@@ -123,7 +161,10 @@ const struct verb export_verb = {
 	"export", "", 0, 0, false, "the configuration as a file for apply",
 	"Print the configuration of the root as apctl plan and apply read it: the IDs\n"
 	"reserved for vfio_ap, whether the masks persist, and every running mdev with\n"
-	"its IDs and whether mdevctl defines it and starts it at boot.",
+	"its IDs and whether mdevctl defines it and starts it at boot. With --mdev,\n"
+	"those mdevs alone and the type and mode of every card they use, and no\n"
+	"masks: plan and apply of it on another host make the same mdevs there, and\n"
+	"refuse a host whose cards differ.",
 	export_opts, run_export, NULL, 0,
 };
 

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * apctl export's configuration: everything of both scopes, so that apply of
- * it plans nothing on the host it came from and makes the same on a fresh one.
+ * it plans nothing on the host it came from and makes the same on a fresh one;
+ * or some mdevs alone with the cards they use, to move them to another host.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conffile.h"
+#include "masksyntax.h"
 #include "paths.h"
 #include "rules.h"
 
@@ -194,4 +197,70 @@ struct json_object *config_export(const struct ap_state *st, const struct persis
 	free(uuids);
 	json_object_object_add(o, "mdevs", mdevs);
 	return o;
+}
+
+/* A card of st as the file keeps it: {adapter, type, mode}. */
+static struct json_object *card_json(const struct ap_state *st, unsigned a)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "adapter", json_object_new_int((int)a));
+	json_object_object_add(o, "type", json_object_new_string(st->card[a].type));
+	json_object_object_add(o, "mode", json_object_new_string(
+		card_mode_name(card_mode_from_functions(st->card[a].functions))));
+	return o;
+}
+
+struct json_object *config_export_mdevs(const struct ap_state *st, const struct persist *p,
+					char *const *uuids, size_t n, struct strlist *skipped,
+					const char **missing)
+{
+	struct json_object *o = json_object_new_object(), *mdevs = json_object_new_array();
+	struct json_object *cards = json_object_new_array();
+	struct idset used = { 0 };
+
+	json_object_object_add(o, "version", json_object_new_int(CONFIG_VERSION));
+	for (size_t k = 0; k < n; k++) {
+		int i = state_find_mdev(st, uuids[k]);
+		const struct mdev_def *def = p ? persist_find(p, uuids[k]) : NULL;
+		struct json_object *m = i >= 0 || def ?
+			mdev_json(uuids[k], i >= 0 ? &st->mdevs[i] : NULL, p, skipped) : NULL;
+
+		if (!m) {
+			*missing = uuids[k];
+			json_object_put(o);
+			json_object_put(mdevs);
+			json_object_put(cards);
+			return NULL;
+		}
+		used = idset_or(&used, i >= 0 ? &st->mdevs[i].matrix.apm : &def->ids.apm);
+		json_object_array_add(mdevs, m);
+	}
+	json_object_object_add(o, "mdevs", mdevs);
+	idset_foreach(a, &used)
+		if (idset_has(&st->cards, (unsigned)a) && st->card[a].type[0])
+			json_object_array_add(cards, card_json(st, (unsigned)a));
+	json_object_object_add(o, "cards", cards);
+	return o;
+}
+
+void config_cards_differ(const struct config *c, const struct ap_state *st, struct strlist *out)
+{
+	for (size_t i = 0; i < c->ncards; i++) {
+		const struct config_card *f = &c->cards[i];
+		const struct ap_card *h = &st->card[f->adapter];
+		char mode = card_mode_from_functions(h->functions), id[ID_STR_MAX];
+
+		id_format(f->adapter, id);
+		if (!idset_has(&st->cards, f->adapter))
+			strlist_addf(out, "adapter %s has no card here; the file's is a %s in %s mode",
+				     id, f->type, card_mode_name(f->mode));
+		else if (strcasecmp(h->type, f->type))
+			strlist_addf(out, "adapter %s is a %s here, the file's a %s", id, h->type,
+				     f->type);
+		else if (mode != f->mode)
+			strlist_addf(out, "adapter %s is in %s mode here, the file's in %s: the keys of "
+				     "a domain mean nothing on a card in another mode", id,
+				     card_mode_name(mode), card_mode_name(f->mode));
+	}
 }

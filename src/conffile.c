@@ -385,10 +385,72 @@ static int read_mdevs(const struct reader *r, struct json_object *mdevs, struct 
 	return rc;
 }
 
+static int read_card(const struct reader *r, struct json_object *o, size_t i,
+		     struct config_card *card)
+{
+	static const char *const keys[] = { "adapter", "type", "mode", NULL };
+	static const char modes[] = { 'A', 'C', 'P' };
+	struct json_object *a, *t, *m;
+	struct card_type ct;
+	struct diag d;
+	char path[32];
+	size_t k = 0;
+
+	snprintf(path, sizeof(path), "cards[%zu]", i);
+	if (!json_object_is_type(o, json_type_object)) {
+		diag_set(r->d, "%s: not an object", path);
+		return -EINVAL;
+	}
+	if (known_keys(r, o, path, keys))
+		return -EINVAL;
+	if (!json_object_object_get_ex(o, "adapter", &a) || !json_object_is_type(a, json_type_int) ||
+	    json_object_get_int64(a) < 0 || json_object_get_int64(a) > r->max_a) {
+		diag_set(r->d, "%s.adapter: %s", path, a ? "not an adapter ID of this host" :
+			 "missing");
+		return -EINVAL;
+	}
+	card->adapter = (unsigned)json_object_get_int64(a);
+	if (!json_object_object_get_ex(o, "type", &t) || !json_object_is_type(t, json_type_string) ||
+	    card_type_parse(json_object_get_string(t), &ct, &d)) {
+		diag_set(r->d, "%s.type: %s", path, t ? d.msg : "missing");
+		return -EINVAL;
+	}
+	card_type_name(&ct, card->type);
+	json_object_object_get_ex(o, "mode", &m);
+	while (m && k < sizeof(modes) && strcmp(json_object_get_string(m), card_mode_name(modes[k])))
+		k++;
+	if (!m || k == sizeof(modes)) {
+		diag_set(r->d, "%s.mode: %s%s", path, m ? json_object_get_string(m) : "missing",
+			 m ? " is not Accelerator, CCA-Coproc or EP11-Coproc" : "");
+		return -EINVAL;
+	}
+	card->mode = modes[k];
+	return 0;
+}
+
+static int read_cards(const struct reader *r, struct json_object *o, struct config *c)
+{
+	struct json_object *cards;
+	int rc = 0;
+
+	if (!json_object_object_get_ex(o, "cards", &cards))
+		return 0;
+	if (!json_object_is_type(cards, json_type_array)) {
+		diag_set(r->d, "cards: not a list");
+		return -EINVAL;
+	}
+	c->cards = calloc(json_object_array_length(cards) + 1, sizeof(*c->cards));
+	if (!c->cards)
+		return -ENOMEM;
+	for (size_t i = 0; !rc && i < json_object_array_length(cards); i++)
+		rc = read_card(r, json_object_array_get_idx(cards, i), i, &c->cards[c->ncards++]);
+	return rc;
+}
+
 static int read_config(const struct reader *r, struct json_object *o, struct config *c)
 {
 	static const char *const keys[] = { "version", "adapters", "domains", "apmask", "aqmask",
-					    "persistent", "mdevs", NULL };
+					    "persistent", "mdevs", "cards", NULL };
 	struct json_object *v = NULL, *mdevs;
 	int rc;
 
@@ -411,6 +473,8 @@ static int read_config(const struct reader *r, struct json_object *o, struct con
 	c->covers_persistent = c->persistent != SAY_KEEP;
 	if (!rc && json_object_object_get_ex(o, "mdevs", &mdevs))
 		rc = read_mdevs(r, mdevs, c);
+	if (!rc)
+		rc = read_cards(r, o, c);
 	return rc;
 }
 
@@ -508,5 +572,6 @@ void config_free(struct config *c)
 			free(c->mdevs[i].def);
 		}
 	free(c->mdevs);
+	free(c->cards);
 	memset(c, 0, sizeof(*c));
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "apqn.h"
+#include "cardtype.h"
 #include "diag.h"
 #include "persist.h"
 #include "state.h"
@@ -53,6 +54,13 @@ struct config_mdev {
 	char name_text[MDEV_NAME_MAX];
 };
 
+/* A card the file's mdevs used where it was exported: what a host must have to take them. */
+struct config_card {
+	unsigned adapter;
+	char type[CARD_TYPE_STR_MAX]; /* "CEX5C" */
+	char mode;                  /* 'A', 'C' or 'P' (card_mode_name()) */
+};
+
 struct config {
 	struct config_mask run[2];  /* apmask, aqmask of what runs */
 	/*
@@ -66,6 +74,8 @@ struct config {
 	bool covers_persistent;   /* it speaks of the persistent configuration: and definitions */
 	struct config_mdev *mdevs;
 	size_t nmdevs;
+	struct config_card *cards;  /* "cards", or none */
+	size_t ncards;
 };
 
 /*
@@ -85,5 +95,18 @@ void config_free(struct config *c);
  */
 struct json_object *config_export(const struct ap_state *st, const struct persist *p,
 				  struct strlist *skipped);
+/*
+ * The configuration of the mdevs uuids alone (running or defined), to move
+ * them to another host: no masks, and the type and mode of each card they
+ * use. NULL with the UUID in *missing when one is neither.
+ */
+struct json_object *config_export_mdevs(const struct ap_state *st, const struct persist *p,
+					char *const *uuids, size_t n, struct strlist *skipped,
+					const char **missing);
+/*
+ * What differs between the cards of c and those of st, a sentence per
+ * adapter (a card missing, of another type, in another mode) in *out.
+ */
+void config_cards_differ(const struct config *c, const struct ap_state *st, struct strlist *out);
 
 #endif

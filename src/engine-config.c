@@ -209,6 +209,8 @@ int engine_add_config(struct engine *e, struct config *c, bool prune, struct dia
 	if (!e->pers)
 		return -EINVAL;
 	e->from_file = true;
+	/* a configuration of mdevs moved from another host: its cards must be theirs */
+	config_cards_differ(c, e->st, &e->host_differs);
 	rc = config_masks(e, c);
 	for (size_t i = 0; !rc && i < c->nmdevs; i++)
 		rc = config_mdev(e, &c->mdevs[i], i, d);

@@ -113,6 +113,7 @@ static void plan_free(struct plan *p)
 	strlist_free(&p->notes);
 	strlist_free(&p->warnings);
 	strlist_free(&p->boot_conflicts);
+	strlist_free(&p->host_differs);
 	free(p->to_vfio);
 	free(p->to_host);
 	for (size_t i = 0; p->guest_lost && i < p->nguest_lost; i++)
@@ -132,6 +133,7 @@ void engine_end(struct engine *e)
 	free(e->pending);
 	strlist_free(&e->pending_removals);
 	strlist_free(&e->given_notes);
+	strlist_free(&e->host_differs);
 	free(e->ops);
 	if (e->locked)
 		aplock_release(&e->root->s);
@@ -249,6 +251,9 @@ int engine_plan(struct engine *e)
 	if (rc)
 		return rc;
 	plan_notes(e);
+	for (size_t i = 0; i < e->host_differs.n; i++)
+		strlist_addf(&p->host_differs, "%s", e->host_differs.v[i]);
+	p->refused |= e->host_differs.n > 0;
 	rc = plan_persist(e);
 	if (rc)
 		return rc;

@@ -134,6 +134,7 @@ struct plan {
 	struct strlist notes;     /* what is allowed but may surprise */
 	struct strlist warnings;  /* what the host loses */
 	struct strlist boot_conflicts; /* why the persistent configuration would fail at boot */
+	struct strlist host_differs; /* the host's cards that are not the change's (a refusal) */
 	struct idset apmask, aqmask; /* the masks asked for */
 	struct apqnset *to_vfio, *to_host; /* mask changes: APQNs of the scope that move */
 	struct apqnset **guest_lost; /* per mdev of st in use: the APQNs its guest loses, or NULL */
@@ -161,6 +162,7 @@ struct engine {
 	bool removals_early;
 	bool from_file;           /* a configuration file's: what it removes is warned of */
 	struct strlist given_notes; /* notes of whoever built the change, for every plan */
+	struct strlist host_differs; /* why this host cannot take what the change makes as it is */
 	bool locked;
 	/* after the run */
 	bool written;             /* every write was made */

@@ -297,6 +297,14 @@ void text_refusal_reasons(FILE *f, const struct engine *e)
 {
 	const char *lead = "apctl: refused";
 
+	if (e->p.host_differs.n) {
+		fprintf(f, "%s: %s: this host's cards are not those the file's mdevs used:\n",
+			lead, e->command);
+		for (size_t i = 0; i < e->p.host_differs.n; i++)
+			fprintf(f, "  %s\n", e->p.host_differs.v[i]);
+		if (!e->p.nc && !e->p.boot_conflicts.n)
+			return;
+	}
 	if (e->p.boot_conflicts.n && !e->p.nc) {
 		fprintf(f, "%s: %s would leave a persistent configuration that fails at boot:\n",
 			lead, e->command);
@@ -319,7 +327,7 @@ void text_refusal_reasons(FILE *f, const struct engine *e)
 void text_refusal(FILE *f, const struct engine *e)
 {
 	text_refusal_reasons(f, e);
-	if (e->p.boot_conflicts.n && !e->p.nc)
+	if ((e->p.boot_conflicts.n || e->p.host_differs.n) && !e->p.nc)
 		fprintf(f, "%s%s writes it anyway.\n", e->o.dry_run ? "" : "Nothing was written. ",
 			force_words(e));
 	else
@@ -539,6 +547,7 @@ struct json_object *json_verdict(const struct engine *e)
 	json_object_object_add(o, "writes", json_writes(e));
 	json_object_object_add(o, "files", json_files(e));
 	json_object_object_add(o, "boot_conflicts", json_strlist(&e->p.boot_conflicts));
+	json_object_object_add(o, "host_differs", json_strlist(&e->p.host_differs));
 	json_object_object_add(o, "conflicts", json_conflicts(e));
 	json_object_object_add(o, "notes", json_strlist(&e->p.notes));
 	json_object_object_add(o, "warnings", json_strlist(&e->p.warnings));

@@ -193,7 +193,8 @@ EOF
 	jq '{version: 1, adapters: [5], domains: ["0x47"], persistent: true,
 		mdevs: [(.properties.mdevs.items.properties | keys | map({(.): null}) | add) |
 			.uuid = "'$U1'" | .adapters = [5] | .domains = [71] | .control_domains = [] |
-			.running = true | .persistent = true | .autostart = false | .name = "g"]}' \
+			.running = true | .persistent = true | .autostart = false | .name = "g"],
+		cards: [{adapter: 5, type: "CEX5C", mode: "CCA-Coproc"}]}' \
 		"$schema" >"$f"
 	assert_equal "$(jq -c '.properties | keys - ["apmask", "aqmask"]' "$schema")" \
 		"$(jq -c 'keys' "$f")"

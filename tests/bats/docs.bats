@@ -268,7 +268,7 @@ man_keys() {
 		apctl | show | json | mdev | list | ids | uuid | sandbox | create | fault | version | boot | reboot | guest | \
 			to | or | and | host | vfio_ap | null | apqns | dry | run | no | wait | \
 			adapter_not_in_host | domain_not_in_host | no_queue | host_owned | not_bound | \
-			adapter_filtered | history | plan | apply | export | check | watch) ;;
+			adapter_filtered | history | plan | apply | export | check | watch | cards) ;;
 		*) extra+=" $k" ;;
 		esac
 	done
