@@ -16,12 +16,6 @@
 
 #define WORDS_MAX 1024
 
-/* "apctl --root DIR" or "apctl" */
-static const char *prefix(const struct view *v)
-{
-	return v->prefix ? v->prefix : "apctl";
-}
-
 /* What a card's state is, and the command that ends it: chzcrypt's, or the sandbox's. */
 struct card_trouble {
 	const char *code;
@@ -58,7 +52,7 @@ static char *fix_of(const struct view *v, const struct card_trouble *t, unsigned
 	if (d >= 0)
 		apqn_format(a, (unsigned)d, apqn);
 	if (v->st->sandbox)
-		snprintf(buf, size, "%s sandbox host %s --%s %s", prefix(v), t->sandbox,
+		snprintf(buf, size, "%s sandbox host %s --%s %s", check_prefix(v), t->sandbox,
 			 d >= 0 ? "apqns" : "adapters", d >= 0 ? apqn : id_format(a, id));
 	else if (t->chzcrypt && d >= 0)
 		snprintf(buf, size, "chzcrypt %s %s", t->chzcrypt, apqn);
@@ -231,7 +225,7 @@ static void check_default_domain(const struct view *v, struct check *c)
 	if (idset_empty(&lost))
 		return;
 	id_format(d, id);
-	snprintf(fix, sizeof(fix), "%s release --domains %s", prefix(v), id);
+	snprintf(fix, sizeof(fix), "%s release --domains %s", check_prefix(v), id);
 	check_add(c, SEV_WARNING, "domain", id, "default_domain_given_away",
 		  held || idset_has(&st->aqmask, d) ? NULL : fix, "the AP bus's default domain %s "
 		  "(ap_domain) is not the host's on adapters %s: the host's requests that name no "

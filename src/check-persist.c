@@ -18,11 +18,6 @@
 #include "output.h"
 #include "paths.h"
 
-static const char *prefix(const struct view *v)
-{
-	return v->prefix ? v->prefix : "apctl";
-}
-
 static void check_files(const struct view *v, const struct check_input *in, struct check *c)
 {
 	if (in->persist_error)
@@ -40,44 +35,42 @@ static void check_files(const struct view *v, const struct check_input *in, stru
 	}
 }
 
-/* The IDs of a mask that the host's default drivers have now and not after the boot, or back. */
+/* IDs of a mask that move at the next boot: to the host (back) or from it, and the fix. */
+static void mask_finding(const struct view *v, struct check *c, bool apmask, bool back,
+			 const struct idset *ids)
+{
+	const char *what = apmask ? "adapters" : "domains", *one = apmask ? "adapter" : "domain";
+	bool single = idset_count(ids) == 1;
+	char list[IDLIST_MAX], fix[IDLIST_MAX + PATH_MAX + 64];
+
+	idlist_format(ids, list, sizeof(list));
+	snprintf(fix, sizeof(fix), "%s %s --%s %s --persistent-only", check_prefix(v),
+		 back ? "reserve" : "release", what, list);
+	check_add(c, SEV_WARNING, "mask", apmask ? "apmask" : "aqmask", "mask_not_persistent", fix,
+		  "%s %s %s %s now and %s after the next boot (%s)", single ? one : what, list,
+		  single ? "is" : "are", back ? "vfio_ap's" : "the host's default drivers'",
+		  back ? "the host's default drivers'" : "vfio_ap's", v->persist->has_rule ?
+		  v->persist->rule_rel : "no udev rule 41-ap.rules sets the mask");
+}
+
+/* The mask's IDs that the host's default drivers have now and not after the boot, or back. */
 static void check_mask(const struct view *v, bool apmask, struct check *c)
 {
 	const struct ap_rule *r = &v->persist->rule;
 	const struct idset *run = apmask ? &v->st->apmask : &v->st->aqmask;
 	unsigned max = apmask ? v->st->max_adapter : v->st->max_domain;
-	struct idset boot = idset_upto(IDSET_BITS - 1), upto = idset_upto(max), reserve, release,
-		     diff;
-	const char *name = apmask ? "apmask" : "aqmask", *what = apmask ? "adapters" : "domains";
-	const char *one = apmask ? "adapter" : "domain";
-	char ids[IDLIST_MAX], fix[IDLIST_MAX + PATH_MAX + 64];
+	struct idset boot = idset_upto(IDSET_BITS - 1), upto = idset_upto(max), diff, ids;
 
 	if (apmask ? r->has_apmask : r->has_aqmask)
 		boot = apmask ? r->apmask : r->aqmask;
 	diff = idset_minus(&boot, run);
-	reserve = idset_and(&diff, &upto);
+	ids = idset_and(&diff, &upto);
+	if (!idset_empty(&ids))
+		mask_finding(v, c, apmask, true, &ids);
 	diff = idset_minus(run, &boot);
-	release = idset_and(&diff, &upto);
-	if (!idset_empty(&reserve)) {
-		idlist_format(&reserve, ids, sizeof(ids));
-		snprintf(fix, sizeof(fix), "%s reserve --%s %s --persistent-only", prefix(v), what,
-			 ids);
-		check_add(c, SEV_WARNING, "mask", name, "mask_not_persistent", fix,
-			  "%s %s %s vfio_ap's now and go%s back to the host's default drivers at the "
-			  "next boot (%s)", idset_count(&reserve) == 1 ? one : what, ids,
-			  idset_count(&reserve) == 1 ? "is" : "are", idset_count(&reserve) == 1 ?
-			  "es" : "", v->persist->has_rule ? v->persist->rule_rel :
-			  "no udev rule 41-ap.rules sets the mask");
-	}
-	if (!idset_empty(&release)) {
-		idlist_format(&release, ids, sizeof(ids));
-		snprintf(fix, sizeof(fix), "%s release --%s %s --persistent-only", prefix(v), what,
-			 ids);
-		check_add(c, SEV_WARNING, "mask", name, "mask_not_persistent", fix,
-			  "%s %s %s the host's default drivers' now and vfio_ap's after the next "
-			  "boot (%s)", idset_count(&release) == 1 ? one : what, ids,
-			  idset_count(&release) == 1 ? "is" : "are", v->persist->rule_rel);
-	}
+	ids = idset_and(&diff, &upto);
+	if (!idset_empty(&ids))
+		mask_finding(v, c, apmask, false, &ids);
 }
 
 /* Running mdevs against their definitions, and autostart definitions against what runs. */
@@ -91,7 +84,7 @@ static void check_defs(const struct view *v, struct check *c)
 
 		if (m->incomplete || (def && def->bad[0]))
 			continue;
-		snprintf(fix, sizeof(fix), "%s mdev define %s%s", prefix(v), m->uuid,
+		snprintf(fix, sizeof(fix), "%s mdev define %s%s", check_prefix(v), m->uuid,
 			 !def || def->autostart ? " --autostart" : "");
 		if (!def)
 			check_add(c, SEV_WARNING, "mdev", m->uuid, "mdev_not_defined", fix,
@@ -107,7 +100,7 @@ static void check_defs(const struct view *v, struct check *c)
 
 		if (def->bad[0] || !def->autostart || def_running(v, def) != DEF_STOPPED)
 			continue;
-		snprintf(fix, sizeof(fix), "%s mdev start %s", prefix(v), def->uuid);
+		snprintf(fix, sizeof(fix), "%s mdev start %s", check_prefix(v), def->uuid);
 		check_add(c, SEV_WARNING, "definition", def->uuid, "autostart_not_running", fix,
 			  "mdevctl starts it at boot, and it does not run now");
 	}
@@ -165,7 +158,7 @@ static void check_leftovers(const struct view *v, const struct check_input *in,
 {
 	char fix[PATH_MAX + 32];
 
-	snprintf(fix, sizeof(fix), "%s recover", prefix(v));
+	snprintf(fix, sizeof(fix), "%s recover", check_prefix(v));
 	if (v->journal && !v->journal_alive)
 		check_add(c, SEV_CRITICAL, "file", JOURNAL_FILE, "change_interrupted", fix,
 			  "process %d was stopped during '%s' after %ld of %zu writes: the "

@@ -14,6 +14,11 @@ const char *severity_name(enum severity s)
 	return (unsigned)s < SEV_COUNT ? names[s] : "UNKNOWN";
 }
 
+const char *check_prefix(const struct view *v)
+{
+	return v->prefix ? v->prefix : "apctl";
+}
+
 enum severity check_status(const struct check *c)
 {
 	if (c->oom || c->count[SEV_UNKNOWN])

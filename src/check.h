@@ -50,6 +50,8 @@ struct check {
 
 /* "OK", "WARNING", "CRITICAL", "UNKNOWN" */
 const char *severity_name(enum severity s);
+/* What a fix's command starts with: "apctl", or "apctl --root DIR". */
+const char *check_prefix(const struct view *v);
 /* The worst severity found: the exit status. */
 enum severity check_status(const struct check *c);
 
