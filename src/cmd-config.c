@@ -25,13 +25,13 @@ static int mdev_uuids(const struct ctx *ctx, struct strlist *out)
 		for (char *u = strtok_r(list, ",", &save); u; u = strtok_r(NULL, ",", &save)) {
 			char lower[UUID_STR_MAX];
 
-			uuid_lower(u, lower);
 			if (!uuid_valid(u)) {
 				int rc = args_uuid(ctx, u);
 
 				free(list);
 				return rc;
 			}
+			uuid_lower(u, lower);
 			if (!strlist_has(out, lower))
 				strlist_addf(out, "%s", lower);
 		}
