@@ -220,11 +220,12 @@ void errmsg_usage(void)
 
 static const char *error_kind(int status)
 {
-	if (usage_said)
-		return "usage";
 	static const char *const kinds[] = {
 		[1] = "failed", [2] = "usage", [3] = "not-found", [4] = "refused", [5] = "timeout",
 	};
+
+	if (usage_said)
+		return "usage";
 
 	return status > 0 && status < (int)(sizeof(kinds) / sizeof(kinds[0])) ? kinds[status] :
 										 "failed";
@@ -266,7 +267,7 @@ static bool aside(const char *message)
 	return !strncmp(message, "warning: ", 9) || !strncmp(message, "note: ", 6);
 }
 
-/* The error: the first message that is not a warning or a note (else the first), or n. */
+/* The error's index: the first message that is not a warning or a note, else 0. */
 static size_t first_error(void)
 {
 	size_t first = 0;

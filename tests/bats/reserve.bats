@@ -92,7 +92,7 @@ mask() { cat "$SBX/sys/bus/ap/$1"; }
 @test "JSON of a reservation" {
 	run -0 apctl --root "$SBX" --json reserve --adapters 5
 	assert_equal "$(json 'keys | join(" ")')" \
-		"apmask aqmask boot_conflicts command conflicts dry_run errno files guest_losses notes ok pending pending_removals to_host to_vfio warnings writes written"
+		"apmask aqmask boot_conflicts command conflicts dry_run errno files guest_losses host_differs notes ok pending pending_removals to_host to_vfio warnings writes written"
 	assert_equal "$(json '.apmask | [.old, .new, .edit] | join(" ")')" \
 		"$ALL_ONES 0xfbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff -5"
 	assert_equal "$(json .aqmask.edit)" null

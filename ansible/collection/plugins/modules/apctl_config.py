@@ -123,6 +123,7 @@ def refusal(verdict):
             line += " (run: %s)" % c["fix"]
         said.append(line)
     said += verdict.get("boot_conflicts") or []
+    said += verdict.get("host_differs") or []
     lead = "the kernel would refuse the change"
     if verdict.get("errno"):
         lead += " with " + verdict["errno"]
@@ -146,7 +147,8 @@ def main():
         module.fail_json(msg=err or "apctl %s failed" % verb, rc=rc, written=False)
     written = bool(verdict.get("written"))
     if rc != 0:
-        conflicts = (verdict.get("conflicts") or []) + (verdict.get("boot_conflicts") or [])
+        conflicts = ((verdict.get("conflicts") or []) + (verdict.get("boot_conflicts") or []) +
+                     (verdict.get("host_differs") or []))
         msg = refusal(verdict) if not verdict.get("ok", True) else "apctl %s failed" % verb
         module.fail_json(msg=msg, rc=rc, verdict=verdict, conflicts=conflicts,
                          written=written)
