@@ -130,7 +130,7 @@ play() {
 			fail "$GEN round $round: the oracle says $said, apctl predicts $predicted, mdevctl brings $real; rule ${RULE_WRITES[*]}; $(head -c 2000 "$SBX/$DEFS"/* 2>/dev/null)"
 	done
 	echo "# $GEN: $rounds boots ($with_callout with ap-check's rules): oracle, show --boot and mdevctl agree; $started starts, $refused refused before a write" >&3
-	[ "$started" -ge 5 ]
+	! all_rounds || [ "$started" -ge 5 ]
 }
 
 sandbox_for() {
@@ -141,25 +141,25 @@ sandbox_for() {
 @test "6.19: the oracle, show --boot and mdevctl agree on random boots" {
 	sandbox_for 6.19
 	RANDOM=1619
-	play 25
+	play "$(rounds 25)"
 }
 
 @test "6.12: the oracle, show --boot and mdevctl agree on random boots" {
 	sandbox_for 6.12
 	RANDOM=1612
-	play 25
+	play "$(rounds 25)"
 }
 
 @test "6.9 (no ap_config): the oracle, show --boot and mdevctl agree on random boots" {
 	sandbox_for 6.9
 	RANDOM=1609
-	play 25
+	play "$(rounds 25)"
 }
 
 @test "6.0: the oracle, show --boot and mdevctl agree on random boots" {
 	sandbox_for 6.0
 	RANDOM=1600
-	play 25
+	play "$(rounds 25)"
 }
 
 @test "with ap-check's rules: control domains alone are refused at boot, and show --boot says why" {

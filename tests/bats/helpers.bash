@@ -12,6 +12,19 @@ apctl() {
 	"$APCTL" "$@"
 }
 
+# The rounds a randomized test plays: all of them, or APCTL_TEST_ROUNDS percent
+# where a stage runs the suite again for what it adds (tests/run-all's stage
+# under AddressSanitizer and UndefinedBehaviorSanitizer). Every round is still
+# checked; the mix a test demands of its rounds (so many refusals of each
+# kind) is asked of all of them only.
+rounds() {
+	echo $((($1 * ${APCTL_TEST_ROUNDS:-100} + 99) / 100))
+}
+
+all_rounds() {
+	[ "${APCTL_TEST_ROUNDS:-100}" -ge 100 ]
+}
+
 # The demo sandbox (the kernel document's host), or one made with the given
 # options, at a new $SBX.
 make_sandbox() {

@@ -101,8 +101,8 @@ play() {
 	for said in "${!seen[@]}"; do kinds+=" $said:${seen[$said]}"; done
 	echo "# $rounds changes, all three agreeing:$kinds" >&3
 	# the mix must hold acceptances and several kinds of refusal to mean something
-	[ "${seen[ok]:-0}" -ge 20 ] && [ "${seen[EADDRINUSE]:-0}" -ge 3 ] &&
-		[ "${seen[EADDRNOTAVAIL]:-0}" -ge 3 ] && [ "${#seen[@]}" -ge 6 ]
+	! all_rounds || { [ "${seen[ok]:-0}" -ge 20 ] && [ "${seen[EADDRINUSE]:-0}" -ge 3 ] &&
+		[ "${seen[EADDRNOTAVAIL]:-0}" -ge 3 ] && [ "${#seen[@]}" -ge 6 ]; }
 }
 
 sandbox_for() {
@@ -116,17 +116,17 @@ sandbox_for() {
 @test "6.19 (ap_config, in-use check on all IDs): oracle, prediction and kernel agree" {
 	sandbox_for 6.19
 	RANDOM=19
-	play 150
+	play "$(rounds 150)"
 }
 
 @test "6.12 (ap_config, in-use check on the other mask): oracle, prediction and kernel agree" {
 	sandbox_for 6.12
 	RANDOM=612
-	play 150
+	play "$(rounds 150)"
 }
 
 @test "6.9 (assign_* writes in turn): oracle, prediction and kernel agree" {
 	sandbox_for 6.9
 	RANDOM=69
-	play 200
+	play "$(rounds 200)"
 }
