@@ -16,8 +16,9 @@
 
 #define WORDS_MAX 1024
 
-/* What a card's state is, and the command that ends it: chzcrypt's, or the sandbox's. */
+/* What a card's state is (state_card_unusable()'s word), and the command that ends it. */
 struct card_trouble {
+	const char *state;
 	const char *code;
 	const char *words;
 	const char *chzcrypt;  /* chzcrypt's option, or NULL: no command ends it */
@@ -26,20 +27,19 @@ struct card_trouble {
 };
 
 static const struct card_trouble troubles[] = {
-	{ "card_checkstopped", "is checkstopped (chkstop reads 1): it needs service, see the "
-	  "Hardware Management Console", NULL, "uncheckstop", true },
-	{ "card_configured_off", "is configured off (config reads 0)", "--config-on", "configure", true },
-	{ "card_offline", "is offline in zcrypt (online reads 0)", "-e", "online", false },
+	{ "checkstopped", "card_checkstopped", "is checkstopped (chkstop reads 1): it needs "
+	  "service, see the Hardware Management Console", NULL, "uncheckstop", true },
+	{ "configured off", "card_configured_off", "is configured off (config reads 0)",
+	  "--config-on", "configure", true },
+	{ "offline", "card_offline", "is offline in zcrypt (online reads 0)", "-e", "online",
+	  false },
 };
 
-static const struct card_trouble *card_trouble(const struct ap_card *card)
+static const struct card_trouble *trouble_of(const char *state)
 {
-	if (card->chkstop == 1)
-		return &troubles[0];
-	if (card->config == 0)
-		return &troubles[1];
-	if (card->online == 0)
-		return &troubles[2];
+	for (size_t i = 0; state && i < sizeof(troubles) / sizeof(troubles[0]); i++)
+		if (!strcmp(troubles[i].state, state))
+			return &troubles[i];
 	return NULL;
 }
 
@@ -97,7 +97,7 @@ static bool guests_of_adapter(const struct view *v, unsigned a, char *buf, size_
 
 static void check_card(const struct view *v, unsigned a, struct check *c)
 {
-	const struct card_trouble *t = card_trouble(&v->st->card[a]);
+	const struct card_trouble *t = trouble_of(state_card_unusable(v->st, a));
 	char obj[16], guests[WORDS_MAX], fix[256], id[ID_STR_MAX];
 	unsigned host = 0;
 
@@ -123,19 +123,18 @@ static void check_card(const struct view *v, unsigned a, struct check *c)
 static void check_queues(const struct view *v, struct check *c)
 {
 	for (unsigned a = 0; a < IDSET_BITS; a++) {
-		if (!idset_has(&v->st->cards, a) || card_trouble(&v->st->card[a]))
+		if (!idset_has(&v->st->cards, a) || state_card_unusable(v->st, a))
 			continue;
-		idset_foreach(d, &v->st->qoffline.dom[a]) {
+		idset_foreach(d, &v->st->queues.dom[a]) {
 			char apqn[APQN_STR_MAX], fix[256];
 
-			if (!apqnset_has(&v->st->queues, a, (unsigned)d))
+			if (!state_queue_unusable(v->st, a, (unsigned)d))
 				continue;
 			apqn_format(a, (unsigned)d, apqn);
 			check_add(c, SEV_WARNING, "apqn", apqn, "queue_offline",
-				  fix_of(v, &troubles[2], a, d, fix, sizeof(fix)),
-				  "queue %s is offline in zcrypt (online reads 0)%s", apqn,
-				  view_host_owned(v, a, (unsigned)d) ?
-					  ": the host's default drivers cannot use it" : "");
+				  fix_of(v, trouble_of("offline"), a, d, fix, sizeof(fix)),
+				  "queue %s is offline in zcrypt (online reads 0): the host's default "
+				  "drivers cannot use it", apqn);
 		}
 	}
 }

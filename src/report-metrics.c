@@ -59,12 +59,6 @@ static void check_metrics(FILE *f, const struct check *c)
 	}
 }
 
-/* What the kernel's online reads: 1 only when configured, not checkstopped and online. */
-static int card_online(const struct ap_card *c)
-{
-	return c->config != 0 && c->chkstop != 1 && c->online != 0;
-}
-
 static void card_metrics(FILE *f, const struct ap_state *st)
 {
 	static const char *const fams[][2] = {
@@ -78,7 +72,8 @@ static void card_metrics(FILE *f, const struct ap_state *st)
 		idset_foreach(a, &st->cards) {
 			const struct ap_card *c = &st->card[a];
 			char id[16];
-			int val = k == 0 ? card_online(c) : k == 1 ? c->config != 0 : c->chkstop == 1;
+			int val = k == 0 ? !state_card_unusable(st, (unsigned)a) :
+				  k == 1 ? c->config != 0 : c->chkstop == 1;
 
 			snprintf(id, sizeof(id), "%02x", (unsigned)a);
 			fprintf(f, "%s{", fams[k][0]);
@@ -93,8 +88,8 @@ static void card_metrics(FILE *f, const struct ap_state *st)
 static void queue_metrics(FILE *f, const struct ap_state *st)
 {
 	static const char *const fams[][2] = {
-		{ "apctl_queue_online", "Whether the queue is online: configured, not checkstopped "
-		  "and online in zcrypt, with its card." },
+		{ "apctl_queue_online", "Whether the queue is usable: its card configured, not "
+		  "checkstopped, and online in zcrypt where zcrypt has the queue." },
 		{ "apctl_queue_config", "Whether the queue's card is configured." },
 		{ "apctl_queue_chkstop", "Whether the queue's card is checkstopped." },
 	};
@@ -108,7 +103,7 @@ static void queue_metrics(FILE *f, const struct ap_state *st)
 				const char *drv = state_queue_driver_name(st, a, (unsigned)d);
 				char apqn[APQN_STR_MAX];
 				int val = k == 1 ? c->config != 0 : k == 2 ? c->chkstop == 1 :
-					  card_online(c) && !apqnset_has(&st->qoffline, a, (unsigned)d);
+					  !state_queue_unusable(st, a, (unsigned)d);
 
 				fprintf(f, "%s{", fams[k][0]);
 				label(f, "apqn", apqn_format(a, (unsigned)d, apqn), false);
