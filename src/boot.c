@@ -9,6 +9,7 @@
 
 #include "apcheck.h"
 #include "errnames.h"
+#include "grow.h"
 #include "kmodel.h"
 #include "kstore.h"
 #include "masksyntax.h"
@@ -18,7 +19,7 @@
 static int play(struct boot *b, const struct boot_host *h, size_t def, const char *attr,
 		const char *val)
 {
-	struct boot_write *more = realloc(b->w, (b->nw + 1) * sizeof(*more)), *w;
+	struct boot_write *more = grow(b->w, &b->capw, b->nw, sizeof(*more)), *w;
 
 	if (!more)
 		return -ENOMEM;

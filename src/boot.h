@@ -42,7 +42,7 @@ struct boot_start {
 
 struct boot {
 	struct boot_write *w;
-	size_t nw;
+	size_t nw, capw;
 	struct boot_start *starts; /* one per autostart definition, in the order started */
 	size_t nstarts;
 	size_t blocked;           /* a definition mdevctl cannot load, so it starts none; or BOOT_NO_DEF */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 static const char *const names[SEV_COUNT] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 
 const char *severity_name(enum severity s)
@@ -31,21 +33,15 @@ enum severity check_status(const struct check *c)
 void check_add(struct check *c, enum severity sev, const char *kind, const char *object,
 	       const char *code, const char *fix, const char *fmt, ...)
 {
-	struct finding *f;
+	struct finding *f, *more = grow(c->f, &c->cap, c->n, sizeof(*more));
 	va_list ap;
 	int n;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 16;
-		struct finding *more = realloc(c->f, cap * sizeof(*more));
-
-		if (!more) {
-			c->oom = true;
-			return;
-		}
-		c->f = more;
-		c->cap = cap;
+	if (!more) {
+		c->oom = true;
+		return;
 	}
+	c->f = more;
 	f = &c->f[c->n];
 	*f = (struct finding){ .sev = sev, .kind = kind, .code = code };
 	snprintf(f->object, sizeof(f->object), "%s", object);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "grow.h"
 #include "output.h"
 
 /* The directories above rel that do not exist, deepest first, into pf->made. */
@@ -29,7 +30,7 @@ static void missing_dirs(struct engine *e, struct pfile *pf)
 
 int engine_add_file(struct engine *e, const char *rel, char *text)
 {
-	struct pfile *pf, *more = realloc(e->pf, (e->npf + 1) * sizeof(*more));
+	struct pfile *pf, *more = grow(e->pf, &e->cappf, e->npf, sizeof(*more));
 	int err = 0;
 
 	if (!more) {

@@ -15,6 +15,7 @@
 
 #include "boot.h"
 #include "engine.h"
+#include "grow.h"
 #include "masksyntax.h"
 #include "output.h"
 
@@ -33,7 +34,7 @@ int plan_add_fix(struct engine *e, const char *note, const char *fmt, ...)
 	for (size_t i = 0; i < p->nfixes; i++)
 		if (!strcmp(p->fixes[i].cmd, f.cmd))
 			return (int)i;
-	more = realloc(p->fixes, (p->nfixes + 1) * sizeof(*more));
+	more = grow(p->fixes, &p->capfixes, p->nfixes, sizeof(*more));
 	if (!more)
 		return -1;
 	p->fixes = more;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "grow.h"
 #include "masksyntax.h"
 #include "paths.h"
 
@@ -37,17 +38,11 @@ static char *dupf(const char *fmt, ...)
  */
 static struct pwrite *add_write(struct plan *p, size_t op, char *attr, char *value)
 {
-	struct pwrite *w;
+	struct pwrite *w, *more = grow(p->w, &p->capw, p->nw, sizeof(*more));
 
-	if (p->nw == p->capw) {
-		size_t cap = p->capw ? 2 * p->capw : 8;
-		struct pwrite *more = realloc(p->w, cap * sizeof(*more));
-
-		if (!more)
-			goto fail;
-		p->w = more;
-		p->capw = cap;
-	}
+	if (!more)
+		goto fail;
+	p->w = more;
 	if (!attr || !value)
 		goto fail;
 	w = memset(&p->w[p->nw++], 0, sizeof(*w));

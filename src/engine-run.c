@@ -185,7 +185,8 @@ static void report_failure(struct engine *e, size_t i, int rc)
 static int journal_plan(struct engine *e)
 {
 	size_t n = e->p.nw + e->npf;
-	struct journal j = { getpid(), (char *)e->command, NULL, n, -1 };
+	struct journal j = { .pid = getpid(), .command = (char *)e->command, .n = n, .cap = n,
+			     .begun = -1 };
 	int rc;
 
 	if (n < 2)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "exitcodes.h"
+#include "grow.h"
 #include "kmodel.h"
 #include "lock.h"
 #include "output.h"
@@ -145,15 +146,11 @@ void engine_end(struct engine *e)
 
 int engine_add(struct engine *e, const struct change_op *op)
 {
-	if (e->nops == e->capops) {
-		size_t cap = e->capops ? 2 * e->capops : 4;
-		struct change_op *more = realloc(e->ops, cap * sizeof(*more));
+	struct change_op *more = grow(e->ops, &e->capops, e->nops, sizeof(*more));
 
-		if (!more)
-			return -ENOMEM;
-		e->ops = more;
-		e->capops = cap;
-	}
+	if (!more)
+		return -ENOMEM;
+	e->ops = more;
 	e->ops[e->nops] = *op;
 	e->ops[e->nops].seq = e->nops;
 	if (op->scope == SCOPE_DEFAULT)

@@ -128,7 +128,7 @@ struct plan {
 	struct conflict *c;
 	size_t nc, capc;
 	struct fix *fixes;        /* one per cause of conflicts (plan_fixes()) */
-	size_t nfixes;
+	size_t nfixes, capfixes;
 	int err;                  /* the kernel's answer to the first write it would refuse */
 	bool refused;             /* by the kernel or by apctl's own check */
 	struct strlist notes;     /* what is allowed but may surprise */
@@ -150,7 +150,7 @@ struct engine {
 	struct change_op *ops;
 	size_t nops, capops;
 	struct pfile *pf;         /* persistent files, written after the attributes in order */
-	size_t npf;
+	size_t npf, cappf;
 	struct persist *pers;     /* the persistent configuration, or NULL where unreadable */
 	struct persist *next;     /* as the change leaves it (scope not running) */
 	struct plan p;

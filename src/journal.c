@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "grow.h"
 #include "journal.h"
 
 #include <errno.h>
@@ -153,7 +154,7 @@ int journal_put_file(struct sysfs *s, const char *rel, const char *content)
 static int entry_parse(struct json_object *o, struct journal *j)
 {
 	struct json_object *w, *undo;
-	struct journal_entry *e, *more = realloc(j->e, (j->n + 1) * sizeof(*more));
+	struct journal_entry *e, *more = grow(j->e, &j->cap, j->n, sizeof(*more));
 
 	if (!more)
 		return -ENOMEM;

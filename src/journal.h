@@ -46,7 +46,7 @@ struct journal {
 	pid_t pid;
 	char *command;       /* what was run, for messages */
 	struct journal_entry *e;
-	size_t n;
+	size_t n, cap;
 	long begun;          /* the last write begun, or -1 */
 };
 

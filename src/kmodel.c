@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "masksyntax.h"
 
 enum queue_driver kmodel_bind_queue(struct ap_state *st, unsigned a, unsigned d)
@@ -149,7 +150,7 @@ int kmodel_create(struct ap_state *st, const char *uuid)
 	vfio_dev = kgen_has(st->kernel, KF_VFIO_CDEV) ? state_lowest_free(st, true) : -1;
 	if (group < 0 || vfio_dev == -ENOMEM)
 		return -ENOMEM;
-	more = realloc(st->mdevs, (st->nmdevs + 1) * sizeof(*more));
+	more = grow(st->mdevs, &st->capmdevs, st->nmdevs, sizeof(*more));
 	if (!more)
 		return -ENOMEM;
 	st->mdevs = more;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "persist.h"
 #include "utf8.h"
 
@@ -102,7 +103,7 @@ int persist_set_name(struct persist *p, const char *uuid, const char *name)
 		return 0;
 	}
 	if (i == p->nnames) {
-		more = realloc(p->names, (p->nnames + 1) * sizeof(*more));
+		more = grow(p->names, &p->capnames, p->nnames, sizeof(*more));
 		if (!more)
 			return -ENOMEM;
 		p->names = more;

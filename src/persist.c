@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "grow.h"
 #include "persist.h"
 
 #include <errno.h>
@@ -243,7 +244,7 @@ static int read_def(const char *name, unsigned char type, void *ctx)
 	(void)type;
 	if (!uuid_valid(name) || strlen(name) != UUID_STR_MAX - 1)
 		return 0;
-	defs = realloc(c->p->defs, (c->p->ndefs + 1) * sizeof(*defs));
+	defs = grow(c->p->defs, &c->p->capdefs, c->p->ndefs, sizeof(*defs));
 	if (!defs)
 		return c->err = -ENOMEM;
 	c->p->defs = defs;
@@ -341,6 +342,8 @@ int persist_copy(const struct persist *from, struct persist *to)
 	to->ndefs = 0;
 	to->defs = calloc(from->ndefs + 1, sizeof(*to->defs));
 	to->names = calloc(from->nnames + 1, sizeof(*to->names));
+	to->capdefs = from->ndefs + 1;
+	to->capnames = from->nnames + 1;
 	if (!to->defs || !to->names) {
 		free(to->defs);
 		free(to->names);
@@ -381,7 +384,7 @@ static int take_def(struct persist *p, struct mdev_def *def)
 		p->defs[i] = *def;
 		return 0;
 	}
-	more = realloc(p->defs, (p->ndefs + 1) * sizeof(*more));
+	more = grow(p->defs, &p->capdefs, p->ndefs, sizeof(*more));
 	if (!more) {
 		def_free(def);
 		return -ENOMEM;

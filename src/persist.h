@@ -77,7 +77,7 @@ struct persist {
 	char rule_rel[64];          /* where the rule in force is */
 	struct ap_rule rule;
 	struct mdev_def *defs;      /* in directory order, as mdevctl starts them */
-	size_t ndefs;
+	size_t ndefs, capdefs;
 	struct uuidmap index;       /* the definitions by UUID, where it fits them */
 	/* what else the boot reads (persist-boot.c) */
 	bool mdevctl_13;            /* mdevctl 1.3 or later: callouts under usr/lib too */
@@ -86,7 +86,7 @@ struct persist {
 	bool ap_check_installed;    /* s390-tools' ap-check, which apctl's callout asks first */
 	char vfio_ap_loader[LOADER_MAX]; /* a modules-load.d file that loads vfio_ap, or "" */
 	struct mdev_name *names;    /* the names apctl keeps, in the file's order */
-	size_t nnames;
+	size_t nnames, capnames;
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "masksyntax.h"
 #include "output.h"
 
@@ -17,23 +18,18 @@ static void __attribute__((format(printf, 7, 8)))
 add(struct changes *out, const char *event, const char *kind, const char *object,
     const struct apqnset *apqns, const char *guest, const char *fmt, ...)
 {
-	struct change *c;
+	struct change *c, *more;
 	va_list ap;
 	int n;
 
 	if (out->err)
 		return;
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? 2 * out->cap : 16;
-		struct change *more = realloc(out->v, cap * sizeof(*more));
-
-		if (!more) {
-			out->err = -ENOMEM;
-			return;
-		}
-		out->v = more;
-		out->cap = cap;
+	more = grow(out->v, &out->cap, out->n, sizeof(*more));
+	if (!more) {
+		out->err = -ENOMEM;
+		return;
 	}
+	out->v = more;
 	c = &out->v[out->n];
 	*c = (struct change){ .event = event, .kind = kind };
 	snprintf(c->object, sizeof(c->object), "%s", object ? object : "");

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "masksyntax.h"
 #include "paths.h"
 #include "state-read.h"
@@ -22,19 +23,15 @@ struct mdev_list {
 static int add_mdev(const char *name, unsigned char type, void *ctx)
 {
 	struct mdev_list *l = ctx;
+	struct ap_mdev *v;
 
 	(void)type;
 	if (!uuid_valid(name))
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct ap_mdev *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	v = grow(l->v, &l->cap, l->n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
 	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
 	uuid_lower(name, l->v[l->n].uuid);
 	l->v[l->n].iommu_group = l->v[l->n].vfio_dev = -1;
@@ -127,6 +124,7 @@ static int list_mdevs(struct sysfs *s, struct ap_state *st)
 
 	st->mdevs = mdevs.v;
 	st->nmdevs = mdevs.n;
+	st->capmdevs = mdevs.cap;
 	state_mdevs_changed(st);
 	return rc == -ENOENT ? 0 : rc;
 }
@@ -179,7 +177,7 @@ int state_reread_mdevs(struct sysfs *s, struct ap_state *st)
 		return -ENOMEM;
 	free(st->mdevs);
 	st->mdevs = NULL;
-	st->nmdevs = 0;
+	st->nmdevs = st->capmdevs = 0;
 	st->available_instances = state_read_number(s, MDEV_TYPE "/available_instances", -1);
 	rc = list_mdevs(s, st);
 	for (size_t i = 0; !rc && i < st->nmdevs; i++) {

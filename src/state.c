@@ -412,6 +412,7 @@ struct ap_state *state_dup(const struct ap_state *st)
 		return NULL;
 	*c = *st;
 	c->mdevs = NULL;
+	c->capmdevs = 0;
 	c->overrides = NULL;
 	c->index = NULL;
 	c->scope = NULL;
@@ -426,6 +427,7 @@ struct ap_state *state_dup(const struct ap_state *st)
 		if (!c->mdevs)
 			goto fail;
 		memcpy(c->mdevs, st->mdevs, st->nmdevs * sizeof(*c->mdevs));
+		c->capmdevs = st->nmdevs;
 	}
 	if (st->noverrides) {
 		c->overrides = malloc(st->noverrides * sizeof(*c->overrides));

@@ -131,7 +131,7 @@ struct ap_state {
 	long available_instances;
 
 	struct ap_mdev *mdevs;   /* in directory order; oldest first in a sandbox */
-	size_t nmdevs;
+	size_t nmdevs, capmdevs;
 	/*
 	 * The mdevs by UUID, made by the first state_find_mdev(): whoever moves,
 	 * removes or replaces mdevs calls state_mdevs_changed(), whoever adds one

@@ -42,6 +42,7 @@ char *memory_image(const struct ap_state *st, size_t *lenp)
 	copy = (struct ap_state *)p;
 	memcpy(copy, st, sizeof(*st));
 	copy->mdevs = NULL;
+	copy->capmdevs = 0;
 	copy->overrides = NULL;
 	copy->index = NULL;
 	copy->scope = NULL;
@@ -70,6 +71,7 @@ static int take_arrays(struct ap_state *st, const char *p, const struct memory_h
 	size_t m = h->nmdevs * sizeof(*st->mdevs), o = h->noverrides * sizeof(*st->overrides);
 
 	st->mdevs = m ? malloc(m) : NULL;
+	st->capmdevs = h->nmdevs;
 	st->overrides = o ? malloc(o) : NULL;
 	if ((m && !st->mdevs) || (o && !st->overrides))
 		return -ENOMEM;
