@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -84,8 +85,11 @@ void sbx_links_init(struct sbx_links *l, struct sysfs *s)
 	l->s = s;
 	l->n = 0;
 	l->again = false;
-	for (size_t a = 0; a < IDSET_BITS; a++)
+	for (size_t a = 0; a < IDSET_BITS; a++) {
 		l->parked[a] = l->card[a] = -1;
+		l->held[a] = NULL;
+		l->misses[a] = 0;
+	}
 }
 
 void sbx_links_close(struct sbx_links *l)
@@ -98,6 +102,7 @@ void sbx_links_close(struct sbx_links *l)
 			close(l->parked[a]);
 		if (l->card[a] >= 0)
 			close(l->card[a]);
+		free(l->held[a]);
 	}
 	sbx_links_init(l, l->s);
 }
@@ -155,27 +160,101 @@ static int key_of(const char *rel, const char *name, char *key, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+/* What a queue's driver adds, and only a driver */
+static const char *const parkable[] = { "online", "load", "status", "mkvps", "op_modes" };
+/* the bits of driver links: the two drivers queues move between, and any other */
+#define HELD_VFIO (1u << 5)
+#define HELD_HOST (1u << 6)
+#define HELD_OTHER (1u << 7)
+/* Unparks of a card that find nothing before what its directory holds is read. */
+#define HELD_AFTER_MISSES 8
+
+/* The bit of parked name (an attribute, or "driver.DRV") in l->held, or 0: none. */
+static uint8_t held_bit(const char *name)
+{
+	if (!strncmp(name, "driver.", 7))
+		return !strcmp(name + 7, "vfio_ap")   ? HELD_VFIO :
+		       !strcmp(name + 7, "cex4queue") ? HELD_HOST :
+							HELD_OTHER;
+	for (size_t i = 0; i < sizeof(parkable) / sizeof(parkable[0]); i++)
+		if (!strcmp(parkable[i], name))
+			return (uint8_t)(1u << i);
+	return 0;
+}
+
+static int held_entry(const char *name, unsigned char type, void *held)
+{
+	unsigned a, d;
+	int n = 0;
+
+	(void)type;
+	if (sscanf(name, "%2x.%4x.%n", &a, &d, &n) == 2 && n && d < IDSET_BITS)
+		((uint8_t *)held)[d] |= held_bit(name + n);
+	return 0;
+}
+
+/*
+ * After a few unparks of card a found nothing (a card's queues going to a
+ * driver the first time), what its directory (fd) holds is read once, and
+ * the next ones ask it instead of the file system.
+ */
+static void learn_held(struct sbx_links *l, unsigned a, int fd)
+{
+	if (l->held[a] || ++l->misses[a] < HELD_AFTER_MISSES)
+		return;
+	l->held[a] = calloc(IDSET_BITS, 1);
+	if (l->held[a] &&
+	    sysfs_dir_each(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), held_entry,
+			   l->held[a]) < 0) {
+		free(l->held[a]);
+		l->held[a] = NULL;
+	}
+}
+
+/* The card and domain of queue directory rel. */
+static void queue_of(const char *rel, unsigned *a, unsigned *d)
+{
+	if (sscanf(strrchr(rel, '/') + 1, "%2x.%4x", a, d) != 2 || *a >= IDSET_BITS ||
+	    *d >= IDSET_BITS)
+		*a = *d = 0;
+}
+
 int sbx_park(struct sbx_links *l, int qdirfd, const char *rel, const char *name, const char *as)
 {
 	char key[NAME_MAX + 1];
 	int fd = parked_dir(l, rel), rc;
+	unsigned a, d;
 
 	if (fd < 0)
 		return fd;
 	TRY(key_of(rel, as ? as : name, key, sizeof(key)));
 	rc = sysfs_rename_at(qdirfd, name, fd, key);
+	queue_of(rel, &a, &d);
+	if (!rc && l->held[a])
+		l->held[a][d] |= held_bit(as ? as : name);
 	return rc == -ENOENT ? 0 : rc;
 }
 
 int sbx_unpark(struct sbx_links *l, int qdirfd, const char *rel, const char *name, const char *as)
 {
 	char key[NAME_MAX + 1];
-	int fd = parked_dir(l, rel);
+	int fd = parked_dir(l, rel), rc;
+	uint8_t bit = held_bit(as ? as : name);
+	unsigned a, d;
 
 	if (fd < 0)
 		return fd;
+	queue_of(rel, &a, &d);
+	if (l->held[a] && bit && !(l->held[a][d] & bit))
+		return -ENOENT;
 	TRY(key_of(rel, as ? as : name, key, sizeof(key)));
-	return sysfs_rename_at(fd, key, qdirfd, name);
+	rc = sysfs_rename_at(fd, key, qdirfd, name);
+	if (rc == -ENOENT)
+		learn_held(l, a, fd);
+	/* another driver's link may still be parked */
+	else if (!rc && l->held[a] && bit != HELD_OTHER)
+		l->held[a][d] &= (uint8_t)~bit;
+	return rc;
 }
 
 int sbx_queue_dir(struct sbx_links *l, unsigned a, unsigned d)
@@ -195,9 +274,6 @@ int sbx_queue_dir(struct sbx_links *l, unsigned a, unsigned d)
 	fd = openat(l->card[a], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
-
-/* What a queue's driver adds, and only a driver */
-static const char *const parkable[] = { "online", "load", "status", "mkvps", "op_modes" };
 
 bool sbx_parkable(const char *name)
 {

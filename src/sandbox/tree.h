@@ -69,6 +69,14 @@ struct sbx_links {
 		int fd;
 	} dir[SBX_LINKS_DIRS];
 	int parked[IDSET_BITS]; /* each card's directory of what is parked; -1: not open */
+	/*
+	 * What a card's directory holds, once a few unparks brought nothing
+	 * back: per domain, a bit for each parkable attribute and for the driver
+	 * links of vfio_ap, cex4queue and any other (a clear bit: none is
+	 * there); NULL: not known
+	 */
+	uint8_t *held[IDSET_BITS];
+	unsigned misses[IDSET_BITS]; /* unparks of the card that found nothing */
 	int card[IDSET_BITS];   /* each card's device directory; -1: not open */
 	bool again;             /* a store cut short is made again: trust nothing */
 };
