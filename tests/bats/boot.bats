@@ -119,7 +119,7 @@ PICK_STARTS='[.[] | [.uuid, .started, .failed_write.errno]]'
 	for gen in "${gens[@]}"; do
 		make_sandbox --kernel $gen --adapters 4-7 --domains 1-4 --max-adapter-id 15 \
 			--max-domain-id 15
-		for ((round = 0; round < 25; round++)); do
+		for ((round = 0; round < $(rounds 25); round++)); do
 			# a running configuration to forget
 			apctl --root "$SBX" reserve --adapters $((4 + RANDOM % 4)) >/dev/null 2>&1 || true
 			apctl --root "$SBX" mdev create --adapters $((4 + RANDOM % 4)) \

@@ -277,7 +277,7 @@ EOF
 		apctl --root "$copy" $change >/dev/null 2>&1 || fail "$change fails"
 		after=$(change_digest "$copy")
 		[ "$before" != "$after" ] || fail "$change changes nothing"
-		for ((k = 0; k < 25; k++)); do
+		for ((k = 0; k < $(rounds 25); k++)); do
 			rm -rf "$copy"
 			cp -a "$base" "$copy"
 			# killed and reaped here, so that it is gone when the next run looks

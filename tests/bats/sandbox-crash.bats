@@ -147,7 +147,7 @@ vfio_queues() {
 		"reserve --apmask -8-11,-13 --aqmask -0-14"
 		"mdev assign 11111111-1111-4111-8111-111111111111 --domains 8-14")
 	RANDOM=99
-	for ((i = 0; i < 150; i++)); do
+	for ((i = 0; i < $(rounds 150); i++)); do
 		op=${ops[RANDOM % ${#ops[@]}]}
 		# shellcheck disable=SC2086
 		"$APCTL" --root "$SBX" $op >/dev/null 2>&1 &
