@@ -12,7 +12,8 @@ apctl() {
 	"$APCTL" "$@"
 }
 
-# The rounds a randomized test plays: all of them, or APCTL_TEST_ROUNDS percent
+# The rounds a randomized test plays (or a test of kills or faults at every
+# point, its cases): all of them, or APCTL_TEST_ROUNDS percent
 # where a stage runs the suite again for what it adds (tests/run-all's stage
 # under AddressSanitizer and UndefinedBehaviorSanitizer). Every round is still
 # checked; the mix a test demands of its rounds (so many refusals of each
