@@ -4,6 +4,7 @@
  * libvirt <hostdev> element, the libvirt node device, or the QEMU argument.
  * The IDs come from the running mdev, else from its mdevctl definition.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +112,12 @@ static int run_domain(struct ctx *ctx)
 		struct json_object *o;
 
 		uuid_lower(ctx->pos[n], uuid);
-		if (domain_read(text, strlen(text), uuid, &di, &d)) {
+		rc = domain_read(text, strlen(text), uuid, &di, &d);
+		if (rc == -ELIBACC) {
+			errmsg("%s: %s", ctx->path, d.msg);
+			rc = EXIT_RUNTIME;
+			break;
+		} else if (rc) {
 			errmsg("%s: '%s' is not a libvirt domain: %s", ctx->path, path, d.msg);
 			rc = EXIT_USAGE;
 			break;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "guest-domain.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -10,13 +11,58 @@
 
 const char *const ap_features[AP_FEATURES] = { "ap", "apqci", "apft", "apqi" };
 
+/*
+ * libxml2, loaded when a domain is read: with what it links (ICU, the C++
+ * library) it would cost every other command of apctl several milliseconds
+ * at its start. Debian's libxml2 package ships it under this name.
+ */
+#define XML_SONAME "libxml2.so.2"
+
+static struct {
+	__typeof__(xmlReadMemory) *read_memory;
+	__typeof__(xmlDocGetRootElement) *root;
+	__typeof__(xmlFreeDoc) *free_doc;
+	__typeof__(xmlGetProp) *get_prop;
+	__typeof__(xmlNodeGetContent) *content;
+	xmlFreeFunc *free; /* libxml2's variable xmlFree */
+} xml;
+
+/* The address of symbol name of library h into *fn (a function pointer): 0, or -ENOENT. */
+static int xml_sym(void *h, const char *name, void *fn)
+{
+	void *sym = dlsym(h, name);
+
+	memcpy(fn, &sym, sizeof(sym));
+	return sym ? 0 : -ENOENT;
+}
+
+static int xml_load(struct diag *d)
+{
+	void *h;
+
+	if (xml.read_memory)
+		return 0;
+	h = dlopen(XML_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (h && !xml_sym(h, "xmlDocGetRootElement", &xml.root) &&
+	    !xml_sym(h, "xmlFreeDoc", &xml.free_doc) && !xml_sym(h, "xmlGetProp", &xml.get_prop) &&
+	    !xml_sym(h, "xmlNodeGetContent", &xml.content) && !xml_sym(h, "xmlFree", &xml.free) &&
+	    !xml_sym(h, "xmlReadMemory", &xml.read_memory))
+		return 0;
+	diag_set(d, "cannot load %s, which reads libvirt's domain XML: %s (Debian: install libxml2)",
+		 XML_SONAME, dlerror());
+	if (h)
+		dlclose(h);
+	xml.read_memory = NULL;
+	return -ELIBACC;
+}
+
 /* An attribute's value in buf ("" when there is none). */
 static const char *attr(xmlNode *n, const char *name, char *buf, size_t size)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	xmlChar *v = xml.get_prop(n, (const xmlChar *)name);
 
 	snprintf(buf, size, "%s", v ? (const char *)v : "");
-	xmlFree(v);
+	(*xml.free)(v);
 	return buf;
 }
 
@@ -36,10 +82,10 @@ static void read_cpu(xmlNode *cpu, struct domain_info *di)
 		snprintf(di->cpu_mode, sizeof(di->cpu_mode), "custom");
 	for (xmlNode *n = cpu->children; n; n = n->next) {
 		if (named(n, "model")) {
-			xmlChar *t = xmlNodeGetContent(n);
+			xmlChar *t = xml.content(n);
 
 			snprintf(di->model, sizeof(di->model), "%s", t ? (const char *)t : "");
-			xmlFree(t);
+			(*xml.free)(t);
 		}
 		if (!named(n, "feature"))
 			continue;
@@ -82,22 +128,27 @@ static void read_hostdev(xmlNode *h, const char *uuid, struct domain_info *di)
 int domain_read(const char *text, size_t len, const char *uuid, struct domain_info *out,
 		struct diag *d)
 {
-	xmlDoc *doc = xmlReadMemory(text, (int)len, "domain.xml", NULL,
-				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlDoc *doc;
+	xmlNode *root;
+	int rc = xml_load(d);
 
 	memset(out, 0, sizeof(*out));
+	if (rc)
+		return rc;
+	doc = xml.read_memory(text, (int)len, "domain.xml", NULL,
+			      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	root = doc ? xml.root(doc) : NULL;
 	if (!root || !named(root, "domain")) {
 		diag_set(d, "%s", !doc ? "it is not XML" : "its root element is not <domain>");
-		xmlFreeDoc(doc);
+		xml.free_doc(doc);
 		return -EINVAL;
 	}
 	for (xmlNode *n = root->children; n; n = n->next) {
 		if (named(n, "name")) {
-			xmlChar *t = xmlNodeGetContent(n);
+			xmlChar *t = xml.content(n);
 
 			snprintf(out->name, sizeof(out->name), "%s", t ? (const char *)t : "");
-			xmlFree(t);
+			(*xml.free)(t);
 		} else if (named(n, "cpu")) {
 			read_cpu(n, out);
 		} else if (named(n, "devices")) {
@@ -106,7 +157,7 @@ int domain_read(const char *text, size_t len, const char *uuid, struct domain_in
 					read_hostdev(h, uuid, out);
 		}
 	}
-	xmlFreeDoc(doc);
+	xml.free_doc(doc);
 	return 0;
 }
 

@@ -35,8 +35,8 @@ struct domain_info {
 };
 
 /*
- * Reads a domain's XML (len bytes of text) for uuid's hostdev: 0, or -EINVAL
- * with why in *d (not XML, not a domain).
+ * Reads a domain's XML (len bytes of text) for uuid's hostdev: 0, or with why
+ * in *d -EINVAL (not XML, not a domain) or -ELIBACC (libxml2 cannot be loaded).
  */
 int domain_read(const char *text, size_t len, const char *uuid, struct domain_info *out,
 		struct diag *d);
