@@ -111,6 +111,12 @@ ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		/*
+		 * sysfs answers a read with the whole attribute, and a regular file
+		 * with less than asked for only at its end: no read for the end
+		 */
+		if ((size_t)n < size - 1 - (len - (size_t)n))
+			break;
 	}
 	close(fd);
 	buf[len] = '\0';
@@ -118,7 +124,13 @@ ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size)
 	return rc ? rc : (ssize_t)len;
 }
 
-char *sysfs_read_bytes(struct sysfs *s, const char *rel, size_t *lenp, int *err)
+/*
+ * rel whole into a malloc'ed buffer; with whole_reads, a read that gives less
+ * than it asked for is the end (sysfs answers a read with the whole
+ * attribute, a regular file gives less only at its end), which spares the
+ * read that finds the end.
+ */
+static char *read_all(struct sysfs *s, const char *rel, size_t *lenp, int *err, bool whole_reads)
 {
 	int fd = sysfs_openat(s, rel, O_RDONLY, 0);
 	size_t len = 0, cap = 4096;
@@ -153,7 +165,8 @@ char *sysfs_read_bytes(struct sysfs *s, const char *rel, size_t *lenp, int *err)
 			buf = NULL;
 			break;
 		}
-		if (n == 0) {
+		if (n == 0 || (whole_reads && (size_t)n < cap - 1 - len)) {
+			len += (size_t)n;
 			buf[len] = '\0';
 			break;
 		}
@@ -167,11 +180,16 @@ char *sysfs_read_bytes(struct sysfs *s, const char *rel, size_t *lenp, int *err)
 	return buf;
 }
 
+char *sysfs_read_bytes(struct sysfs *s, const char *rel, size_t *lenp, int *err)
+{
+	return read_all(s, rel, lenp, err, false);
+}
+
 char *sysfs_read_alloc(struct sysfs *s, const char *rel, int *err)
 {
 	size_t len;
 
-	return sysfs_read_bytes(s, rel, &len, err);
+	return read_all(s, rel, &len, err, true);
 }
 
 int sysfs_read_long(struct sysfs *s, const char *rel, long *out)

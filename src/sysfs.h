@@ -67,7 +67,10 @@ int sysfs_at(struct sysfs *s, const char *rel, sysfs_at_fn fn, void *arg);
 ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size);
 /* The same into a malloc'ed buffer; NULL with *err set on failure. */
 char *sysfs_read_alloc(struct sysfs *s, const char *rel, int *err);
-/* The same with the length read (the text may hold NULs). */
+/*
+ * The same with the length read (the text may hold NULs), read to its end
+ * however the reads come (/proc's files).
+ */
 char *sysfs_read_bytes(struct sysfs *s, const char *rel, size_t *len, int *err);
 /* Reads a decimal integer attribute: 0 or -errno (-EINVAL if malformed). */
 int sysfs_read_long(struct sysfs *s, const char *rel, long *out);
