@@ -22,6 +22,11 @@
 #include "uuidmap.h"
 
 #define DEF_TYPE_MAX 64
+/*
+ * Why a definition cannot be read: a line, cut there (a change holds every
+ * definition twice, as it is and as the change leaves it)
+ */
+#define DEF_BAD_MAX 256
 
 /* One entry of a definition's "attrs": written to the mdev's attribute name in order. */
 struct def_attr {
@@ -37,7 +42,7 @@ struct mdev_def {
 	struct def_attr *attrs;
 	size_t nattrs;
 	struct ap_matrix ids;       /* what its attrs assign, in their order */
-	char bad[DIAG_MAX];         /* why apctl cannot read it, or "" */
+	char bad[DEF_BAD_MAX];      /* why apctl cannot read it, or "" */
 	/*
 	 * mdevctl cannot load it either: reading the definitions of matrix, it
 	 * stops at this one, and starts none at boot
