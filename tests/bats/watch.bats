@@ -19,10 +19,18 @@ start_watch() {
 	OUT=$BATS_TEST_TMPDIR/watch.out
 	"$APCTL" --root "$SBX" watch "$@" >"$OUT" 2>"$OUT.err" &
 	WATCH=$!
-	# watch follows what comes after it starts: wait until it does
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ -e "/proc/$WATCH/fd/3" ] && break
+	# watch follows what comes after it starts: wait until it does, that is
+	# until it has the sandbox's events file open (or, before there is one,
+	# its inotify watch), or a plain root open
+	local i want=/apctl-sandbox.d/events
+	[ -e "$SBX/apctl-sandbox.d/events" ] || want=inotify
+	[ -e "$SBX/apctl-sandbox.d" ] || want=
+	for ((i = 0; i < 200; i++)); do
+		if [ -n "$want" ]; then
+			ls -l "/proc/$WATCH/fd" 2>/dev/null | grep -q -- "$want\$" && break
+		else
+			[ -e "/proc/$WATCH/fd/3" ] && break
+		fi
 		sleep 0.05
 	done
 }
