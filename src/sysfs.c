@@ -89,92 +89,81 @@ int sysfs_openat(struct sysfs *s, const char *rel, int flags, mode_t mode)
 	return fd;
 }
 
+/*
+ * Reads fd into buf after its first *len bytes until size - 1 are there or
+ * the file ends: 1 when it ended, 0 when buf is full, or -errno. With
+ * whole_reads a read that gives less than it asked for is the end (sysfs
+ * answers a read with the whole attribute, a regular file gives less only at
+ * its end), which spares the read that finds the end; /proc's files give
+ * theirs in pieces.
+ */
+static int read_upto(int fd, char *buf, size_t size, size_t *len, bool whole_reads)
+{
+	while (*len + 1 < size) {
+		size_t asked = size - 1 - *len;
+		ssize_t n = read(fd, buf + *len, asked);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		*len += (size_t)n;
+		if (n == 0 || (whole_reads && (size_t)n < asked))
+			return 1;
+	}
+	return 0;
+}
+
 ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size)
 {
 	int fd = sysfs_openat(s, rel, O_RDONLY, 0);
 	size_t len = 0;
-	int rc = 0;
+	int rc;
 
 	if (fd < 0) {
 		sysfs_trace(s, "read", rel, NULL, 0, NULL, 0, fd);
 		return fd;
 	}
-	while (len + 1 < size) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		/*
-		 * sysfs answers a read with the whole attribute, and a regular file
-		 * with less than asked for only at its end: no read for the end
-		 */
-		if ((size_t)n < size - 1 - (len - (size_t)n))
-			break;
-	}
+	rc = read_upto(fd, buf, size, &len, true);
 	close(fd);
 	buf[len] = '\0';
+	rc = rc < 0 ? rc : 0;
 	sysfs_trace(s, "read", rel, NULL, 0, buf, len, rc);
 	return rc ? rc : (ssize_t)len;
 }
 
-/*
- * rel whole into a malloc'ed buffer; with whole_reads, a read that gives less
- * than it asked for is the end (sysfs answers a read with the whole
- * attribute, a regular file gives less only at its end), which spares the
- * read that finds the end.
- */
+/* rel whole into a malloc'ed buffer (read_upto()'s whole_reads). */
 static char *read_all(struct sysfs *s, const char *rel, size_t *lenp, int *err, bool whole_reads)
 {
 	int fd = sysfs_openat(s, rel, O_RDONLY, 0);
 	size_t len = 0, cap = 4096;
-	char *buf;
+	char *buf = NULL;
+	int rc = 0;
 
 	if (fd < 0) {
 		sysfs_trace(s, "read", rel, NULL, 0, NULL, 0, fd);
 		*err = fd;
 		return NULL;
 	}
-	buf = malloc(cap);
-	while (buf) {
-		ssize_t n;
+	while (!rc) {
+		char *bigger = realloc(buf, cap);
 
-		if (len + 1 >= cap) {
-			char *bigger = realloc(buf, cap * 2);
-
-			if (!bigger) {
-				free(buf);
-				buf = NULL;
-				errno = ENOMEM;
-				break;
-			}
-			buf = bigger;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(buf);
-			buf = NULL;
+		if (!bigger) {
+			rc = -ENOMEM;
 			break;
 		}
-		if (n == 0 || (whole_reads && (size_t)n < cap - 1 - len)) {
-			len += (size_t)n;
-			buf[len] = '\0';
-			break;
-		}
-		len += (size_t)n;
+		buf = bigger;
+		rc = read_upto(fd, buf, cap, &len, whole_reads);
+		cap *= 2;
 	}
-	if (!buf)
-		*err = -errno;
 	close(fd);
+	if (rc < 0) {
+		free(buf);
+		buf = NULL;
+		*err = rc;
+	} else {
+		buf[len] = '\0';
+	}
 	sysfs_trace(s, "read", rel, NULL, 0, buf, len, buf ? 0 : *err);
 	*lenp = len;
 	return buf;

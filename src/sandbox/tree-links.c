@@ -133,18 +133,23 @@ static int driver_dir(struct sbx_links *l, const char *drv)
 	return dir_of(l, rel, false);
 }
 
-/*
- * Where the queue of directory rel parks: a directory for each card, so that
- * no directory grows with the whole tree. A descriptor or -errno.
- */
-static int parked_dir(struct sbx_links *l, const char *rel)
+/* The card and domain of queue directory rel: 0, or -EINVAL. */
+static int queue_of(const char *rel, unsigned *a, unsigned *d)
 {
-	const char *name = strrchr(rel, '/') + 1;
-	char dir[REL_MAX];
-	unsigned a;
-
-	if (sscanf(name, "%2x.", &a) != 1 || a >= IDSET_BITS)
+	if (sscanf(strrchr(rel, '/') + 1, "%2x.%4x", a, d) != 2 || *a >= IDSET_BITS ||
+	    *d >= IDSET_BITS)
 		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Where the queues of card a park: a directory for each card, so that no
+ * directory grows with the whole tree. A descriptor or -errno.
+ */
+static int parked_dir(struct sbx_links *l, unsigned a)
+{
+	char dir[REL_MAX];
+
 	if (l->parked[a] >= 0)
 		return l->parked[a];
 	snprintf(dir, sizeof(dir), SANDBOX_PARKED "/card%02x", a);
@@ -173,9 +178,9 @@ static const char *const parkable[] = { "online", "load", "status", "mkvps", "op
 static uint8_t held_bit(const char *name)
 {
 	if (!strncmp(name, "driver.", 7))
-		return !strcmp(name + 7, "vfio_ap")   ? HELD_VFIO :
-		       !strcmp(name + 7, "cex4queue") ? HELD_HOST :
-							HELD_OTHER;
+		return !strcmp(name + 7, AP_DRV_VFIO)  ? HELD_VFIO :
+		       !strcmp(name + 7, AP_DRV_QUEUE) ? HELD_HOST :
+							 HELD_OTHER;
 	for (size_t i = 0; i < sizeof(parkable) / sizeof(parkable[0]); i++)
 		if (!strcmp(parkable[i], name))
 			return (uint8_t)(1u << i);
@@ -211,25 +216,16 @@ static void learn_held(struct sbx_links *l, unsigned a, int fd)
 	}
 }
 
-/* The card and domain of queue directory rel. */
-static void queue_of(const char *rel, unsigned *a, unsigned *d)
-{
-	if (sscanf(strrchr(rel, '/') + 1, "%2x.%4x", a, d) != 2 || *a >= IDSET_BITS ||
-	    *d >= IDSET_BITS)
-		*a = *d = 0;
-}
-
 int sbx_park(struct sbx_links *l, int qdirfd, const char *rel, const char *name, const char *as)
 {
 	char key[NAME_MAX + 1];
-	int fd = parked_dir(l, rel), rc;
 	unsigned a, d;
+	int rc = queue_of(rel, &a, &d), fd = rc ? rc : parked_dir(l, a);
 
 	if (fd < 0)
 		return fd;
 	TRY(key_of(rel, as ? as : name, key, sizeof(key)));
 	rc = sysfs_rename_at(qdirfd, name, fd, key);
-	queue_of(rel, &a, &d);
 	if (!rc && l->held[a])
 		l->held[a][d] |= held_bit(as ? as : name);
 	return rc == -ENOENT ? 0 : rc;
@@ -238,13 +234,12 @@ int sbx_park(struct sbx_links *l, int qdirfd, const char *rel, const char *name,
 int sbx_unpark(struct sbx_links *l, int qdirfd, const char *rel, const char *name, const char *as)
 {
 	char key[NAME_MAX + 1];
-	int fd = parked_dir(l, rel), rc;
 	uint8_t bit = held_bit(as ? as : name);
 	unsigned a, d;
+	int rc = queue_of(rel, &a, &d), fd = rc ? rc : parked_dir(l, a);
 
 	if (fd < 0)
 		return fd;
-	queue_of(rel, &a, &d);
 	if (l->held[a] && bit && !(l->held[a][d] & bit))
 		return -ENOENT;
 	TRY(key_of(rel, as ? as : name, key, sizeof(key)));
