@@ -234,23 +234,32 @@ int sysfs_symlink_at(int dirfd, const char *target, const char *name)
 	return symlinkat(target, dirfd, name) ? -errno : 0;
 }
 
+/* A link retargeted keeps its name: no one is told. */
 int sysfs_relink_at(int dirfd, const char *target, const char *name)
 {
 	int rc = sysfs_symlink_at(dirfd, target, name);
 
-	if (rc == -EEXIST && !(rc = sysfs_remove_at(dirfd, name)))
+	if (rc == -EEXIST && !(rc = unlinkat(dirfd, name, 0) ? -errno : 0))
 		rc = sysfs_symlink_at(dirfd, target, name);
 	return rc;
 }
 
-int sysfs_rename_at(int fromdir, const char *from, int todir, const char *to)
+/* Whoever keeps what the tree showed is told that name in dirfd is gone (rc 0: it is). */
+static int tell_gone(struct sysfs *s, int dirfd, const char *name, int rc)
 {
-	return renameat(fromdir, from, todir, to) ? -errno : 0;
+	if (!rc && s->gone)
+		s->gone(s->gone_ctx, dirfd, name);
+	return rc;
 }
 
-int sysfs_remove_at(int dirfd, const char *name)
+int sysfs_rename_at(struct sysfs *s, int fromdir, const char *from, int todir, const char *to)
 {
-	return unlinkat(dirfd, name, 0) ? -errno : 0;
+	return tell_gone(s, fromdir, from, renameat(fromdir, from, todir, to) ? -errno : 0);
+}
+
+int sysfs_remove_at(struct sysfs *s, int dirfd, const char *name)
+{
+	return tell_gone(s, dirfd, name, unlinkat(dirfd, name, 0) ? -errno : 0);
 }
 
 int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len)
@@ -300,6 +309,8 @@ static int two_names(struct sysfs *s, const char *from, const char *to, bool lin
 	rc = (link ? linkat(fdir, fname, tdir, tname, 0) : renameat(fdir, fname, tdir, tname)) ?
 		     -errno :
 		     0;
+	if (!link)
+		tell_gone(s, fdir, fname, rc);
 	close(fdir);
 	close(tdir);
 	return rc;
@@ -329,7 +340,7 @@ static int remove_rel(struct sysfs *s, const char *rel, bool durable)
 	rc = unlinkat(dirfd, name, 0);
 	if (rc && errno == EISDIR)
 		rc = unlinkat(dirfd, name, AT_REMOVEDIR);
-	rc = rc ? -errno : 0;
+	rc = tell_gone(s, dirfd, name, rc ? -errno : 0);
 	if (!rc && durable)
 		rc = sync_dir(dirfd);
 	close(dirfd);
@@ -378,7 +389,8 @@ int sysfs_remove_tree(struct sysfs *s, const char *rel)
 
 	if (dirfd < 0)
 		return dirfd;
-	rc = remove_at(dirfd, name);
+	/* what was below it goes with it */
+	rc = tell_gone(s, dirfd, name, remove_at(dirfd, name));
 	close(dirfd);
 	return rc;
 }

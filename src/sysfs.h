@@ -21,6 +21,8 @@ struct sysfs;
 /* What answers an attribute write instead of write(2): 0 or the -errno. */
 typedef int (*sysfs_store_fn)(void *ctx, struct sysfs *s, const char *rel, const void *buf,
 			      size_t len);
+/* Told of every name that a write of the tree takes away (removed, or renamed elsewhere). */
+typedef void (*sysfs_gone_fn)(void *ctx, int dirfd, const char *name);
 
 struct sysfs {
 	int rootfd;
@@ -30,6 +32,8 @@ struct sysfs {
 	void *store_ctx;
 	bool verbose;          /* --verbose: every read and write traced on stderr */
 	unsigned quiet;        /* > 0: nothing traced (what a store does behind a write) */
+	sysfs_gone_fn gone;    /* NULL: no one is told */
+	void *gone_ctx;
 };
 
 /*
@@ -131,9 +135,9 @@ int sysfs_symlink_at(int dirfd, const char *target, const char *name);
 /* A symlink that replaces whatever link or file is at name. */
 int sysfs_relink_at(int dirfd, const char *target, const char *name);
 /* Moves from to to, replacing it: 0 or -errno. */
-int sysfs_rename_at(int fromdir, const char *from, int todir, const char *to);
+int sysfs_rename_at(struct sysfs *s, int fromdir, const char *from, int todir, const char *to);
 /* Removes name (not a directory) from dirfd: 0 or -errno (-ENOENT when absent). */
-int sysfs_remove_at(int dirfd, const char *name);
+int sysfs_remove_at(struct sysfs *s, int dirfd, const char *name);
 int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len);
 int sysfs_put_str(struct sysfs *s, const char *rel, mode_t mode, const char *text);
 /*

@@ -40,7 +40,12 @@ struct sandbox_fs {
 	bool signals;            /* its signal handlers are set */
 	struct sandbox_waiter waiter; /* when a write that waits stops */
 	atomic_int open_dirs;    /* directories opened and not yet released */
+	bool keep;               /* the kernel keeps attributes: only stores change what it shows */
+	struct sbx_listener *listener; /* told by every store what it took away */
 };
+
+/* How long the kernel keeps the attributes of what a store has not taken away */
+#define KEEP_SECS 3600
 
 static struct sandbox_fs *fs_of(void)
 {
@@ -395,20 +400,25 @@ static int fs_statfs(const char *path, struct statvfs *st)
 
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
+	struct sandbox_fs *fs = fuse_get_context()->private_data;
+
 	(void)conn;
 	/*
 	 * The kernel keeps names, so that a path is not looked up part by part
-	 * each time; never attributes, contents or a name that is not there: a
-	 * kept name of what a store removed asks for its attributes, and is told
-	 * that it is gone.
+	 * each time, never contents or a name that is not there. A kept name of
+	 * what a store removed asks for its attributes, and is told that it is
+	 * gone: at once where attributes are not kept (a mount of the whole
+	 * sandbox, whose plain files anyone may change), and where they are
+	 * (sysfs alone, which only stores change), once the store has told the
+	 * mount what it took away (forget()).
 	 */
-	cfg->entry_timeout = 3600;
-	cfg->attr_timeout = 0;
+	cfg->entry_timeout = KEEP_SECS;
+	cfg->attr_timeout = fs->keep ? KEEP_SECS : 0;
 	cfg->negative_timeout = 0;
 	cfg->kernel_cache = 0;
 	cfg->direct_io = 1;
 	cfg->nullpath_ok = 0;
-	return fuse_get_context()->private_data;
+	return fs;
 }
 
 static const struct fuse_operations ops = {
@@ -448,6 +458,49 @@ static bool fs_stop(void *arg)
 	return fuse_interrupted() || fuse_session_exited(fuse_get_session(fs->fuse));
 }
 
+static void forget(void *ctx, const char *rel);
+
+struct forgetting {
+	struct sandbox_fs *fs;
+	const char *dir;
+};
+
+static void forget_tree(struct sandbox_fs *fs, const char *dir);
+
+static int forget_entry(const char *name, unsigned char type, void *ctx)
+{
+	const struct forgetting *f = ctx;
+	char rel[PATH_MAX];
+
+	snprintf(rel, sizeof(rel), "%s/%s", f->dir, name);
+	forget(f->fs, rel);
+	if (type == DT_DIR)
+		forget_tree(f->fs, rel);
+	return 0;
+}
+
+/* Everything below dir forgotten. */
+static void forget_tree(struct sandbox_fs *fs, const char *dir)
+{
+	struct forgetting f = { fs, dir };
+	int fd = sysfs_openat(&fs->s, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+
+	if (fd >= 0)
+		sysfs_dir_each(fd, forget_entry, &f);
+}
+
+/* sbx_forget_fn: the kernel asks again for the attributes of rel (NULL: of all it may keep). */
+static void forget(void *ctx, const char *rel)
+{
+	struct sandbox_fs *fs = ctx;
+	size_t n = strlen(fs->base);
+
+	if (!rel)
+		forget_tree(fs, fs->base);
+	else if (!strncmp(rel, fs->base, n) && (!rel[n] || rel[n] == '/'))
+		fuse_invalidate_path(fs->fuse, rel[n] ? rel + n : "/");
+}
+
 int sandbox_fs_open(struct sandbox_fs **out, const char *dir, const char *base,
 		    const char *mountpoint, bool allow_other, struct diag *d)
 {
@@ -473,13 +526,18 @@ int sandbox_fs_open(struct sandbox_fs **out, const char *dir, const char *base,
 	/* a store that a killed file system process left unfinished is finished first */
 	sandbox_catch_up(&fs->s);
 	fs->base = base;
+	/* sysfs alone changes only by stores, which tell the mount what they take away */
+	fs->keep = *base != '\0';
 	fs->mountpoint = strdup(mountpoint);
 	fs->fuse = fs->mountpoint ? fuse_new(&args, &ops, sizeof(ops), fs) : NULL;
 	/* fuse_new() may have copied the arguments into memory of its own */
 	fuse_opt_free_args(&args);
+	if (fs->fuse && fs->keep && (rc = sbx_listen(&fs->s, forget, fs, &fs->listener)))
+		fs->keep = false;
 	if (!fs->fuse || fuse_mount(fs->fuse, mountpoint)) {
 		diag_set(d, "cannot mount the sandbox %s at %s with FUSE (is /dev/fuse there, and "
 			 "are you root?)", dir, mountpoint);
+		sbx_listen_stop(fs->listener);
 		if (fs->fuse)
 			fuse_destroy(fs->fuse);
 		sysfs_close(&fs->s);
@@ -521,6 +579,7 @@ void sandbox_fs_close(struct sandbox_fs *fs)
 {
 	if (!fs)
 		return;
+	sbx_listen_stop(fs->listener);
 	if (fs->signals)
 		fuse_remove_signal_handlers(fuse_get_session(fs->fuse));
 	fuse_unmount(fs->fuse);

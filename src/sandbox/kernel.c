@@ -236,10 +236,15 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 		 struct diag *d)
 {
 	struct ap_state *st = NULL, *old = NULL;
-	int fd = sandbox_lock(s, false), rc;
+	struct sbx_gone gone;
+	int fd, rc;
 
-	if (fd < 0)
+	sbx_gone_begin(s, &gone);
+	fd = sandbox_lock(s, false);
+	if (fd < 0) {
+		sbx_gone_end(s, &gone);
 		return fd;
+	}
 	/* what writers killed before their rename left */
 	sysfs_clean_temps(s, SANDBOX_DIR);
 	rc = kernel_state(s, &st, d);
@@ -270,6 +275,8 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 	state_free(old);
 	state_free(st);
 	close(fd);
+	/* outside the lock: a mount's reader that waits for it may hold what the mount forgets */
+	sbx_gone_end(s, &gone);
 	return rc;
 }
 

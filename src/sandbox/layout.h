@@ -31,6 +31,8 @@
 #define SANDBOX_EVENTS SANDBOX_DIR "/events"
 #define SANDBOX_EVENTS_OLD SANDBOX_DIR "/events.old"
 #define SANDBOX_EVENTS_MAX (1 << 20)
+/* The sockets of the mounts that keep names and attributes (notify.c), one per mount */
+#define SANDBOX_MOUNTS SANDBOX_DIR "/mounts"
 /* The emulated kernel's own lock: one store or event at a time */
 #define SANDBOX_KERNEL_LOCK SANDBOX_DIR "/kernel.lock"
 

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cardtype.h"
 #include "diag.h"
@@ -171,6 +172,30 @@ enum device_event {
  */
 int sandbox_devices(struct sysfs *s, enum device_event what, bool on,
 		    const struct idset *adapters, const struct apqnset *apqns, struct diag *d);
+
+/* ---- what a store takes away, told to the mounts that keep names (notify.c) ---- */
+
+/* The names a store removes or renames away, while it runs. */
+struct sbx_gone {
+	int mounts;              /* SANDBOX_MOUNTS, or -1: no mount listens */
+	FILE *out;               /* the names so far, one per line */
+	char *text;
+	size_t len;
+	char root[PATH_MAX];     /* the sandbox's absolute path */
+	size_t rootlen;
+	bool all;                /* a name could not be placed: every mount forgets all */
+};
+/* Before a store: its removals and renames are noted on s, if a mount listens. */
+void sbx_gone_begin(struct sysfs *s, struct sbx_gone *g);
+/* After the store, its lock let go: every mount is told and has answered. */
+void sbx_gone_end(struct sysfs *s, struct sbx_gone *g);
+
+/* Forgets what the kernel keeps of rel, a path of the sandbox (NULL: of everything). */
+typedef void (*sbx_forget_fn)(void *ctx, const char *rel);
+struct sbx_listener;
+/* A mount listens for what stores take away: 0 or -errno. */
+int sbx_listen(struct sysfs *s, sbx_forget_fn forget, void *ctx, struct sbx_listener **out);
+void sbx_listen_stop(struct sbx_listener *l);
 
 /* ---- the sandbox as a file system for any program (fuse.c, run.c) ---- */
 

@@ -225,7 +225,7 @@ int sbx_park(struct sbx_links *l, int qdirfd, const char *rel, const char *name,
 	if (fd < 0)
 		return fd;
 	TRY(key_of(rel, as ? as : name, key, sizeof(key)));
-	rc = sysfs_rename_at(qdirfd, name, fd, key);
+	rc = sysfs_rename_at(l->s, qdirfd, name, fd, key);
 	if (!rc && l->held[a])
 		l->held[a][d] |= held_bit(as ? as : name);
 	return rc == -ENOENT ? 0 : rc;
@@ -243,7 +243,7 @@ int sbx_unpark(struct sbx_links *l, int qdirfd, const char *rel, const char *nam
 	if (l->held[a] && bit && !(l->held[a][d] & bit))
 		return -ENOENT;
 	TRY(key_of(rel, as ? as : name, key, sizeof(key)));
-	rc = sysfs_rename_at(fd, key, qdirfd, name);
+	rc = sysfs_rename_at(l->s, fd, key, qdirfd, name);
 	if (rc == -ENOENT)
 		learn_held(l, a, fd);
 	/* another driver's link may still be parked */
@@ -335,7 +335,7 @@ int sbx_link_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, cons
 	rc = -ENOENT;
 	/* the driver's link back reads the same from every driver's directory */
 	if (from >= 0)
-		rc = sysfs_rename_at(from, name, fd, name);
+		rc = sysfs_rename_at(l->s, from, name, fd, name);
 	if (rc != -ENOENT)
 		return rc;
 	snprintf(link, sizeof(link), AP_BUS_DRIVERS "/%s/%s", drv, name);
@@ -345,11 +345,11 @@ int sbx_link_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, cons
 
 int sbx_unlink_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, const char *drv)
 {
-	int fd = driver_dir(l, drv), rc = sysfs_remove_at(qdirfd, "driver");
+	int fd = driver_dir(l, drv), rc = sysfs_remove_at(l->s, qdirfd, "driver");
 
 	if (fd < 0)
 		return fd;
 	if (!rc || rc == -ENOENT)
-		rc = sysfs_remove_at(fd, strrchr(rel, '/') + 1);
+		rc = sysfs_remove_at(l->s, fd, strrchr(rel, '/') + 1);
 	return rc == -ENOENT ? 0 : rc;
 }

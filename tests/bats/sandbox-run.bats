@@ -194,6 +194,29 @@ outside: /etc/udev: /run: keep link"
 	assert_equal "$(driver_of 05.0004)" vfio_ap
 }
 
+@test "attributes kept inside: what any store takes away is gone at once, whoever made it" {
+	make_sandbox
+	apctl --root "$SBX" reserve --adapters 5 >/dev/null 2>&1
+	apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 4 >/dev/null
+	apctl --root "$SBX" mdev create $U2 --adapters 5 --domains 0x47 >/dev/null
+	m=/sys/devices/vfio_ap/matrix
+	# each path is looked at first, so that the kernel keeps it; then a store
+	# through the mount, one by another process on the directory, and one by
+	# the AP bus's own rebinding take it away
+	run -0 inside "
+		set -e
+		gone() { for p; do if [ -e \$p ]; then echo still \$p; exit 1; fi; done; }
+		stat $m/$U1/matrix $m/$U2/matrix /sys/bus/ap/drivers/cex4queue/06.0004 >/dev/null
+		echo 1 > $m/$U1/remove
+		gone $m/$U1/matrix $m/$U1
+		'$APCTL' --root '$SBX' mdev remove $U2 >/dev/null
+		gone $m/$U2/matrix $m/$U2
+		'$APCTL' --root '$SBX' reserve --adapters 6 >/dev/null 2>&1
+		gone /sys/bus/ap/drivers/cex4queue/06.0004
+		readlink /sys/bus/ap/devices/06.0004/driver"
+	assert_output "../../../../bus/ap/drivers/vfio_ap"
+}
+
 @test "in a chroot whose / is no mount point: it runs, and nothing it mounts shows outside" {
 	make_sandbox
 	# a chroot on a shared tmpfs with a peer elsewhere: a mount made in the
