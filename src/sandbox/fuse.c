@@ -3,8 +3,9 @@
  * The sandbox as a file system (libfuse3): directory listings, links and
  * reads show the sandbox's tree as it is; a write(2) to an attribute under
  * sys/ goes to the emulated kernel and answers with its errno, in one piece,
- * as sysfs does. Only names are cached, so what a write changes is seen at
- * once.
+ * as sysfs does. The kernel keeps names, and where the mount shows sysfs
+ * alone attributes too, which every store makes it forget for what the store
+ * took away (notify.c); contents are read at every read.
  * Files outside sys/ (mdevctl's definitions, udev rules, locks) are plain
  * files of the sandbox directory.
  */
@@ -587,54 +588,4 @@ void sandbox_fs_close(struct sandbox_fs *fs)
 	sysfs_close(&fs->s);
 	free(fs->mountpoint);
 	free(fs);
-}
-
-/* A mount point is a directory outside the sandbox: 0, or -EINVAL (*d says), -errno. */
-static int check_mountpoint(const char *dir, const char *mountpoint, struct diag *d)
-{
-	char sbx[PATH_MAX], mp[PATH_MAX];
-	struct stat st;
-	size_t n;
-	int rc;
-
-	if (!realpath(dir, sbx)) {
-		rc = -errno;
-		diag_set(d, "%s: %s", dir, strerror(-rc));
-		return rc;
-	}
-	if (!realpath(mountpoint, mp) || stat(mp, &st)) {
-		rc = -errno;
-		diag_set(d, "mount point %s: %s", mountpoint, strerror(-rc));
-		return rc;
-	}
-	n = strlen(sbx);
-	if (!S_ISDIR(st.st_mode))
-		diag_set(d, "mount point %s is not a directory", mountpoint);
-	else if (!strncmp(mp, sbx, n) && (mp[n] == '/' || !mp[n] || n == 1))
-		diag_set(d, "mount point %s is in the sandbox %s: the mount would serve itself",
-			 mountpoint, dir);
-	else
-		return 0;
-	return -EINVAL;
-}
-
-int sandbox_mount(const char *dir, const char *mountpoint, bool allow_other, struct diag *d)
-{
-	struct sandbox_fs *fs;
-	int rc = check_mountpoint(dir, mountpoint, d);
-
-	if (!rc)
-		rc = sandbox_fs_open(&fs, dir, "", mountpoint, allow_other, d);
-
-	if (rc)
-		return rc;
-	/* the mount is there before the command returns; the server goes on alone */
-	if (fuse_daemonize(0) || sandbox_fs_signals(fs)) {
-		diag_set(d, "cannot serve the mount at %s", mountpoint);
-		sandbox_fs_close(fs);
-		return -EIO;
-	}
-	rc = sandbox_fs_serve(fs);
-	sandbox_fs_close(fs);
-	return rc ? -EIO : 0;
 }

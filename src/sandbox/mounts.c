@@ -4,14 +4,18 @@
  * sandbox run, whose mounts are seen by nobody outside it, also where / is
  * not a mount point (a chroot, as in a package build: no path names the mount
  * that holds it, so its propagation cannot be changed); and the end of a
- * sandbox's mount.
+ * sandbox's mount; and apctl sandbox mount, whose server goes on alone.
  */
+#define FUSE_USE_VERSION 31
+
 #include <errno.h>
+#include <fuse.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -22,8 +26,7 @@
 
 #include "sandbox.h"
 
-/* The path of what fd names, seen from this process's root: 0 or -errno. */
-static int fd_path(int fd, char *buf, size_t size)
+int sandbox_fd_path(int fd, char *buf, size_t size)
 {
 	char link[64];
 	ssize_t n;
@@ -53,7 +56,7 @@ static void helper(int ready)
 	if (root < 0 || cwd < 0 || self < 0 || setns(self, CLONE_NEWNS))
 		err = errno;
 	if (!err)
-		err = -fd_path(root, rootp, sizeof(rootp)) ?: -fd_path(cwd, cwdp, sizeof(cwdp));
+		err = -sandbox_fd_path(root, rootp, sizeof(rootp)) ?: -sandbox_fd_path(cwd, cwdp, sizeof(cwdp));
 	if (!err && (unshare(CLONE_NEWUSER | CLONE_NEWNS) || chdir(cwdp) || chroot(rootp)))
 		err = errno;
 	if (write(ready, &err, sizeof(err)) == sizeof(err))
@@ -219,4 +222,54 @@ int sandbox_umount(const char *mountpoint, struct diag *d)
 	if (rc)
 		diag_set(d, "cannot unmount %s: %s", mountpoint, strerror(-rc));
 	return rc;
+}
+
+/* A mount point is a directory outside the sandbox: 0, or -EINVAL (*d says), -errno. */
+static int check_mountpoint(const char *dir, const char *mountpoint, struct diag *d)
+{
+	char sbx[PATH_MAX], mp[PATH_MAX];
+	struct stat st;
+	size_t n;
+	int rc;
+
+	if (!realpath(dir, sbx)) {
+		rc = -errno;
+		diag_set(d, "%s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	if (!realpath(mountpoint, mp) || stat(mp, &st)) {
+		rc = -errno;
+		diag_set(d, "mount point %s: %s", mountpoint, strerror(-rc));
+		return rc;
+	}
+	n = strlen(sbx);
+	if (!S_ISDIR(st.st_mode))
+		diag_set(d, "mount point %s is not a directory", mountpoint);
+	else if (!strncmp(mp, sbx, n) && (mp[n] == '/' || !mp[n] || n == 1))
+		diag_set(d, "mount point %s is in the sandbox %s: the mount would serve itself",
+			 mountpoint, dir);
+	else
+		return 0;
+	return -EINVAL;
+}
+
+int sandbox_mount(const char *dir, const char *mountpoint, bool allow_other, struct diag *d)
+{
+	struct sandbox_fs *fs;
+	int rc = check_mountpoint(dir, mountpoint, d);
+
+	if (!rc)
+		rc = sandbox_fs_open(&fs, dir, "", mountpoint, allow_other, d);
+
+	if (rc)
+		return rc;
+	/* the mount is there before the command returns; the server goes on alone */
+	if (fuse_daemonize(0) || sandbox_fs_signals(fs)) {
+		diag_set(d, "cannot serve the mount at %s", mountpoint);
+		sandbox_fs_close(fs);
+		return -EIO;
+	}
+	rc = sandbox_fs_serve(fs);
+	sandbox_fs_close(fs);
+	return rc ? -EIO : 0;
 }

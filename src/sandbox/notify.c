@@ -30,19 +30,6 @@
 /* How long a store waits for a mount to answer */
 #define ANSWER_SECS 10
 
-/* The absolute path of an open directory, from /proc: its length, or -1. */
-static ssize_t fd_path(int fd, char *buf, size_t size)
-{
-	char proc[32];
-	ssize_t n;
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	n = readlink(proc, buf, size - 1);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
 /* The directory of the mounts' sockets, if there is one with a socket in it. */
 static int mounts_dir(struct sysfs *s)
 {
@@ -70,10 +57,9 @@ static void note_gone(void *ctx, int dirfd, const char *name)
 {
 	struct sbx_gone *g = ctx;
 	char path[PATH_MAX];
-	ssize_t n = fd_path(dirfd, path, sizeof(path));
 	const char *rel = path + g->rootlen;
 
-	if (n < 0 || (size_t)n < g->rootlen || strncmp(path, g->root, g->rootlen)) {
+	if (sandbox_fd_path(dirfd, path, sizeof(path)) || strncmp(path, g->root, g->rootlen)) {
 		/* where it was cannot be said: every mount forgets all it keeps */
 		g->all = true;
 		return;
@@ -85,20 +71,18 @@ static void note_gone(void *ctx, int dirfd, const char *name)
 
 void sbx_gone_begin(struct sysfs *s, struct sbx_gone *g)
 {
-	ssize_t n;
-
 	memset(g, 0, sizeof(*g));
 	g->mounts = mounts_dir(s);
 	if (g->mounts < 0)
 		return;
-	n = fd_path(s->rootfd, g->root, sizeof(g->root));
-	g->out = n > 0 ? open_memstream(&g->text, &g->len) : NULL;
+	if (!sandbox_fd_path(s->rootfd, g->root, sizeof(g->root)))
+		g->out = open_memstream(&g->text, &g->len);
 	if (!g->out) {
 		close(g->mounts);
 		g->mounts = -1;
 		return;
 	}
-	g->rootlen = (size_t)n;
+	g->rootlen = strlen(g->root);
 	s->gone = note_gone;
 	s->gone_ctx = g;
 }

@@ -185,6 +185,8 @@ struct sbx_gone {
 	size_t rootlen;
 	bool all;                /* a name could not be placed: every mount forgets all */
 };
+/* The path of what fd names, seen from this process's root: 0 or -errno. */
+int sandbox_fd_path(int fd, char *buf, size_t size);
 /* Before a store: its removals and renames are noted on s, if a mount listens. */
 void sbx_gone_begin(struct sysfs *s, struct sbx_gone *g);
 /* After the store, its lock let go: every mount is told and has answered. */
