@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "sysfs-priv.h"
@@ -129,8 +130,8 @@ int sysfs_clean_temps(struct sysfs *s, const char *rel)
 }
 
 /* name replaced by a new file; durable: on disk before and after the rename */
-static int put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, const void *data,
-		  size_t len, bool durable)
+static int put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode,
+		  const struct iovec *iov, int n, bool durable)
 {
 	static unsigned long serial;
 	char tmp[NAME_MAX + 1];
@@ -141,7 +142,9 @@ static int put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, con
 	if (fd < 0)
 		return -errno;
 	sysfs_count_open(s);
-	rc = sysfs_write_all(fd, data, len);
+	rc = 0;
+	for (int i = 0; !rc && i < n; i++)
+		rc = sysfs_write_all(fd, iov[i].iov_base, iov[i].iov_len);
 	if (!rc && fchmod(fd, mode))
 		rc = -errno;
 	if (!rc && durable && fsync(fd))
@@ -160,7 +163,9 @@ static int put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, con
 int sysfs_put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode, const void *data,
 		 size_t len)
 {
-	return put_at(s, dirfd, name, mode, data, len, false);
+	struct iovec iov = { (void *)data, len };
+
+	return put_at(s, dirfd, name, mode, &iov, 1, false);
 }
 
 int sysfs_put_durable(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len)
@@ -170,7 +175,7 @@ int sysfs_put_durable(struct sysfs *s, const char *rel, mode_t mode, const void 
 
 	if (dirfd < 0)
 		return dirfd;
-	rc = put_at(s, dirfd, name, mode, data, len, true);
+	rc = put_at(s, dirfd, name, mode, &(struct iovec){ (void *)data, len }, 1, true);
 	close(dirfd);
 	sysfs_trace(s, "put", rel, data, len, NULL, 0, rc);
 	return rc;
@@ -272,6 +277,19 @@ int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, s
 	rc = sysfs_put_at(s, dirfd, name, mode, data, len);
 	close(dirfd);
 	sysfs_trace(s, "put", rel, data, len, NULL, 0, rc);
+	return rc;
+}
+
+int sysfs_put_iov(struct sysfs *s, const char *rel, mode_t mode, const struct iovec *iov, int n)
+{
+	const char *name;
+	int dirfd = sysfs_parent_dir(s, rel, &name), rc;
+
+	if (dirfd < 0)
+		return dirfd;
+	rc = put_at(s, dirfd, name, mode, iov, n, false);
+	close(dirfd);
+	sysfs_trace(s, "put", rel, NULL, 0, NULL, 0, rc);
 	return rc;
 }
 

@@ -140,6 +140,9 @@ int sysfs_rename_at(struct sysfs *s, int fromdir, const char *from, int todir, c
 int sysfs_remove_at(struct sysfs *s, int dirfd, const char *name);
 int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len);
 int sysfs_put_str(struct sysfs *s, const char *rel, mode_t mode, const char *text);
+/* As sysfs_put(), of the parts of iov one after the other. */
+struct iovec;
+int sysfs_put_iov(struct sysfs *s, const char *rel, mode_t mode, const struct iovec *iov, int n);
 /*
  * Removes from directory rel the temporaries that a writer killed before its
  * rename left (".NAME.PID.N" of a process that is gone): 0 or -errno.

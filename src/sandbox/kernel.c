@@ -163,22 +163,18 @@ static int kernel_state(struct sysfs *s, struct ap_state **st, struct diag *d)
  * The new state st: beside the old in memory first, then shown in the tree,
  * then the memory; a store cut short anywhere is finished by the next.
  */
-static int commit(struct sysfs *s, const struct ap_state *old, const struct ap_state *st)
+static int commit(struct sysfs *s, struct ap_state *old, struct ap_state *st)
 {
-	size_t olen = 0, len = 0;
-	char *was = memory_image(old, &olen), *now = memory_image(st, &len);
-	int rc = was && now ? 0 : -ENOMEM;
+	int rc = 0;
 
 	/* nothing changed (a store refused, a look at the time): nothing is written */
-	if (!rc && (len != olen || memcmp(was, now, len))) {
-		rc = sysfs_put(s, SANDBOX_MEMORY_NEXT, 0600, now, len);
+	if (!memory_same(old, st)) {
+		rc = memory_write(s, SANDBOX_MEMORY_NEXT, st);
 		if (!rc)
 			rc = sbx_sync(s, old, st);
 		if (!rc)
 			rc = sysfs_rename(s, SANDBOX_MEMORY_NEXT, SANDBOX_MEMORY);
 	}
-	free(was);
-	free(now);
 	return rc;
 }
 

@@ -8,10 +8,14 @@
 #include "memory.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "layout.h"
@@ -24,98 +28,154 @@ struct memory_head {
 	uint64_t nmdevs, noverrides;
 };
 
-char *memory_image(const struct ap_state *st, size_t *lenp)
-{
-	struct memory_head h = { .state_size = sizeof(*st), .mdev_size = sizeof(*st->mdevs),
-				 .override_size = sizeof(*st->overrides), .nmdevs = st->nmdevs,
-				 .noverrides = st->noverrides };
-	size_t m = st->nmdevs * sizeof(*st->mdevs), o = st->noverrides * sizeof(*st->overrides);
-	size_t len = sizeof(h) + sizeof(*st) + m + o;
-	char *buf = malloc(len), *p = buf;
-	struct ap_state *copy;
+/* What of a state is not written: where its arrays and indices are in this process. */
+struct attached {
+	struct ap_mdev *mdevs;
+	size_t capmdevs;
+	struct ap_override *overrides;
+	struct mdev_index *index;
+	struct state_scope *scope;
+};
 
-	if (!buf)
-		return NULL;
-	snprintf(h.magic, sizeof(h.magic), "%s", MEMORY_MAGIC);
-	memcpy(p, &h, sizeof(h));
-	p += sizeof(h);
-	copy = (struct ap_state *)p;
-	memcpy(copy, st, sizeof(*st));
-	copy->mdevs = NULL;
-	copy->capmdevs = 0;
-	copy->overrides = NULL;
-	copy->index = NULL;
-	copy->scope = NULL;
-	p += sizeof(*st);
-	if (m)
-		memcpy(p, st->mdevs, m);
-	if (o)
-		memcpy(p + m, st->overrides, o);
-	*lenp = len;
-	return buf;
+/* st as the file holds it, its pointers put aside in *a (attach() puts them back). */
+static void detach(struct ap_state *st, struct attached *a)
+{
+	*a = (struct attached){ st->mdevs, st->capmdevs, st->overrides, st->index, st->scope };
+	st->mdevs = NULL;
+	st->capmdevs = 0;
+	st->overrides = NULL;
+	st->index = NULL;
+	st->scope = NULL;
 }
 
-int memory_write(struct sysfs *s, const char *rel, const struct ap_state *st)
+static void attach(struct ap_state *st, const struct attached *a)
 {
-	size_t len;
-	char *buf = memory_image(st, &len);
-	int rc = buf ? sysfs_put(s, rel, 0600, buf, len) : -ENOMEM;
+	st->mdevs = a->mdevs;
+	st->capmdevs = a->capmdevs;
+	st->overrides = a->overrides;
+	st->index = a->index;
+	st->scope = a->scope;
+}
 
-	free(buf);
+static void head_of(const struct ap_state *st, struct memory_head *h)
+{
+	memset(h, 0, sizeof(*h));
+	snprintf(h->magic, sizeof(h->magic), "%s", MEMORY_MAGIC);
+	h->state_size = sizeof(*st);
+	h->mdev_size = sizeof(*st->mdevs);
+	h->override_size = sizeof(*st->overrides);
+	h->nmdevs = st->nmdevs;
+	h->noverrides = st->noverrides;
+}
+
+bool memory_same(struct ap_state *a, struct ap_state *b)
+{
+	struct attached pa, pb;
+	bool same;
+
+	if (a->nmdevs != b->nmdevs || a->noverrides != b->noverrides)
+		return false;
+	detach(a, &pa);
+	detach(b, &pb);
+	same = !memcmp(a, b, sizeof(*a));
+	attach(a, &pa);
+	attach(b, &pb);
+	return same && (!a->nmdevs || !memcmp(a->mdevs, b->mdevs, a->nmdevs * sizeof(*a->mdevs))) &&
+	       (!a->noverrides ||
+		!memcmp(a->overrides, b->overrides, a->noverrides * sizeof(*a->overrides)));
+}
+
+int memory_write(struct sysfs *s, const char *rel, struct ap_state *st)
+{
+	struct memory_head h;
+	struct iovec iov[] = {
+		{ &h, sizeof(h) },
+		{ st, sizeof(*st) },
+		{ st->mdevs, st->nmdevs * sizeof(*st->mdevs) },
+		{ st->overrides, st->noverrides * sizeof(*st->overrides) },
+	};
+	struct attached p;
+	int rc;
+
+	head_of(st, &h);
+	detach(st, &p);
+	rc = sysfs_put_iov(s, rel, 0600, iov, 4);
+	attach(st, &p);
 	return rc;
 }
 
-/* The arrays after the state, in new memory: 0 or -ENOMEM. */
-static int take_arrays(struct ap_state *st, const char *p, const struct memory_head *h)
+/* Reads exactly len bytes at off into the parts of iov: 0, -EINVAL when the file ends first. */
+static int read_exactly(int fd, struct iovec *iov, int n, off_t off)
 {
-	size_t m = h->nmdevs * sizeof(*st->mdevs), o = h->noverrides * sizeof(*st->overrides);
+	size_t want = 0;
+	ssize_t got;
 
+	for (int i = 0; i < n; i++)
+		want += iov[i].iov_len;
+	if (!want)
+		return 0;
+	do
+		got = preadv(fd, iov, n, off);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return -errno;
+	/* a regular file gives less than asked for only at its end */
+	return (size_t)got == want ? 0 : -EINVAL;
+}
+
+/* The state of the file open at fd: 0, -EINVAL when it is not this build's or not whole. */
+static int read_state(int fd, struct ap_state *st)
+{
+	struct memory_head h;
+	struct iovec iov[2] = { { &h, sizeof(h) }, { st, sizeof(*st) } };
+	struct stat sb;
+	int rc = fstat(fd, &sb) ? -errno : read_exactly(fd, iov, 2, 0);
+	size_t m, o;
+
+	/* what the file says of pointers means nothing here */
+	st->mdevs = NULL;
+	st->overrides = NULL;
+	st->index = NULL;
+	st->scope = NULL;
+	if (rc)
+		return rc;
+	/* another build's memory, or a torn one, is no memory */
+	if (strncmp(h.magic, MEMORY_MAGIC, sizeof(h.magic)) || h.state_size != sizeof(*st) ||
+	    h.mdev_size != sizeof(*st->mdevs) || h.override_size != sizeof(*st->overrides) ||
+	    h.nmdevs > (uint64_t)sb.st_size || h.noverrides > (uint64_t)sb.st_size ||
+	    (uint64_t)sb.st_size != sizeof(h) + sizeof(*st) + h.nmdevs * sizeof(*st->mdevs) +
+					   h.noverrides * sizeof(*st->overrides))
+		return -EINVAL;
+	m = h.nmdevs * sizeof(*st->mdevs);
+	o = h.noverrides * sizeof(*st->overrides);
 	st->mdevs = m ? malloc(m) : NULL;
-	st->capmdevs = h->nmdevs;
+	st->capmdevs = h.nmdevs;
 	st->overrides = o ? malloc(o) : NULL;
 	if ((m && !st->mdevs) || (o && !st->overrides))
 		return -ENOMEM;
-	if (m)
-		memcpy(st->mdevs, p, m);
-	if (o)
-		memcpy(st->overrides, p + m, o);
-	return 0;
+	iov[0] = (struct iovec){ st->mdevs, m };
+	iov[1] = (struct iovec){ st->overrides, o };
+	return read_exactly(fd, iov, 2, (off_t)(sizeof(h) + sizeof(*st)));
 }
 
 int memory_read(struct sysfs *s, const char *rel, struct ap_state **out)
 {
-	int err = 0;
-	size_t len;
-	char *buf = sysfs_read_bytes(s, rel, &len, &err);
-	struct memory_head h;
+	int fd = sysfs_openat(s, rel, O_RDONLY, 0), rc;
 	struct ap_state *st;
 
-	if (!buf)
-		return err ? err : -ENOMEM;
-	memcpy(&h, buf, len < sizeof(h) ? len : sizeof(h));
-	/* another build's memory, or a torn one, is no memory */
-	if (len < sizeof(h) || strncmp(h.magic, MEMORY_MAGIC, sizeof(h.magic)) ||
-	    h.state_size != sizeof(*st) || h.mdev_size != sizeof(*st->mdevs) ||
-	    h.override_size != sizeof(*st->overrides) || h.nmdevs > len || h.noverrides > len ||
-	    len != sizeof(h) + sizeof(*st) + h.nmdevs * sizeof(*st->mdevs) +
-			   h.noverrides * sizeof(*st->overrides)) {
-		free(buf);
-		return -EINVAL;
-	}
+	if (fd < 0)
+		return fd;
 	st = malloc(sizeof(*st));
-	if (!st) {
-		free(buf);
-		return -ENOMEM;
+	rc = st ? read_state(fd, st) : -ENOMEM;
+	close(fd);
+	if (rc) {
+		if (st) {
+			free(st->mdevs);
+			free(st->overrides);
+		}
+		free(st);
+		return rc;
 	}
-	memcpy(st, buf + sizeof(h), sizeof(*st));
-	st->index = NULL;
-	st->scope = NULL;
-	if (take_arrays(st, buf + sizeof(h) + sizeof(*st), &h)) {
-		state_free(st);
-		free(buf);
-		return -ENOMEM;
-	}
-	free(buf);
 	*out = st;
 	return 0;
 }

@@ -6,10 +6,13 @@
 #include "state.h"
 #include "sysfs.h"
 
-/* st as memory_write() writes it (malloc'ed), or NULL. */
-char *memory_image(const struct ap_state *st, size_t *len);
-/* Writes st to rel at once (a temporary file renamed): 0 or -errno. */
-int memory_write(struct sysfs *s, const char *rel, const struct ap_state *st);
+/*
+ * Writes st to rel at once (a temporary file renamed): 0 or -errno. st is
+ * not changed; it is only made ready for the file while it is written.
+ */
+int memory_write(struct sysfs *s, const char *rel, struct ap_state *st);
+/* Whether a and b are the same state, as memory_write() writes them. */
+bool memory_same(struct ap_state *a, struct ap_state *b);
 /*
  * Reads a state that memory_write() wrote: 0, -ENOENT when there is none,
  * -EINVAL when another build (or nothing whole) wrote it, or -errno.

@@ -114,6 +114,8 @@ static int sync_states(struct sysfs *s, const struct ap_state *old, const struct
 
 		if (card)
 			TRY(sbx_render_card_state(s, st, (unsigned)a));
+		if (!card && idset_equal(&old->qoffline.dom[a], &st->qoffline.dom[a]))
+			continue;
 		idset_foreach(d, &st->queues.dom[a]) {
 			if (!apqnset_has(&old->queues, (unsigned)a, (unsigned)d))
 				continue;
@@ -125,16 +127,24 @@ static int sync_states(struct sysfs *s, const struct ap_state *old, const struct
 	return 0;
 }
 
-/* The two states a store's sync compares, with the mdev that holds each APQN in each. */
+/*
+ * The two states a store's sync compares: the queues that may show otherwise
+ * (all others show the same), and where there are many of them the mdev that
+ * holds each APQN in each state (else NULL: each is looked for).
+ */
 struct pair {
 	const struct ap_state *old, *st;
+	struct apqnset look;
 	const state_owners *old_owner, *owner;
 };
+
+/* Looking an owner up in each mdev costs less than a map of all up to this many queues. */
+#define OWNERS_BY_SEARCH 64
 
 static enum vfio_status vfio_status(const struct ap_state *st, const state_owners *owner,
 				    unsigned a, unsigned d)
 {
-	int m = state_owner(owner, a, d);
+	int m = owner ? state_owner(owner, a, d) : state_apqn_mdev(st, a, d);
 
 	return state_mdev_vfio_status(st, m >= 0 ? &st->mdevs[m] : NULL, a, d);
 }
@@ -160,6 +170,53 @@ struct queue_work {
 	pthread_t thread;
 	bool started;
 };
+
+/* Whether m shows its queues otherwise than was did: what a queue's vfio_ap status reads of it. */
+static bool mdev_shows_other(const struct ap_mdev *was, const struct ap_mdev *m)
+{
+	return !same_matrix(&was->matrix, &m->matrix) || (was->in_use == 1) != (m->in_use == 1) ||
+	       was->has_guest != m->has_guest || !same_matrix(&was->guest, &m->guest);
+}
+
+static void look_at_matrix(struct pair *p, const struct ap_mdev *m)
+{
+	apqnset_add_product(&p->look, &m->matrix.apm, &m->matrix.aqm);
+}
+
+/*
+ * The queues whose driver or vfio_ap status may differ between the states:
+ * every queue of an adapter whose queue devices or bindings changed, and the
+ * queues in the matrices of the mdevs that came, went or changed. Another
+ * kernel or set of drivers: all of them.
+ */
+static void queues_to_look_at(struct pair *p)
+{
+	const struct ap_state *old = p->old, *st = p->st;
+
+	apqnset_clear(&p->look);
+	if (old->ndrivers != st->ndrivers || memcmp(&old->kernel, &st->kernel, sizeof(st->kernel)) ||
+	    memcmp(old->drivers, st->drivers, st->ndrivers * sizeof(*st->drivers))) {
+		for (unsigned a = 0; a < IDSET_BITS; a++)
+			idset_fill(&p->look.dom[a]);
+		return;
+	}
+	for (unsigned a = 0; a < IDSET_BITS; a++)
+		if (!idset_equal(&old->queues.dom[a], &st->queues.dom[a]) ||
+		    memcmp(old->qdrv[a], st->qdrv[a], sizeof(st->qdrv[a])))
+			idset_fill(&p->look.dom[a]);
+	for (size_t i = 0; i < st->nmdevs; i++) {
+		const struct ap_mdev *m = &st->mdevs[i], *was = find_mdev(old, m->uuid);
+
+		if (was && !mdev_shows_other(was, m))
+			continue;
+		look_at_matrix(p, m);
+		if (was)
+			look_at_matrix(p, was);
+	}
+	for (size_t i = 0; i < old->nmdevs; i++)
+		if (!find_mdev(st, old->mdevs[i].uuid))
+			look_at_matrix(p, &old->mdevs[i]);
+}
 
 /* Whether queue (a, d) of st is shown otherwise than in old. */
 static bool queue_changed(const struct pair *p, unsigned a, unsigned d)
@@ -192,7 +249,9 @@ static void *sync_range(void *arg)
 	sbx_links_init(&l, w->s);
 	l.again = w->again;
 	for (unsigned a = w->from; a < w->to && !w->rc; a++) {
-		idset_foreach(d, &w->p->st->queues.dom[a]) {
+		struct idset look = idset_and(&w->p->st->queues.dom[a], &w->p->look.dom[a]);
+
+		idset_foreach(d, &look) {
 			if (w->rc)
 				break;
 			if (!queue_changed(w->p, a, (unsigned)d))
@@ -225,7 +284,9 @@ static size_t share_out(const struct pair *p, struct queue_work *w,
 	size_t n = 0, threads;
 
 	for (unsigned i = 0; i < IDSET_BITS; i++) {
-		idset_foreach(d, &p->st->queues.dom[i])
+		struct idset look = idset_and(&p->st->queues.dom[i], &p->look.dom[i]);
+
+		idset_foreach(d, &look)
 			count[i] += queue_changed(p, i, (unsigned)d);
 		total += count[i];
 	}
@@ -248,12 +309,14 @@ static size_t share_out(const struct pair *p, struct queue_work *w,
 static int sync_queues(struct sysfs *s, const struct ap_state *old, const struct ap_state *st,
 		       bool again, bool *rebound)
 {
-	struct pair p = { old, st, state_apqn_owners(old), state_apqn_owners(st) };
+	struct pair p = { .old = old, .st = st };
 	struct queue_work w[SYNC_THREADS], model = { .s = s, .p = &p, .again = again };
 	size_t n;
 	int rc = 0;
 
-	if (!p.old_owner || !p.owner) {
+	queues_to_look_at(&p);
+	if (apqnset_count(&p.look) > OWNERS_BY_SEARCH &&
+	    (!(p.old_owner = state_apqn_owners(old)) || !(p.owner = state_apqn_owners(st)))) {
 		free((void *)p.old_owner);
 		free((void *)p.owner);
 		return -ENOMEM;
@@ -288,9 +351,9 @@ static int sync_tree(struct sysfs *s, const struct ap_state *old, const struct a
 		TRY(sbx_render_masks(s, st));
 	/* devices that went away, queues before their cards */
 	for (unsigned a = 0; a < IDSET_BITS; a++) {
-		idset_foreach(d, &old->queues.dom[a]) {
-			if (apqnset_has(&st->queues, a, (unsigned)d))
-				continue;
+		struct idset gone = idset_minus(&old->queues.dom[a], &st->queues.dom[a]);
+
+		idset_foreach(d, &gone) {
 			sbx_queue_rel(a, (unsigned)d, rel, sizeof(rel));
 			TRY(unrender_ap_device(s, rel, state_queue_driver_name(old, a, (unsigned)d)));
 			rebound = true;
