@@ -4,16 +4,20 @@
  * guest_matrix, the VFIO group, whether a guest uses them).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "grow.h"
 #include "masksyntax.h"
 #include "paths.h"
 #include "state-read.h"
 #include "state.h"
+#include "uuidmap.h"
 
 struct mdev_list {
 	struct ap_mdev *v;
@@ -49,21 +53,21 @@ static char *mdev_attr(struct sysfs *s, const struct ap_mdev *m, const char *att
 }
 
 /*
- * The mdev's three masks: one read of ap_config where the kernel has it (6.10),
- * else matrix and control_domains. 0 or -errno; *ap_config tells which.
+ * Where the mdevs' matrices are read from: the matrix device's directory,
+ * open once, and whether the kernel shows ap_config (6.10), once one mdev
+ * told.
  */
-static int read_mdev_matrix(struct sysfs *s, struct ap_mdev *m, bool *ap_config)
+struct matrix_dir {
+	int fd;                  /* or -1 */
+	int ap_config;           /* 1 it does, 0 it does not, -1 not known yet */
+};
+
+/* The mdev's three masks, from matrix and control_domains: 0 or -errno. */
+static int read_mdev_masks(struct sysfs *s, struct ap_mdev *m)
 {
 	int err = 0, rc;
-	char *text = mdev_attr(s, m, "ap_config", &err);
+	char *text = mdev_attr(s, m, "matrix", &err);
 
-	*ap_config = text != NULL;
-	if (text) {
-		rc = kernel_ap_config_parse(text, strlen(text), &m->matrix);
-		free(text);
-		return rc;
-	}
-	text = mdev_attr(s, m, "matrix", &err);
 	if (!text)
 		return err;
 	rc = matrix_parse(text, &m->matrix.apm, &m->matrix.aqm);
@@ -75,6 +79,32 @@ static int read_mdev_matrix(struct sysfs *s, struct ap_mdev *m, bool *ap_config)
 		return err;
 	rc = cdoms_parse(text, &m->matrix.adm);
 	free(text);
+	return rc;
+}
+
+/*
+ * The mdev's three masks: one read of ap_config where the kernel has it, else
+ * matrix and control_domains. 0 or -errno.
+ */
+static int read_mdev_matrix(struct sysfs *s, struct matrix_dir *dir, struct ap_mdev *m)
+{
+	/* ap_config is one line of three masks, far shorter than a page */
+	char name[UUID_STR_MAX + 16], text[512];
+	ssize_t len = -ENOENT;
+	int rc;
+
+	if (dir->ap_config) {
+		snprintf(name, sizeof(name), "%s/ap_config", m->uuid);
+		len = sysfs_read_in(s, dir->fd, MATRIX_DEV, name, text, sizeof(text));
+		if (len >= 0) {
+			dir->ap_config = 1;
+			return kernel_ap_config_parse(text, (size_t)len, &m->matrix);
+		}
+	}
+	rc = read_mdev_masks(s, m);
+	/* an mdev that is there without ap_config: the kernel has none */
+	if (!rc && len == -ENOENT && dir->ap_config < 0)
+		dir->ap_config = 0;
 	return rc;
 }
 
@@ -116,12 +146,15 @@ static void probe_in_use(struct sysfs *s, struct ap_state *st, struct ap_mdev *m
 	}
 }
 
-/* The mdevs listed anew, without what they hold. */
-static int list_mdevs(struct sysfs *s, struct ap_state *st)
+/* The mdevs listed anew, without what they hold, from the matrix device's directory. */
+static int list_mdevs(struct sysfs *s, struct ap_state *st, struct matrix_dir *dir)
 {
 	struct mdev_list mdevs = { 0 };
-	int rc = sysfs_list(s, MATRIX_DEV, add_mdev, &mdevs);
+	int fd = sysfs_openat(s, MATRIX_DEV, O_RDONLY | O_DIRECTORY, 0), rc;
 
+	dir->fd = fd >= 0 ? dup(fd) : -1;
+	dir->ap_config = -1;
+	rc = fd >= 0 ? sysfs_dir_each(fd, add_mdev, &mdevs) : fd;
 	st->mdevs = mdevs.v;
 	st->nmdevs = mdevs.n;
 	st->capmdevs = mdevs.cap;
@@ -129,25 +162,30 @@ static int list_mdevs(struct sysfs *s, struct ap_state *st)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-/* Mdev m's matrix: whether the kernel showed ap_config. */
-static bool read_matrix(struct sysfs *s, struct ap_mdev *m)
+static void matrix_dir_close(struct matrix_dir *dir)
 {
-	bool has_config;
+	if (dir->fd >= 0)
+		close(dir->fd);
+}
 
+/* Mdev m's matrix. */
+static void read_matrix(struct sysfs *s, struct matrix_dir *dir, struct ap_mdev *m)
+{
 	m->in_use = -1;
-	m->incomplete = read_mdev_matrix(s, m, &has_config);
+	m->incomplete = read_mdev_matrix(s, dir, m);
 	if (m->incomplete)
 		memset(&m->matrix, 0, sizeof(m->matrix));
-	return has_config;
 }
 
 int state_read_mdevs(struct sysfs *s, struct ap_state *st, bool *ap_config)
 {
-	int rc = list_mdevs(s, st);
+	struct matrix_dir dir;
+	int rc = list_mdevs(s, st, &dir);
 
-	*ap_config = false;
 	for (size_t i = 0; !rc && i < st->nmdevs; i++)
-		*ap_config |= read_matrix(s, &st->mdevs[i]);
+		read_matrix(s, &dir, &st->mdevs[i]);
+	*ap_config = dir.ap_config == 1;
+	matrix_dir_close(&dir);
 	return rc;
 }
 
@@ -170,27 +208,33 @@ int state_read_mdev_guest(struct sysfs *s, struct ap_state *st, size_t i)
  */
 int state_reread_mdevs(struct sysfs *s, struct ap_state *st)
 {
-	struct ap_state *was = st->scope ? state_dup(st) : NULL;
-	int rc;
+	/* the mdevs as they were read, found by their UUIDs */
+	struct ap_mdev *was = st->mdevs;
+	size_t nwas = st->nmdevs;
+	struct uuidmap map = { 0 };
+	struct matrix_dir dir;
+	int rc = st->scope ? uuidmap_make(&map, was, nwas, sizeof(*was),
+					  offsetof(struct ap_mdev, uuid)) : 0;
 
-	if (st->scope && !was)
-		return -ENOMEM;
-	free(st->mdevs);
+	if (rc)
+		return rc;
 	st->mdevs = NULL;
 	st->nmdevs = st->capmdevs = 0;
 	st->available_instances = state_read_number(s, MDEV_TYPE "/available_instances", -1);
-	rc = list_mdevs(s, st);
+	rc = list_mdevs(s, st, &dir);
 	for (size_t i = 0; !rc && i < st->nmdevs; i++) {
 		struct ap_mdev *m = &st->mdevs[i];
-		int k = was ? state_find_mdev(was, m->uuid) : -1;
+		int k = st->scope ? uuidmap_find(&map, m->uuid) : -1;
 
-		if (k >= 0 && !state_scope_reaches(was->scope, &was->mdevs[k].matrix)) {
-			*m = was->mdevs[k];
+		if (k >= 0 && !state_scope_reaches(st->scope, &was[k].matrix)) {
+			*m = was[k];
 			continue;
 		}
-		read_matrix(s, m);
+		read_matrix(s, &dir, m);
 		state_read_mdev_guest(s, st, i);
 	}
-	state_free(was);
+	matrix_dir_close(&dir);
+	uuidmap_free(&map);
+	free(was);
 	return rc;
 }

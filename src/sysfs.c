@@ -89,6 +89,33 @@ int sysfs_openat(struct sysfs *s, const char *rel, int flags, mode_t mode)
 	return fd;
 }
 
+int sysfs_openat_in(struct sysfs *s, int dirfd, const char *dirrel, const char *name, int flags)
+{
+	char rel[PATH_MAX];
+
+#ifdef HAVE_LINUX_OPENAT2_H
+	if (!sysfs_force_fallback && dirfd >= 0) {
+		struct open_how how = {
+			.flags = (unsigned long long)(flags | O_CLOEXEC),
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		};
+		int fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+
+		if (fd >= 0) {
+			sysfs_count_open(s);
+			return fd;
+		}
+		/* what leads above the directory is resolved as from the root */
+		if (errno != EXDEV && errno != ENOSYS && errno != EPERM)
+			return -errno;
+	}
+#else
+	(void)dirfd;
+#endif
+	snprintf(rel, sizeof(rel), "%s/%s", dirrel, name);
+	return sysfs_openat(s, rel, flags, 0);
+}
+
 /*
  * Reads fd into buf after its first *len bytes until size - 1 are there or
  * the file ends: 1 when it ended, 0 when buf is full, or -errno. With
@@ -129,6 +156,30 @@ ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size)
 	buf[len] = '\0';
 	rc = rc < 0 ? rc : 0;
 	sysfs_trace(s, "read", rel, NULL, 0, buf, len, rc);
+	return rc ? rc : (ssize_t)len;
+}
+
+ssize_t sysfs_read_in(struct sysfs *s, int dirfd, const char *dirrel, const char *name,
+		      char *buf, size_t size)
+{
+	int fd = sysfs_openat_in(s, dirfd, dirrel, name, O_RDONLY);
+	size_t len = 0;
+	int rc;
+
+	if (fd >= 0) {
+		rc = read_upto(fd, buf, size, &len, true);
+		close(fd);
+	} else {
+		rc = fd;
+	}
+	buf[len] = '\0';
+	rc = rc < 0 ? rc : 0;
+	if (s->verbose && !s->quiet) {
+		char rel[PATH_MAX];
+
+		snprintf(rel, sizeof(rel), "%s/%s", dirrel, name);
+		sysfs_trace(s, "read", rel, NULL, 0, buf, len, rc);
+	}
 	return rc ? rc : (ssize_t)len;
 }
 

@@ -67,8 +67,17 @@ int sysfs_openat(struct sysfs *s, const char *rel, int flags, mode_t mode);
 typedef int (*sysfs_at_fn)(int dirfd, const char *name, void *arg);
 int sysfs_at(struct sysfs *s, const char *rel, sysfs_at_fn fn, void *arg);
 
+/*
+ * openat() of name (which may have several parts) in directory dirrel, open at
+ * dirfd (from sysfs_openat(), or -1): as sysfs_openat() of dirrel/name, with
+ * fewer parts to look up. An fd or -errno.
+ */
+int sysfs_openat_in(struct sysfs *s, int dirfd, const char *dirrel, const char *name, int flags);
 /* Reads the whole attribute into buf (NUL-terminated): its length or -errno. */
 ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size);
+/* The same of name in directory dirrel, open at dirfd (see sysfs_openat_in()). */
+ssize_t sysfs_read_in(struct sysfs *s, int dirfd, const char *dirrel, const char *name,
+		      char *buf, size_t size);
 /* The same into a malloc'ed buffer; NULL with *err set on failure. */
 char *sysfs_read_alloc(struct sysfs *s, const char *rel, int *err);
 /*

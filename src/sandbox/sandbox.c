@@ -380,9 +380,10 @@ static int private_lines(struct sysfs *s, const char *rel, int (*cb)(char *line,
 	return rc;
 }
 
+/* The mdevs in the order the emulated kernel made them: indices into st->mdevs. */
 struct order {
 	struct ap_state *st;
-	struct ap_mdev *sorted;
+	size_t *index;
 	bool *taken;
 	size_t n;
 };
@@ -422,7 +423,7 @@ static int parse_mdev(char *line, struct ap_mdev *m)
 static int order_mdev(char *line, void *ctx)
 {
 	struct order *o = ctx;
-	struct ap_mdev kept = { .in_use = 0 }, *m = &o->sorted[o->n];
+	struct ap_mdev kept = { .in_use = 0 }, *m;
 	int i;
 
 	if (parse_mdev(line, &kept))
@@ -432,15 +433,36 @@ static int order_mdev(char *line, void *ctx)
 	if (i < 0 || o->taken[i])
 		return 0;
 	o->taken[i] = true;
-	*m = o->st->mdevs[i];
+	o->index[o->n++] = (size_t)i;
+	m = &o->st->mdevs[i];
 	m->in_use = kept.in_use;
 	m->removing = kept.removing;
 	m->iommu_group = kept.iommu_group;
 	m->vfio_dev = kept.vfio_dev;
 	m->guest_iommufd = kept.guest_iommufd;
 	memcpy(m->guest_name, kept.guest_name, sizeof(m->guest_name));
-	o->n++;
 	return 0;
+}
+
+/* st's mdevs put in the order of o, in place: each cycle of the order moved round once. */
+static void put_in_order(struct ap_state *st, struct order *o)
+{
+	for (size_t j = 0; j < st->nmdevs; j++) {
+		struct ap_mdev first;
+		size_t k = j;
+
+		if (o->index[j] == j || !o->taken[j])
+			continue;
+		/* taken[] now marks the places still to fill */
+		first = st->mdevs[j];
+		while (o->index[k] != j) {
+			st->mdevs[k] = st->mdevs[o->index[k]];
+			o->taken[k] = false;
+			k = o->index[k];
+		}
+		st->mdevs[k] = first;
+		o->taken[k] = false;
+	}
 }
 
 static int add_override(char *line, void *ctx)
@@ -496,10 +518,10 @@ int sandbox_load_private(struct sysfs *s, struct ap_state *st)
 	int rc;
 
 	if (st->nmdevs) {
-		o.sorted = calloc(st->nmdevs, sizeof(*o.sorted));
+		o.index = malloc(st->nmdevs * sizeof(*o.index));
 		o.taken = calloc(st->nmdevs, sizeof(*o.taken));
-		if (!o.sorted || !o.taken) {
-			free(o.sorted);
+		if (!o.index || !o.taken) {
+			free(o.index);
 			free(o.taken);
 			return -ENOMEM;
 		}
@@ -509,13 +531,14 @@ int sandbox_load_private(struct sysfs *s, struct ap_state *st)
 		/* mdevs that the file does not know keep their place after the others */
 		for (size_t i = 0; i < st->nmdevs; i++)
 			if (!o.taken[i])
-				o.sorted[o.n++] = st->mdevs[i];
-		if (st->nmdevs)
-			memcpy(st->mdevs, o.sorted, st->nmdevs * sizeof(*st->mdevs));
+				o.index[o.n++] = i;
+		for (size_t i = 0; i < st->nmdevs; i++)
+			o.taken[i] = true;
+		put_in_order(st, &o);
 		state_mdevs_changed(st);
 		kmodel_number(st);
 	}
-	free(o.sorted);
+	free(o.index);
 	free(o.taken);
 	free(st->overrides);
 	st->overrides = NULL;
