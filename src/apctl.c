@@ -2,6 +2,7 @@
 /* apctl: the table of commands, and main. */
 #include "apctl.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,13 @@ int main(int argc, char **argv)
 	char **args;
 	int rc;
 
+	/*
+	 * A state of a large host (a few hundred KB) is copied and freed several
+	 * times in one run: the heap keeps what is freed for the next copy,
+	 * instead of a new mapping whose every page faults on first touch.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	/* run as mdevctl's callout, through its link: apctl callout ARGS */
 	if (strcmp(base ? base + 1 : argv[0], CALLOUT_LINK_NAME))
 		return cli_main(&top, argc, argv, EXIT_USAGE);
