@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,13 +178,78 @@ static void read_matrix(struct sysfs *s, struct matrix_dir *dir, struct ap_mdev 
 		memset(&m->matrix, 0, sizeof(m->matrix));
 }
 
+/*
+ * The matrices of mdevs [from, to), each read on its own: a part of a
+ * host's many, in a thread of its own (read_matrices()).
+ */
+struct matrix_work {
+	struct sysfs *s;
+	struct matrix_dir dir;
+	struct ap_mdev *v;
+	size_t from, to;
+	pthread_t thread;
+	bool started;
+};
+
+static void *read_range(void *arg)
+{
+	struct matrix_work *w = arg;
+
+	for (size_t i = w->from; i < w->to; i++)
+		read_matrix(w->s, &w->dir, &w->v[i]);
+	return NULL;
+}
+
+/*
+ * Reads of many mdevs' matrices go side by side, an open and a read each,
+ * in up to READ_THREADS threads of at least READ_PER_THREAD mdevs; one after
+ * the other where every read is traced, so that the trace keeps their order.
+ */
+#define READ_THREADS 4
+#define READ_PER_THREAD 256
+
+static void read_matrices(struct sysfs *s, struct ap_state *st, struct matrix_dir *dir)
+{
+	struct matrix_work w[READ_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = st->nmdevs / READ_PER_THREAD, share;
+
+	if (!st->nmdevs)
+		return;
+	/* the first tells the others whether the kernel has ap_config */
+	read_matrix(s, dir, &st->mdevs[0]);
+	n = n > READ_THREADS ? READ_THREADS : n;
+	n = cpus > 0 && (size_t)cpus < n ? (size_t)cpus : n;
+	if (n < 2 || s->verbose)
+		n = 1;
+	share = (st->nmdevs - 1 + n - 1) / n;
+	for (size_t k = 0; k < n; k++) {
+		w[k] = (struct matrix_work){ .s = s, .dir = *dir, .v = st->mdevs,
+					     .from = 1 + k * share, .to = 1 + (k + 1) * share };
+		if (w[k].to > st->nmdevs)
+			w[k].to = st->nmdevs;
+		if (k)
+			w[k].started = !pthread_create(&w[k].thread, NULL, read_range, &w[k]);
+	}
+	read_range(&w[0]);
+	for (size_t k = 1; k < n; k++) {
+		if (w[k].started)
+			pthread_join(w[k].thread, NULL);
+		else
+			read_range(&w[k]);
+	}
+	for (size_t k = 0; k < n; k++)
+		if (w[k].dir.ap_config >= 0)
+			dir->ap_config = w[k].dir.ap_config;
+}
+
 int state_read_mdevs(struct sysfs *s, struct ap_state *st, bool *ap_config)
 {
 	struct matrix_dir dir;
 	int rc = list_mdevs(s, st, &dir);
 
-	for (size_t i = 0; !rc && i < st->nmdevs; i++)
-		read_matrix(s, &dir, &st->mdevs[i]);
+	if (!rc)
+		read_matrices(s, st, &dir);
 	*ap_config = dir.ap_config == 1;
 	matrix_dir_close(&dir);
 	return rc;
