@@ -129,6 +129,17 @@ int sysfs_clean_temps(struct sysfs *s, const char *rel)
 	return rc;
 }
 
+/*
+ * Whoever keeps what the tree showed is told that name in dirfd is gone or
+ * another file (rc 0: the write was made).
+ */
+static int tell_changed(struct sysfs *s, int dirfd, const char *name, int rc)
+{
+	if (!rc && s->changed)
+		s->changed(s->changed_ctx, dirfd, name);
+	return rc;
+}
+
 /* name replaced by a new file; durable: on disk before and after the rename */
 static int put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode,
 		  const struct iovec *iov, int n, bool durable)
@@ -153,6 +164,7 @@ static int put_at(struct sysfs *s, int dirfd, const char *name, mode_t mode,
 		rc = -errno;
 	if (!rc && renameat(dirfd, tmp, dirfd, name))
 		rc = -errno;
+	tell_changed(s, dirfd, name, rc);
 	if (rc)
 		unlinkat(dirfd, tmp, 0);
 	else if (durable)
@@ -231,7 +243,7 @@ int sysfs_rewrite_at(struct sysfs *s, int dirfd, const char *name, mode_t mode,
 		rc = -errno;
 	if (close(fd) && !rc)
 		rc = -errno;
-	return rc;
+	return tell_changed(s, dirfd, name, rc);
 }
 
 int sysfs_symlink_at(int dirfd, const char *target, const char *name)
@@ -239,32 +251,27 @@ int sysfs_symlink_at(int dirfd, const char *target, const char *name)
 	return symlinkat(target, dirfd, name) ? -errno : 0;
 }
 
-/* A link retargeted keeps its name: no one is told. */
-int sysfs_relink_at(int dirfd, const char *target, const char *name)
+int sysfs_relink_at(struct sysfs *s, int dirfd, const char *target, const char *name)
 {
 	int rc = sysfs_symlink_at(dirfd, target, name);
 
 	if (rc == -EEXIST && !(rc = unlinkat(dirfd, name, 0) ? -errno : 0))
-		rc = sysfs_symlink_at(dirfd, target, name);
+		rc = tell_changed(s, dirfd, name, sysfs_symlink_at(dirfd, target, name));
 	return rc;
 }
 
-/* Whoever keeps what the tree showed is told that name in dirfd is gone (rc 0: it is). */
-static int tell_gone(struct sysfs *s, int dirfd, const char *name, int rc)
-{
-	if (!rc && s->gone)
-		s->gone(s->gone_ctx, dirfd, name);
-	return rc;
-}
 
 int sysfs_rename_at(struct sysfs *s, int fromdir, const char *from, int todir, const char *to)
 {
-	return tell_gone(s, fromdir, from, renameat(fromdir, from, todir, to) ? -errno : 0);
+	int rc = renameat(fromdir, from, todir, to) ? -errno : 0;
+
+	/* what was at to is another file now */
+	return tell_changed(s, todir, to, tell_changed(s, fromdir, from, rc));
 }
 
 int sysfs_remove_at(struct sysfs *s, int dirfd, const char *name)
 {
-	return tell_gone(s, dirfd, name, unlinkat(dirfd, name, 0) ? -errno : 0);
+	return tell_changed(s, dirfd, name, unlinkat(dirfd, name, 0) ? -errno : 0);
 }
 
 int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len)
@@ -327,8 +334,9 @@ static int two_names(struct sysfs *s, const char *from, const char *to, bool lin
 	rc = (link ? linkat(fdir, fname, tdir, tname, 0) : renameat(fdir, fname, tdir, tname)) ?
 		     -errno :
 		     0;
+	/* what was at to is another file now */
 	if (!link)
-		tell_gone(s, fdir, fname, rc);
+		tell_changed(s, tdir, tname, tell_changed(s, fdir, fname, rc));
 	close(fdir);
 	close(tdir);
 	return rc;
@@ -358,7 +366,7 @@ static int remove_rel(struct sysfs *s, const char *rel, bool durable)
 	rc = unlinkat(dirfd, name, 0);
 	if (rc && errno == EISDIR)
 		rc = unlinkat(dirfd, name, AT_REMOVEDIR);
-	rc = tell_gone(s, dirfd, name, rc ? -errno : 0);
+	rc = tell_changed(s, dirfd, name, rc ? -errno : 0);
 	if (!rc && durable)
 		rc = sync_dir(dirfd);
 	close(dirfd);
@@ -408,7 +416,7 @@ int sysfs_remove_tree(struct sysfs *s, const char *rel)
 	if (dirfd < 0)
 		return dirfd;
 	/* what was below it goes with it */
-	rc = tell_gone(s, dirfd, name, remove_at(dirfd, name));
+	rc = tell_changed(s, dirfd, name, remove_at(dirfd, name));
 	close(dirfd);
 	return rc;
 }

@@ -21,8 +21,11 @@ struct sysfs;
 /* What answers an attribute write instead of write(2): 0 or the -errno. */
 typedef int (*sysfs_store_fn)(void *ctx, struct sysfs *s, const char *rel, const void *buf,
 			      size_t len);
-/* Told of every name that a write of the tree takes away (removed, or renamed elsewhere). */
-typedef void (*sysfs_gone_fn)(void *ctx, int dirfd, const char *name);
+/*
+ * Told of every name whose file a write of the tree takes away or replaces:
+ * removed, renamed elsewhere or over, written anew, a link retargeted.
+ */
+typedef void (*sysfs_changed_fn)(void *ctx, int dirfd, const char *name);
 
 struct sysfs {
 	int rootfd;
@@ -32,8 +35,8 @@ struct sysfs {
 	void *store_ctx;
 	bool verbose;          /* --verbose: every read and write traced on stderr */
 	unsigned quiet;        /* > 0: nothing traced (what a store does behind a write) */
-	sysfs_gone_fn gone;    /* NULL: no one is told */
-	void *gone_ctx;
+	sysfs_changed_fn changed; /* NULL: no one is told */
+	void *changed_ctx;
 };
 
 /*
@@ -142,7 +145,7 @@ int sysfs_rewrite_at(struct sysfs *s, int dirfd, const char *name, mode_t mode,
 		     const void *data, size_t len);
 int sysfs_symlink_at(int dirfd, const char *target, const char *name);
 /* A symlink that replaces whatever link or file is at name. */
-int sysfs_relink_at(int dirfd, const char *target, const char *name);
+int sysfs_relink_at(struct sysfs *s, int dirfd, const char *target, const char *name);
 /* Moves from to to, replacing it: 0 or -errno. */
 int sysfs_rename_at(struct sysfs *s, int fromdir, const char *from, int todir, const char *to);
 /* Removes name (not a directory) from dirfd: 0 or -errno (-ENOENT when absent). */

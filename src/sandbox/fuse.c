@@ -85,7 +85,12 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	rc = sysfs_lstat(&fs_of()->s, rel, st);
 	if (rc)
 		return rc;
-	if (in_sysfs(rel) && S_ISREG(st->st_mode))
+	/*
+	 * sysfs says 4096 bytes of every attribute; a mount whose kernel keeps
+	 * contents says their length, which the kernel's page cache reads as
+	 * the file's end
+	 */
+	if (in_sysfs(rel) && S_ISREG(st->st_mode) && !fs_of()->keep)
 		st->st_size = SYSFS_ATTR_SIZE;
 	return 0;
 }
@@ -167,6 +172,9 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
  * kernfs opens an attribute for reading only if it can be read, for writing
  * only if it can be written, whoever asks (root too); so does this, by its
  * mode. The kernel has checked the caller's permissions (default_permissions).
+ * Where the mount keeps contents, an attribute opened for reading alone is
+ * read through the kernel's page cache, which a store empties of what it
+ * changes (forget()); else every read and write goes to the file as it is.
  */
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
@@ -174,6 +182,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	struct stat st;
 
 	REL(path);
+	fi->direct_io = 1;
 	if (!in_sysfs(rel)) {
 		fd = sysfs_openat(&fs_of()->s, rel, (fi->flags & OPEN_FLAGS) | O_NOFOLLOW, 0);
 		if (fd < 0)
@@ -181,18 +190,17 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 		fi->fh = (uint64_t)fd;
 		return 0;
 	}
-	fd = sysfs_lstat(&fs_of()->s, rel, &st);
-	if (fd)
-		return fd;
-	if ((acc != O_RDONLY && !(st.st_mode & 0222)) || (acc != O_WRONLY && !(st.st_mode & 0444)))
-		return -EACCES;
 	fd = sysfs_openat(&fs_of()->s, rel, (acc == O_WRONLY ? O_PATH : O_RDONLY) | O_NOFOLLOW, 0);
 	if (fd < 0)
 		return fd;
+	if (fstat(fd, &st) || (acc != O_RDONLY && !(st.st_mode & 0222)) ||
+	    (acc != O_WRONLY && !(st.st_mode & 0444))) {
+		close(fd);
+		return -EACCES;
+	}
 	fi->fh = (uint64_t)fd;
-	/* every read goes to the file as it is now */
-	fi->direct_io = 1;
-	fi->keep_cache = 0;
+	fi->direct_io = !(fs_of()->keep && acc == O_RDONLY);
+	fi->keep_cache = !fi->direct_io;
 	return 0;
 }
 
@@ -284,6 +292,7 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (fd < 0)
 		return fd;
 	fi->fh = (uint64_t)fd;
+	fi->direct_io = 1;
 	return 0;
 }
 
@@ -403,22 +412,25 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct sandbox_fs *fs = fuse_get_context()->private_data;
 
-	(void)conn;
 	/*
 	 * The kernel keeps names, so that a path is not looked up part by part
-	 * each time, never contents or a name that is not there. A kept name of
-	 * what a store removed asks for its attributes, and is told that it is
-	 * gone: at once where attributes are not kept (a mount of the whole
-	 * sandbox, whose plain files anyone may change), and where they are
-	 * (sysfs alone, which only stores change), once the store has told the
-	 * mount what it took away (forget()).
+	 * each time, never a name that is not there. A kept name of what a
+	 * store removed asks for its attributes, and is told that it is gone:
+	 * at once where attributes are not kept (a mount of the whole sandbox,
+	 * whose plain files anyone may change), and where they are (sysfs
+	 * alone, which only stores change), once the store has told the mount
+	 * what it changed (forget()). That mount lets the kernel keep the
+	 * contents of attributes and links too, forgotten the same way.
 	 */
 	cfg->entry_timeout = KEEP_SECS;
 	cfg->attr_timeout = fs->keep ? KEEP_SECS : 0;
 	cfg->negative_timeout = 0;
 	cfg->kernel_cache = 0;
-	cfg->direct_io = 1;
+	/* fs_open() says which opens read through the kernel's cache */
+	cfg->direct_io = 0;
 	cfg->nullpath_ok = 0;
+	if (fs->keep && (conn->capable & FUSE_CAP_CACHE_SYMLINKS))
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 	return fs;
 }
 

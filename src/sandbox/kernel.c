@@ -232,13 +232,13 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 		 struct diag *d)
 {
 	struct ap_state *st = NULL, *old = NULL;
-	struct sbx_gone gone;
+	struct sbx_changed changed;
 	int fd, rc;
 
-	sbx_gone_begin(s, &gone);
+	sbx_changed_begin(s, &changed);
 	fd = sandbox_lock(s, false);
 	if (fd < 0) {
-		sbx_gone_end(s, &gone);
+		sbx_changed_end(s, &changed);
 		return fd;
 	}
 	/* what writers killed before their rename left */
@@ -272,7 +272,7 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 	state_free(st);
 	close(fd);
 	/* outside the lock: a mount's reader that waits for it may hold what the mount forgets */
-	sbx_gone_end(s, &gone);
+	sbx_changed_end(s, &changed);
 	return rc;
 }
 

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A mount that lets the kernel keep names and attributes (sandbox run's) must
- * hear of every name a store takes away, or a path would still be seen after
- * its mdev or its queue's driver is gone. Such a mount listens on a socket in
- * SANDBOX_MOUNTS; a store, in whatever process it runs, notes the names that
- * it removes or renames away, and once it has let go of the emulated kernel's
- * lock tells every mount and waits for its answer: what runs after the store
- * finds them gone, as on sysfs. A name that a store adds needs no word: the
- * kernel keeps no name that is not there.
+ * A mount that lets the kernel keep names, attributes and contents (sandbox
+ * run's) must hear of every file a store changes, or a path would still be
+ * seen after its mdev or its queue's driver is gone, and an attribute would
+ * still read as before. Such a mount listens on a socket in SANDBOX_MOUNTS; a
+ * store, in whatever process it runs, notes the names that it removes,
+ * renames, or replaces with another file (new contents, a link retargeted),
+ * and once it has let go of the emulated kernel's lock tells every mount and
+ * waits for its answer: what runs after the store finds the tree as it is,
+ * as on sysfs. A name that a store adds needs no word: the kernel keeps no
+ * name that is not there.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -52,10 +54,10 @@ static int mounts_dir(struct sysfs *s)
 	return fd;
 }
 
-/* sysfs_gone_fn: name in dirfd noted, if the mounts show it (under sys/). */
-static void note_gone(void *ctx, int dirfd, const char *name)
+/* sysfs_changed_fn: name in dirfd noted, if the mounts show it (under sys/). */
+static void note_changed(void *ctx, int dirfd, const char *name)
 {
-	struct sbx_gone *g = ctx;
+	struct sbx_changed *g = ctx;
 	char path[PATH_MAX];
 	const char *rel = path + g->rootlen;
 
@@ -69,7 +71,7 @@ static void note_gone(void *ctx, int dirfd, const char *name)
 		fprintf(g->out, "%s/%s\n", rel, name);
 }
 
-void sbx_gone_begin(struct sysfs *s, struct sbx_gone *g)
+void sbx_changed_begin(struct sysfs *s, struct sbx_changed *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->mounts = mounts_dir(s);
@@ -83,11 +85,11 @@ void sbx_gone_begin(struct sysfs *s, struct sbx_gone *g)
 		return;
 	}
 	g->rootlen = strlen(g->root);
-	s->gone = note_gone;
-	s->gone_ctx = g;
+	s->changed = note_changed;
+	s->changed_ctx = g;
 }
 
-/* Tells the mount listening at name what is gone, and waits for its answer. */
+/* Tells the mount listening at name what changed, and waits for its answer. */
 static void tell_mount(int mounts, const char *name, const char *text, size_t len)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -125,15 +127,15 @@ static void tell_mount(int mounts, const char *name, const char *text, size_t le
 	close(fd);
 }
 
-void sbx_gone_end(struct sysfs *s, struct sbx_gone *g)
+void sbx_changed_end(struct sysfs *s, struct sbx_changed *g)
 {
 	struct dirent *e;
 	DIR *dir;
 
 	if (g->mounts < 0)
 		return;
-	s->gone = NULL;
-	s->gone_ctx = NULL;
+	s->changed = NULL;
+	s->changed_ctx = NULL;
 	fclose(g->out);
 	if (g->all) {
 		free(g->text);

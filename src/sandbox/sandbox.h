@@ -173,10 +173,10 @@ enum device_event {
 int sandbox_devices(struct sysfs *s, enum device_event what, bool on,
 		    const struct idset *adapters, const struct apqnset *apqns, struct diag *d);
 
-/* ---- what a store takes away, told to the mounts that keep names (notify.c) ---- */
+/* ---- what a store changes, told to the mounts that keep what they show (notify.c) ---- */
 
-/* The names a store removes or renames away, while it runs. */
-struct sbx_gone {
+/* The names a store removes, renames, or replaces with another file, while it runs. */
+struct sbx_changed {
 	int mounts;              /* SANDBOX_MOUNTS, or -1: no mount listens */
 	FILE *out;               /* the names so far, one per line */
 	char *text;
@@ -187,15 +187,15 @@ struct sbx_gone {
 };
 /* The path of what fd names, seen from this process's root: 0 or -errno. */
 int sandbox_fd_path(int fd, char *buf, size_t size);
-/* Before a store: its removals and renames are noted on s, if a mount listens. */
-void sbx_gone_begin(struct sysfs *s, struct sbx_gone *g);
+/* Before a store: the names it changes are noted on s, if a mount listens. */
+void sbx_changed_begin(struct sysfs *s, struct sbx_changed *g);
 /* After the store, its lock let go: every mount is told and has answered. */
-void sbx_gone_end(struct sysfs *s, struct sbx_gone *g);
+void sbx_changed_end(struct sysfs *s, struct sbx_changed *g);
 
 /* Forgets what the kernel keeps of rel, a path of the sandbox (NULL: of everything). */
 typedef void (*sbx_forget_fn)(void *ctx, const char *rel);
 struct sbx_listener;
-/* A mount listens for what stores take away: 0 or -errno. */
+/* A mount listens for what stores change: 0 or -errno. */
 int sbx_listen(struct sysfs *s, sbx_forget_fn forget, void *ctx, struct sbx_listener **out);
 void sbx_listen_stop(struct sbx_listener *l);
 

@@ -308,10 +308,10 @@ int sbx_link_queue(struct sbx_links *l, int qdirfd, const char *rel)
 		return fd;
 	snprintf(link, sizeof(link), "%s/subsystem", rel);
 	relative_target(link, AP_BUS, target, sizeof(target));
-	TRY(sysfs_relink_at(qdirfd, target, "subsystem"));
+	TRY(sysfs_relink_at(l->s, qdirfd, target, "subsystem"));
 	snprintf(link, sizeof(link), AP_BUS_DEVICES "/%s", name);
 	relative_target(link, rel, target, sizeof(target));
-	return sysfs_relink_at(fd, target, name);
+	return sysfs_relink_at(l->s, fd, target, name);
 }
 
 int sbx_link_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, const char *drv,
@@ -331,7 +331,7 @@ int sbx_link_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, cons
 	snprintf(link, sizeof(link), "%s/driver", rel);
 	relative_target(link, drel, target, sizeof(target));
 	if (rc)
-		TRY(sysfs_relink_at(qdirfd, target, "driver"));
+		TRY(sysfs_relink_at(l->s, qdirfd, target, "driver"));
 	rc = -ENOENT;
 	/* the driver's link back reads the same from every driver's directory */
 	if (from >= 0)
@@ -340,7 +340,7 @@ int sbx_link_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, cons
 		return rc;
 	snprintf(link, sizeof(link), AP_BUS_DRIVERS "/%s/%s", drv, name);
 	relative_target(link, rel, target, sizeof(target));
-	return sysfs_relink_at(fd, target, name);
+	return sysfs_relink_at(l->s, fd, target, name);
 }
 
 int sbx_unlink_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, const char *drv)

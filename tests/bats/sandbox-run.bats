@@ -217,6 +217,45 @@ outside: /etc/udev: /run: keep link"
 	assert_output "../../../../bus/ap/drivers/vfio_ap"
 }
 
+@test "contents and links kept inside: what any store changes reads anew at once, whoever made it" {
+	make_sandbox --rebind-delay 300
+	apctl --root "$SBX" reserve --adapters 5 >/dev/null 2>&1
+	apctl --root "$SBX" mdev create $U1 --adapters 5 --domains 4 >/dev/null
+	m=/sys/devices/vfio_ap/matrix
+	q=/sys/bus/ap/devices/06.0047
+	# each file is read first, so that the kernel keeps its contents; then a
+	# store through the mount, one by another process on the directory, and
+	# the AP bus's own rebinding change them: each read after shows the new
+	# contents, its size their length
+	run -0 inside "
+		set -e
+		show() { for f; do printf '%s=%s\n' \$f \"\$(cat \$f)\"; done; }
+		show /sys/bus/ap/aqmask $m/$U1/matrix $q/online >/dev/null
+		readlink $q/driver >/dev/null
+		echo -0x47 > /sys/bus/ap/aqmask
+		show /sys/bus/ap/aqmask
+		[ \"\$(stat -c %s /sys/bus/ap/aqmask)\" = \$(wc -c < /sys/bus/ap/aqmask) ]
+		'$APCTL' --root '$SBX' mdev assign $U1 --domains 0x47 >/dev/null
+		show $m/$U1/matrix
+		sleep 0.6
+		readlink $q/driver
+		[ ! -e $q/online ] && echo no online
+		'$APCTL' --root '$SBX' release --domains 0x47 >/dev/null 2>&1 || true
+		'$APCTL' --root '$SBX' mdev unassign $U1 --domains 0x47 >/dev/null
+		'$APCTL' --root '$SBX' release --domains 0x47 --wait 5 >/dev/null 2>&1
+		readlink $q/driver
+		show $q/online /sys/bus/ap/aqmask $m/$U1/matrix"
+	assert_output "/sys/bus/ap/aqmask=0xfffffffffffffffffeffffffffffffffffffffffffffffffffffffffffffffff
+$m/$U1/matrix=05.0004
+05.0047
+../../../../bus/ap/drivers/vfio_ap
+no online
+../../../../bus/ap/drivers/cex4queue
+$q/online=1
+/sys/bus/ap/aqmask=$ALL_ONES
+$m/$U1/matrix=05.0004"
+}
+
 @test "in a chroot whose / is no mount point: it runs, and nothing it mounts shows outside" {
 	make_sandbox
 	# a chroot on a shared tmpfs with a peer elsewhere: a mount made in the
