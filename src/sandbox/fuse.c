@@ -92,6 +92,9 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	 */
 	if (in_sysfs(rel) && S_ISREG(st->st_mode) && !fs_of()->keep)
 		st->st_size = SYSFS_ATTR_SIZE;
+	/* a queue's driver link may share its inode with others' (sbx_park_ready()) */
+	if (in_sysfs(rel) && S_ISLNK(st->st_mode))
+		st->st_nlink = 1;
 	return 0;
 }
 

@@ -411,6 +411,20 @@ int sandbox_catch_up(struct sysfs *s)
 	return apply(s, no_change, NULL, &d);
 }
 
+int sandbox_learn(struct sysfs *s)
+{
+	struct ap_state *st = NULL;
+	struct diag d;
+	int fd = sandbox_lock(s, false), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = kernel_state(s, &st, &d);
+	state_free(st);
+	close(fd);
+	return rc;
+}
+
 void sandbox_use_store(struct sysfs *s)
 {
 	sysfs_set_store(s, sandbox_store, NULL);

@@ -313,6 +313,9 @@ static int fill(const char *tmp, const struct ap_state *st, struct sysfs *from)
 		rc = sbx_render(&tree, st);
 	if (!rc && from)
 		rc = copy_configs(from, &tree);
+	/* the first store finds the emulated kernel's memory made */
+	if (!rc)
+		rc = sandbox_learn(&tree);
 	state_free(copy);
 	sysfs_close(&tree);
 	return rc;

@@ -109,6 +109,11 @@ int sandbox_lock(struct sysfs *s, bool shared);
  */
 int sandbox_catch_up(struct sysfs *s);
 /*
+ * The emulated kernel learns the tree of a new sandbox s, as its first store
+ * would: 0 or -errno.
+ */
+int sandbox_learn(struct sysfs *s);
+/*
  * When a write that waits (a remove while a guest holds the mdev) stops
  * waiting: stop(arg) is asked between looks.
  */

@@ -284,6 +284,24 @@ int sbx_render_queue_state(struct sysfs *s, const struct ap_state *st, unsigned 
 	return attrs_close(&w);
 }
 
+/*
+ * A queue of zcrypt's driver is made with what vfio_ap shows of it parked:
+ * reserving it makes no inode then, the first time as after.
+ */
+static int park_vfio(struct sbx_links *l, const struct ap_state *st, unsigned a, unsigned d,
+		     const char *rel)
+{
+	char status[32];
+
+	if (state_queue_driver(st, a, d) != QDRV_DEFAULT || !sbx_has_driver(st, AP_DRV_VFIO))
+		return 0;
+	if (!kgen_has(st->kernel, KF_VFIO_STATUS))
+		return sbx_park_ready(l, rel, AP_DRV_VFIO, NULL, NULL);
+	snprintf(status, sizeof(status), "%s\n",
+		 vfio_status_name(state_mdev_vfio_status(st, NULL, a, d)));
+	return sbx_park_ready(l, rel, AP_DRV_VFIO, "status", status);
+}
+
 int sbx_render_queue(struct sbx_links *l, const struct ap_state *st, unsigned a, unsigned d)
 {
 	const struct ap_card *c = &st->card[a];
@@ -303,5 +321,7 @@ int sbx_render_queue(struct sbx_links *l, const struct ap_state *st, unsigned a,
 		attr(&w, "driver_override", RW, "%s\n", queue_override(st, a, d));
 	if (!w.rc)
 		w.rc = sbx_link_queue(l, w.dirfd, rel);
+	if (!w.rc)
+		w.rc = park_vfio(l, st, a, d, rel);
 	return queue_driver(&w, l, st, a, d, NULL);
 }

@@ -231,6 +231,52 @@ int sbx_park(struct sbx_links *l, int qdirfd, const char *rel, const char *name,
 	return rc == -ENOENT ? 0 : rc;
 }
 
+/*
+ * The driver links parked for a card's queues share one inode, the link
+ * "link.driver.DRV" of its parked directory (fd), made once: a hard link is a
+ * name, which costs a tenth of a new inode on ext4. Else a link of its own.
+ */
+static int park_link(int fd, const char *rel, const char *drv,
+		     const char *key)
+{
+	char link[REL_MAX], drel[REL_MAX], target[PATH_MAX], shared[NAME_MAX + 1];
+	int rc;
+
+	snprintf(link, sizeof(link), "%s/driver", rel);
+	snprintf(drel, sizeof(drel), AP_BUS_DRIVERS "/%s", drv);
+	relative_target(link, drel, target, sizeof(target));
+	snprintf(shared, sizeof(shared), "link.driver.%s", drv);
+	rc = sysfs_symlink_at(fd, target, shared);
+	if (!rc || rc == -EEXIST)
+		rc = linkat(fd, shared, fd, key, 0) ? -errno : 0;
+	if (rc && rc != -EEXIST)
+		rc = sysfs_symlink_at(fd, target, key);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+int sbx_park_ready(struct sbx_links *l, const char *rel, const char *drv, const char *name,
+		   const char *text)
+{
+	char key[NAME_MAX + 1], as[NAME_MAX + 1];
+	unsigned a, d;
+	int rc = queue_of(rel, &a, &d), fd = rc ? rc : parked_dir(l, a);
+
+	if (fd < 0)
+		return fd;
+	snprintf(as, sizeof(as), "driver.%.200s", drv);
+	TRY(key_of(rel, as, key, sizeof(key)));
+	TRY(park_link(fd, rel, drv, key));
+	if (l->held[a])
+		l->held[a][d] |= held_bit(as);
+	if (!name)
+		return 0;
+	TRY(key_of(rel, name, key, sizeof(key)));
+	TRY(sysfs_rewrite_at(l->s, fd, key, 0444, text, strlen(text)));
+	if (l->held[a])
+		l->held[a][d] |= held_bit(name);
+	return 0;
+}
+
 int sbx_unpark(struct sbx_links *l, int qdirfd, const char *rel, const char *name, const char *as)
 {
 	char key[NAME_MAX + 1];

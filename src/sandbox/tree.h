@@ -97,6 +97,13 @@ int sbx_link_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, cons
 int sbx_park(struct sbx_links *l, int qdirfd, const char *rel, const char *name, const char *as);
 /* Whether only a driver shows attribute name of a queue, which is then parked. */
 bool sbx_parkable(const char *name);
+/*
+ * Parks what driver drv would show of new queue directory rel, its link and
+ * attribute name with text (or none), so that the queue's first binding to
+ * it makes no inode, as none after it does.
+ */
+int sbx_park_ready(struct sbx_links *l, const char *rel, const char *drv, const char *name,
+		   const char *text);
 /* Brings it back: 0, or -ENOENT when none was parked. */
 int sbx_unpark(struct sbx_links *l, int qdirfd, const char *rel, const char *name, const char *as);
 /* An O_PATH descriptor of queue (a, d)'s directory, to close, or -errno. */

@@ -85,15 +85,27 @@ hex256='^0x[0-9a-f]{64}$'
 }
 
 @test "every symlink resolves, and inside the sandbox" {
-	run -0 find . -xtype l
+	# the links the emulated kernel parks beside a queue are the queue's, and
+	# read from its directory
+	run -0 find . -path ./apctl-sandbox.d/parked -prune -o -xtype l -print
 	assert_output ""
-	local l
+	local l q
 	while read -r l; do
 		case $(realpath "$l") in
 		"$SBX"/*) ;;
 		*) fail "$l leads out of the sandbox" ;;
 		esac
-	done < <(find . -type l)
+	done < <(find . -path ./apctl-sandbox.d/parked -prune -o -type l -print)
+	run -0 find apctl-sandbox.d/parked -type l -name '??.????.driver.*'
+	[ "${#lines[@]}" -gt 0 ]
+	for l in "${lines[@]}"; do
+		q=$(basename "$l")
+		q=sys/devices/ap/card${q%%.*}/${q%.driver.*}
+		case $(realpath -e "$q/$(readlink "$l")") in
+		"$SBX"/sys/bus/ap/drivers/*) ;;
+		*) fail "$l does not lead to a driver from $q" ;;
+		esac
+	done
 }
 
 @test "a big host has a queue device for every APQN of its configuration" {
