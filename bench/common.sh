@@ -30,7 +30,8 @@ rss_kb() {
 opens() {
 	if command -v strace >/dev/null 2>&1; then
 		strace -f -qq -e trace=open,openat,openat2 -o "$dir/trace" "$@" >/dev/null 2>&1 || true
-		wc -l <"$dir/trace"
+		# strace writes a call that another thread's cut in on as two lines, the second "resumed"
+		grep -vc 'resumed>' "$dir/trace"
 	else
 		echo n/a
 	fi

@@ -433,7 +433,7 @@ int engine_run(struct engine *e)
 	}
 	/* listening starts before the writes, so that no event is missed */
 	if (masks)
-		w = waiter_start(&e->root->s, e->o.wait && e->root->live);
+		w = waiter_start(&e->root->s, e->o.wait && e->root->live, e->st);
 	rc = write_all(e);
 	if (e->written && masks)
 		verify_masks(e);

@@ -9,6 +9,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "idset.h"
 
 struct ap_card;
 struct ap_matrix;
@@ -30,6 +33,11 @@ void state_read_card(struct sysfs *s, unsigned a, unsigned flags, struct ap_card
 int state_read_bus(struct sysfs *s, struct ap_state *st, struct diag *d);
 /* The drivers registered on the AP bus, without the queues they have. */
 int state_read_drivers(struct sysfs *s, struct ap_state *st);
+/*
+ * The queues that each driver of st has, from the drivers' directories: 1 +
+ * the driver's index in st->drivers, or 0. 0 or -errno.
+ */
+int state_list_bound(struct sysfs *s, const struct ap_state *st, uint8_t (*qdrv)[IDSET_BITS]);
 /* The queue devices and the drivers they are bound to, all of them (the drivers listed). */
 int state_read_devices(struct sysfs *s, struct ap_state *st);
 

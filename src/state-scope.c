@@ -131,20 +131,48 @@ static int add_card_queue(const char *name, unsigned char type, void *ctx)
 }
 
 /*
+ * Whether listing the drivers' directories costs less than the driver links
+ * of the queues of q, about three calls each: a listing is a few calls, and
+ * each entry costs about a quarter of a call (ext4 here) of as many queues as
+ * the cards can have; then the directory of each card of q tells which of
+ * its queues exist. A state that knows no cards may be of the largest host.
+ */
+static bool listing_costs_less(const struct ap_state *st, const struct apqnset *q)
+{
+	size_t want = apqnset_count(q), queues = idset_count(&st->cards) * (st->max_domain + 1);
+	struct idset of = apqnset_adapters(q);
+
+	if (idset_empty(&st->cards))
+		queues = IDSET_BITS * IDSET_BITS;
+	return 3 * want > 3 * (st->ndrivers + 1) + queues / 4 + 4 * idset_count(&of);
+}
+
+/*
  * The queues of q with their drivers: by their driver links, after a listing
  * of the card's directory where many of its queues are asked for (most of
- * them may not exist). A card not in cards (unless NULL) has none.
+ * them may not exist); or where that costs less, from the drivers'
+ * directories and the cards'. A card not in cards (unless NULL) has none.
  */
 static int read_queues(struct sysfs *s, struct ap_state *st, const struct apqnset *q,
 		       const struct idset *cards)
 {
-	for (unsigned a = 0; a < IDSET_BITS; a++) {
+	uint8_t (*drv)[IDSET_BITS] = NULL;
+	int rc = 0;
+
+	if (listing_costs_less(st, q) && (drv = malloc(IDSET_BITS * sizeof(*drv))) &&
+	    state_list_bound(s, st, drv)) {
+		free(drv);
+		drv = NULL;
+	}
+	for (unsigned a = 0; !rc && a < IDSET_BITS; a++) {
 		struct card_queues c = { a, { { 0 } } };
 		struct idset want = q->dom[a];
-		bool none = cards && !idset_has(cards, a), listed = !none && idset_count(&want) > 16;
+		bool none = cards && !idset_has(cards, a),
+		     listed = !none && (drv || idset_count(&want) > 16);
 		char rel[64];
-		int rc;
 
+		if (idset_empty(&want))
+			continue;
 		/* what was known of them is forgotten first */
 		idset_foreach(d, &want) {
 			apqnset_del(&st->queues, a, (unsigned)d);
@@ -153,14 +181,20 @@ static int read_queues(struct sysfs *s, struct ap_state *st, const struct apqnse
 		if (listed || none) {
 			snprintf(rel, sizeof(rel), AP_DEVICES "/card%02x", a);
 			rc = none ? 0 : sysfs_list(s, rel, add_card_queue, &c);
-			if (rc && rc != -ENOENT)
-				return rc;
+			rc = rc == -ENOENT ? 0 : rc;
 			want = idset_and(&want, &c.d);
 		}
-		idset_foreach(d, &want)
-			read_queue(s, st, a, (unsigned)d, listed);
+		idset_foreach(d, &want) {
+			if (!drv) {
+				read_queue(s, st, a, (unsigned)d, listed);
+				continue;
+			}
+			apqnset_add(&st->queues, a, (unsigned)d);
+			st->qdrv[a][d] = drv[a][d];
+		}
 	}
-	return 0;
+	free(drv);
+	return rc;
 }
 
 int state_read_bindings_of(struct sysfs *s, struct ap_state *st, const struct apqnset *q)

@@ -89,7 +89,7 @@ static int add_device(const char *name, unsigned char type, void *ctx)
 }
 
 struct bind_ctx {
-	struct ap_state *st;
+	uint8_t (*qdrv)[IDSET_BITS];
 	uint8_t index;
 };
 
@@ -100,7 +100,7 @@ static int add_binding(const char *name, unsigned char type, void *ctx)
 
 	(void)type;
 	if (state_parse_queue_name(name, &a, &d))
-		b->st->qdrv[a][d] = b->index;
+		b->qdrv[a][d] = b->index;
 	return 0;
 }
 
@@ -144,14 +144,13 @@ int state_read_drivers(struct sysfs *s, struct ap_state *st)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-/* The queues of the drivers listed, from their directories. */
-static int read_bound(struct sysfs *s, struct ap_state *st)
+int state_list_bound(struct sysfs *s, const struct ap_state *st, uint8_t (*qdrv)[IDSET_BITS])
 {
 	int rc;
 
-	memset(st->qdrv, 0, sizeof(st->qdrv));
+	memset(qdrv, 0, IDSET_BITS * sizeof(*qdrv));
 	for (size_t i = 0; i < st->ndrivers; i++) {
-		struct bind_ctx b = { st, (uint8_t)(i + 1) };
+		struct bind_ctx b = { qdrv, (uint8_t)(i + 1) };
 		char rel[PATH_MAX];
 
 		snprintf(rel, sizeof(rel), AP_BUS_DRIVERS "/%s", st->drivers[i].name);
@@ -170,7 +169,7 @@ int state_read_bindings(struct sysfs *s, struct ap_state *st)
 		memset(st->qdrv, 0, sizeof(st->qdrv));
 		return rc;
 	}
-	return read_bound(s, st);
+	return state_list_bound(s, st, st->qdrv);
 }
 
 /* One attribute of card a. */
@@ -312,7 +311,7 @@ int state_read_devices(struct sysfs *s, struct ap_state *st)
 	int rc = sysfs_list(s, AP_BUS_DEVICES, add_device, st);
 
 	/* the drivers were listed with the cards (read_present()) */
-	return rc ? rc : read_bound(s, st);
+	return rc ? rc : state_list_bound(s, st, st->qdrv);
 }
 
 /* The cards present, with attributes unknown until read, and the drivers registered. */

@@ -260,7 +260,6 @@ int sysfs_relink_at(struct sysfs *s, int dirfd, const char *target, const char *
 	return rc;
 }
 
-
 int sysfs_rename_at(struct sysfs *s, int fromdir, const char *from, int todir, const char *to)
 {
 	int rc = renameat(fromdir, from, todir, to) ? -errno : 0;

@@ -18,7 +18,7 @@ struct waiter {
 	struct ap_state *st;       /* only its bindings are used */
 };
 
-struct waiter *waiter_start(struct sysfs *s, bool live)
+struct waiter *waiter_start(struct sysfs *s, bool live, const struct ap_state *host)
 {
 	struct waiter *w = calloc(1, sizeof(*w));
 
@@ -30,6 +30,9 @@ struct waiter *waiter_start(struct sysfs *s, bool live)
 		free(w);
 		return NULL;
 	}
+	/* how many queues there can be decides how the bindings are best read */
+	w->st->cards = host->cards;
+	w->st->max_domain = host->max_domain;
 	if (live)
 		w->events = ap_uevents_open();
 	return w;

@@ -17,9 +17,11 @@ struct waiter;
  * Starts listening before the write, so that no event is missed. With live
  * (the live system, not under --root) a libudev monitor of the AP bus's
  * uevents wakes the wait; otherwise, and when no events come, the driver
- * directories are read again every 100 ms.
+ * directories are read again every 100 ms. host: the state before, whose
+ * cards tell how many queues there can be.
  */
-struct waiter *waiter_start(struct sysfs *s, bool live);
+struct ap_state;
+struct waiter *waiter_start(struct sysfs *s, bool live, const struct ap_state *host);
 
 /*
  * Waits up to timeout_s until every queue of want_vfio is bound to vfio_ap and
