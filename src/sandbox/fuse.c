@@ -4,8 +4,9 @@
  * reads show the sandbox's tree as it is; a write(2) to an attribute under
  * sys/ goes to the emulated kernel and answers with its errno, in one piece,
  * as sysfs does. The kernel keeps names, and where the mount shows sysfs
- * alone attributes too, which every store makes it forget for what the store
- * took away (notify.c); contents are read at every read.
+ * alone attributes, the contents of attributes read and links too, which
+ * every store makes it forget for what the store took away or changed
+ * (notify.c); elsewhere contents are read at every read.
  * Files outside sys/ (mdevctl's definitions, udev rules, locks) are plain
  * files of the sandbox directory.
  */
@@ -41,8 +42,8 @@ struct sandbox_fs {
 	bool signals;            /* its signal handlers are set */
 	struct sandbox_waiter waiter; /* when a write that waits stops */
 	atomic_int open_dirs;    /* directories opened and not yet released */
-	bool keep;               /* the kernel keeps attributes: only stores change what it shows */
-	struct sbx_listener *listener; /* told by every store what it took away */
+	bool keep;               /* the kernel keeps attributes and contents: only stores change them */
+	struct sbx_listener *listener; /* told by every store what it changed */
 };
 
 /* How long the kernel keeps the attributes of what a store has not taken away */
@@ -542,7 +543,7 @@ int sandbox_fs_open(struct sandbox_fs **out, const char *dir, const char *base,
 	/* a store that a killed file system process left unfinished is finished first */
 	sandbox_catch_up(&fs->s);
 	fs->base = base;
-	/* sysfs alone changes only by stores, which tell the mount what they take away */
+	/* sysfs alone changes only by stores, which tell the mount what they change */
 	fs->keep = *base != '\0';
 	fs->mountpoint = strdup(mountpoint);
 	fs->fuse = fs->mountpoint ? fuse_new(&args, &ops, sizeof(ops), fs) : NULL;
