@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "tree.h"
 
 /* The flags of an open that are passed on to the file. */
 #define OPEN_FLAGS (O_ACCMODE | O_APPEND | O_TRUNC | O_EXCL | O_NONBLOCK | O_DSYNC | O_SYNC)
@@ -99,44 +100,18 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	return 0;
 }
 
-/*
- * Whether link, read from rel, leads out of what the mount shows: an absolute
- * one does (a caller would follow it on its own system), and so does one
- * whose ".." climbs above the mount's top.
- */
-static bool leads_out(const char *rel, const char *link)
-{
-	const char *base = fs_of()->base, *in = rel + strlen(base);
-	long depth = 0;
-
-	if (*link == '/')
-		return true;
-	/* how deep the link's directory is below the mount's top */
-	in += strspn(in, "/");
-	for (const char *p = in; *p; p++)
-		depth += *p == '/';
-	for (const char *p = link; *p;) {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && !strncmp(p, "..", 2))
-			depth--;
-		else if (n && !(n == 1 && *p == '.'))
-			depth++;
-		if (depth < 0)
-			return true;
-		p += n + (p[n] == '/');
-	}
-	return false;
-}
-
 static int fs_readlink(const char *path, char *buf, size_t size)
 {
 	int rc;
 
 	REL(path);
 	rc = sysfs_readlink(&fs_of()->s, rel, buf, size);
-	/* nothing leads a caller out of the sandbox */
-	return !rc && leads_out(rel, buf) ? -EACCES : rc;
+	/*
+	 * nothing leads a caller out of the sandbox: no absolute link (a caller
+	 * would follow it on its own system), no ".." above the mount's top
+	 */
+	return !rc && (*buf == '/' || sbx_link_climbs_out(rel + strlen(fs_of()->base), buf)) ?
+		       -EACCES : rc;
 }
 
 struct filler {
@@ -282,7 +257,7 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	return rc;
 }
 
-/* sysfs makes no file (EACCES) and removes, renames or links none (EPERM). */
+/* sysfs makes no file (EACCES). */
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	int fd;
@@ -316,20 +291,21 @@ static int at_unlink(int dirfd, const char *name, void *flags)
 	return unlinkat(dirfd, name, *(int *)flags) ? -errno : 0;
 }
 
-static int fs_unlink(const char *path)
+/* sysfs removes nothing (EPERM); a plain file or directory (flags AT_REMOVEDIR) is removed. */
+static int remove_entry(const char *path, int flags)
 {
-	int flags = 0;
-
 	REL(path);
 	return in_sysfs(rel) ? -EPERM : sysfs_at(&fs_of()->s, rel, at_unlink, &flags);
 }
 
+static int fs_unlink(const char *path)
+{
+	return remove_entry(path, 0);
+}
+
 static int fs_rmdir(const char *path)
 {
-	int flags = AT_REMOVEDIR;
-
-	REL(path);
-	return in_sysfs(rel) ? -EPERM : sysfs_at(&fs_of()->s, rel, at_unlink, &flags);
+	return remove_entry(path, AT_REMOVEDIR);
 }
 
 static int fs_symlink(const char *target, const char *path)
@@ -338,26 +314,28 @@ static int fs_symlink(const char *target, const char *path)
 	return in_sysfs(rel) ? -EPERM : sysfs_symlink(&fs_of()->s, target, rel);
 }
 
+/* Both paths relative to the sandbox: sysfs renames and links nothing (EPERM). */
+static int rels_of(const char *from, const char *to, char *rfrom, char *rto)
+{
+	rel_of(from, rfrom, PATH_MAX);
+	rel_of(to, rto, PATH_MAX);
+	return in_sysfs(rfrom) || in_sysfs(rto) ? -EPERM : 0;
+}
+
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
 	char rfrom[PATH_MAX], rto[PATH_MAX];
+	int rc = rels_of(from, to, rfrom, rto);
 
-	rel_of(from, rfrom, sizeof(rfrom));
-	rel_of(to, rto, sizeof(rto));
-	if (in_sysfs(rfrom) || in_sysfs(rto))
-		return -EPERM;
-	return flags ? -EINVAL : sysfs_rename(&fs_of()->s, rfrom, rto);
+	return rc ? rc : flags ? -EINVAL : sysfs_rename(&fs_of()->s, rfrom, rto);
 }
 
 static int fs_link(const char *from, const char *to)
 {
 	char rfrom[PATH_MAX], rto[PATH_MAX];
+	int rc = rels_of(from, to, rfrom, rto);
 
-	rel_of(from, rfrom, sizeof(rfrom));
-	rel_of(to, rto, sizeof(rto));
-	if (in_sysfs(rfrom) || in_sysfs(rto))
-		return -EPERM;
-	return sysfs_link(&fs_of()->s, rfrom, rto);
+	return rc ? rc : sysfs_link(&fs_of()->s, rfrom, rto);
 }
 
 static int at_chmod(int dirfd, const char *name, void *mode)
@@ -475,14 +453,13 @@ static bool fs_stop(void *arg)
 	return fuse_interrupted() || fuse_session_exited(fuse_get_session(fs->fuse));
 }
 
-static void forget(void *ctx, const char *rel);
-
 struct forgetting {
 	struct sandbox_fs *fs;
 	const char *dir;
 };
 
-static void forget_tree(struct sandbox_fs *fs, const char *dir);
+/* What the entries of dir are, and all below them, forgotten. */
+static void forget_entries(struct sandbox_fs *fs, const char *dir);
 
 static int forget_entry(const char *name, unsigned char type, void *ctx)
 {
@@ -490,14 +467,13 @@ static int forget_entry(const char *name, unsigned char type, void *ctx)
 	char rel[PATH_MAX];
 
 	snprintf(rel, sizeof(rel), "%s/%s", f->dir, name);
-	forget(f->fs, rel);
+	fuse_invalidate_path(f->fs->fuse, rel + strlen(f->fs->base));
 	if (type == DT_DIR)
-		forget_tree(f->fs, rel);
+		forget_entries(f->fs, rel);
 	return 0;
 }
 
-/* Everything below dir forgotten. */
-static void forget_tree(struct sandbox_fs *fs, const char *dir)
+static void forget_entries(struct sandbox_fs *fs, const char *dir)
 {
 	struct forgetting f = { fs, dir };
 	int fd = sysfs_openat(&fs->s, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
@@ -513,7 +489,7 @@ static void forget(void *ctx, const char *rel)
 	size_t n = strlen(fs->base);
 
 	if (!rel)
-		forget_tree(fs, fs->base);
+		forget_entries(fs, fs->base);
 	else if (!strncmp(rel, fs->base, n) && (!rel[n] || rel[n] == '/'))
 		fuse_invalidate_path(fs->fuse, rel[n] ? rel + n : "/");
 }

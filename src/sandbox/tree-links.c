@@ -43,6 +43,28 @@ static void relative_target(const char *link_rel, const char *target_rel, char *
 	snprintf(out + len, size > len ? size - len : 0, "%s", t);
 }
 
+bool sbx_link_climbs_out(const char *rel, const char *link)
+{
+	long depth = 0;
+
+	/* how deep the link's directory is below the top */
+	rel += strspn(rel, "/");
+	for (const char *p = rel; *p; p++)
+		depth += *p == '/';
+	for (const char *p = link; *p;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && !strncmp(p, "..", 2))
+			depth--;
+		else if (n && !(n == 1 && *p == '.'))
+			depth++;
+		if (depth < 0)
+			return true;
+		p += n + (p[n] == '/');
+	}
+	return false;
+}
+
 int sbx_link(struct sysfs *s, const char *link_rel, const char *target_rel)
 {
 	char target[PATH_MAX];

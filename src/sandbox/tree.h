@@ -120,6 +120,8 @@ int sbx_unlink_queue_driver(struct sbx_links *l, int qdirfd, const char *rel, co
 int sbx_render(struct sysfs *s, const struct ap_state *st);
 /* A symlink at link_rel to target_rel, relative as sysfs makes it; replaces one that exists. */
 int sbx_link(struct sysfs *s, const char *link_rel, const char *target_rel);
+/* Whether the relative link at rel (below a top) climbs above the top with its "..". */
+bool sbx_link_climbs_out(const char *rel, const char *link);
 int sbx_render_masks(struct sysfs *s, const struct ap_state *st);
 int sbx_render_bindings(struct sysfs *s, const struct ap_state *st);
 /*

@@ -45,10 +45,12 @@ instances() { cat "$SBX/$TYPE_DIR/available_instances"; }
 
 @test "create: no instances left is EUSERS, EPERM before 6.1" {
 	echo 0 >"$SBX/$TYPE_DIR/available_instances"
+	hand_edited
 	run -1 kcreate "$U1"
 	assert_output --partial EUSERS
 	make_sandbox --kernel 6.0
 	echo 0 >"$SBX/$TYPE_DIR/available_instances"
+	hand_edited
 	run -1 kcreate "$U1"
 	assert_output --partial EPERM
 }
