@@ -458,7 +458,7 @@ struct forgetting {
 	const char *dir;
 };
 
-/* What the entries of dir are, and all below them, forgotten. */
+/* The entries of dir and all below them forgotten. */
 static void forget_entries(struct sandbox_fs *fs, const char *dir);
 
 static int forget_entry(const char *name, unsigned char type, void *ctx)
