@@ -185,12 +185,12 @@ static int read_queues(struct sysfs *s, struct ap_state *st, const struct apqnse
 			want = idset_and(&want, &c.d);
 		}
 		idset_foreach(d, &want) {
-			if (!drv) {
+			if (drv) {
+				apqnset_add(&st->queues, a, (unsigned)d);
+				st->qdrv[a][d] = drv[a][d];
+			} else {
 				read_queue(s, st, a, (unsigned)d, listed);
-				continue;
 			}
-			apqnset_add(&st->queues, a, (unsigned)d);
-			st->qdrv[a][d] = drv[a][d];
 		}
 	}
 	free(drv);

@@ -275,15 +275,7 @@ int sysfs_remove_at(struct sysfs *s, int dirfd, const char *name)
 
 int sysfs_put(struct sysfs *s, const char *rel, mode_t mode, const void *data, size_t len)
 {
-	const char *name;
-	int dirfd = sysfs_parent_dir(s, rel, &name), rc;
-
-	if (dirfd < 0)
-		return dirfd;
-	rc = sysfs_put_at(s, dirfd, name, mode, data, len);
-	close(dirfd);
-	sysfs_trace(s, "put", rel, data, len, NULL, 0, rc);
-	return rc;
+	return sysfs_put_iov(s, rel, mode, &(struct iovec){ (void *)data, len }, 1);
 }
 
 int sysfs_put_iov(struct sysfs *s, const char *rel, mode_t mode, const struct iovec *iov, int n)
@@ -295,7 +287,9 @@ int sysfs_put_iov(struct sysfs *s, const char *rel, mode_t mode, const struct io
 		return dirfd;
 	rc = put_at(s, dirfd, name, mode, iov, n, false);
 	close(dirfd);
-	sysfs_trace(s, "put", rel, NULL, 0, NULL, 0, rc);
+	/* what one part holds is traced; a file of several parts is not text */
+	sysfs_trace(s, "put", rel, n == 1 ? iov->iov_base : NULL, n == 1 ? iov->iov_len : 0,
+		    NULL, 0, rc);
 	return rc;
 }
 

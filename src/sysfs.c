@@ -141,46 +141,42 @@ static int read_upto(int fd, char *buf, size_t size, size_t *len, bool whole_rea
 	return 0;
 }
 
+/*
+ * fd (or the -errno of its open) read whole into buf, NUL-terminated, and
+ * traced as a read of dir/name (name NULL: of dir): its length or -errno.
+ */
+static ssize_t read_opened(struct sysfs *s, int fd, const char *dir, const char *name,
+			   char *buf, size_t size)
+{
+	size_t len = 0;
+	int rc = fd;
+
+	if (fd >= 0) {
+		rc = read_upto(fd, buf, size, &len, true);
+		close(fd);
+		rc = rc < 0 ? rc : 0;
+		buf[len] = '\0';
+	}
+	if (s->verbose && !s->quiet) {
+		char rel[PATH_MAX];
+
+		if (name)
+			snprintf(rel, sizeof(rel), "%s/%s", dir, name);
+		sysfs_trace(s, "read", name ? rel : dir, NULL, 0, fd >= 0 ? buf : NULL, len, rc);
+	}
+	return rc ? rc : (ssize_t)len;
+}
+
 ssize_t sysfs_read(struct sysfs *s, const char *rel, char *buf, size_t size)
 {
-	int fd = sysfs_openat(s, rel, O_RDONLY, 0);
-	size_t len = 0;
-	int rc;
-
-	if (fd < 0) {
-		sysfs_trace(s, "read", rel, NULL, 0, NULL, 0, fd);
-		return fd;
-	}
-	rc = read_upto(fd, buf, size, &len, true);
-	close(fd);
-	buf[len] = '\0';
-	rc = rc < 0 ? rc : 0;
-	sysfs_trace(s, "read", rel, NULL, 0, buf, len, rc);
-	return rc ? rc : (ssize_t)len;
+	return read_opened(s, sysfs_openat(s, rel, O_RDONLY, 0), rel, NULL, buf, size);
 }
 
 ssize_t sysfs_read_in(struct sysfs *s, int dirfd, const char *dirrel, const char *name,
 		      char *buf, size_t size)
 {
-	int fd = sysfs_openat_in(s, dirfd, dirrel, name, O_RDONLY);
-	size_t len = 0;
-	int rc;
-
-	if (fd >= 0) {
-		rc = read_upto(fd, buf, size, &len, true);
-		close(fd);
-	} else {
-		rc = fd;
-	}
-	buf[len] = '\0';
-	rc = rc < 0 ? rc : 0;
-	if (s->verbose && !s->quiet) {
-		char rel[PATH_MAX];
-
-		snprintf(rel, sizeof(rel), "%s/%s", dirrel, name);
-		sysfs_trace(s, "read", rel, NULL, 0, buf, len, rc);
-	}
-	return rc ? rc : (ssize_t)len;
+	return read_opened(s, sysfs_openat_in(s, dirfd, dirrel, name, O_RDONLY), dirrel, name,
+			   buf, size);
 }
 
 /* rel whole into a malloc'ed buffer (read_upto()'s whole_reads). */

@@ -258,8 +258,7 @@ int sbx_park(struct sbx_links *l, int qdirfd, const char *rel, const char *name,
  * "link.driver.DRV" of its parked directory (fd), made once: a hard link is a
  * name, which costs a tenth of a new inode on ext4. Else a link of its own.
  */
-static int park_link(int fd, const char *rel, const char *drv,
-		     const char *key)
+static int park_link(int fd, const char *rel, const char *drv, const char *key)
 {
 	char link[REL_MAX], drel[REL_MAX], target[PATH_MAX], shared[NAME_MAX + 1];
 	int rc;
