@@ -135,12 +135,16 @@ static void queues_diff(const struct ap_state *old, const struct ap_state *now,
 	set_change(out, "queues_removed", tmp, "queues are gone");
 	/* zcrypt's online is its default drivers' own: a queue that leaves them loses it */
 	apqnset_clear(both);
-	for (unsigned a = 0; a < IDSET_BITS; a++)
+	/* a queue set offline or online is told only where the two differ */
+	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		if (idset_equal(&now->qoffline.dom[a], &old->qoffline.dom[a]))
+			continue;
 		idset_foreach(d, &now->queues.dom[a])
 			if (apqnset_has(&old->queues, a, (unsigned)d) &&
 			    state_queue_driver(old, a, (unsigned)d) == QDRV_DEFAULT &&
 			    state_queue_driver(now, a, (unsigned)d) == QDRV_DEFAULT)
 				apqnset_add(both, a, (unsigned)d);
+	}
 	apqnset_minus(tmp, &now->qoffline, &old->qoffline);
 	apqnset_and(tmp, tmp, both);
 	set_change(out, "queues_offline", tmp, "queues are set offline");
@@ -180,6 +184,9 @@ static void bindings_diff(const struct ap_state *old, const struct ap_state *now
 			  struct changes *out)
 {
 	struct rebinding *r = malloc(REBINDINGS_MAX * sizeof(*r));
+	/* the same drivers in the same order: an index names the same driver in both */
+	bool same = old->ndrivers == now->ndrivers &&
+		    !memcmp(old->drivers, now->drivers, now->ndrivers * sizeof(*now->drivers));
 	size_t n = 0;
 
 	if (!r) {
@@ -187,6 +194,10 @@ static void bindings_diff(const struct ap_state *old, const struct ap_state *now
 		return;
 	}
 	for (unsigned a = 0; a < IDSET_BITS; a++) {
+		/* an adapter whose queues and their drivers' indices are the same: none moved */
+		if (same && idset_equal(&now->queues.dom[a], &old->queues.dom[a]) &&
+		    !memcmp(now->qdrv[a], old->qdrv[a], sizeof(now->qdrv[a])))
+			continue;
 		idset_foreach(d, &now->queues.dom[a]) {
 			bool added = !apqnset_has(&old->queues, a, (unsigned)d);
 			const char *was = added ? NULL : state_queue_driver_name(old, a, (unsigned)d);
