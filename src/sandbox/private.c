@@ -39,19 +39,23 @@ struct order {
 	size_t n;
 };
 
-/* One mdev's line: "UUID attached=1 removing=0 group=0 vfio=0 iommufd=1 guest=NAME". */
-static int parse_mdev(char *line, struct ap_mdev *m)
+/*
+ * The rest of an mdev's line, after its UUID: "attached=1 removing=0 group=0
+ * vfio=0 iommufd=1 guest=NAME", into m. Numbers that an older sandbox did not
+ * keep are given after the load.
+ */
+static int parse_mdev(char *rest, char **save, struct ap_mdev *m)
 {
-	char *save = NULL, *w = strtok_r(line, " ", &save);
+	char *w;
 
-	if (!w || strlen(w) >= sizeof(m->uuid))
-		return -EINVAL;
-	snprintf(m->uuid, sizeof(m->uuid), "%s", w);
-	/* numbers that an older sandbox did not keep are given after the load */
+	m->in_use = 0;
+	m->removing = m->guest_iommufd = false;
 	m->iommu_group = m->vfio_dev = -1;
-	while ((w = strtok_r(NULL, " ", &save))) {
+	memset(m->guest_name, 0, sizeof(m->guest_name));
+	while ((w = strtok_r(rest, " ", save))) {
 		char *v = strchr(w, '=');
 
+		rest = NULL;
 		if (!v)
 			return -EINVAL;
 		*v++ = '\0';
@@ -74,25 +78,21 @@ static int parse_mdev(char *line, struct ap_mdev *m)
 static int order_mdev(char *line, void *ctx)
 {
 	struct order *o = ctx;
-	struct ap_mdev kept = { .in_use = 0 }, *m;
+	char *save = NULL, *uuid = strtok_r(line, " ", &save);
 	int i;
 
-	if (parse_mdev(line, &kept))
+	if (!uuid || strlen(uuid) >= UUID_STR_MAX)
 		return -EINVAL;
 	/* a line of an mdev that is gone, or a second line of one, is passed over */
-	i = state_find_mdev(o->st, kept.uuid);
-	if (i < 0 || o->taken[i])
-		return 0;
+	i = state_find_mdev(o->st, uuid);
+	if (i < 0 || o->taken[i]) {
+		struct ap_mdev gone;
+
+		return parse_mdev(NULL, &save, &gone);
+	}
 	o->taken[i] = true;
 	o->index[o->n++] = (size_t)i;
-	m = &o->st->mdevs[i];
-	m->in_use = kept.in_use;
-	m->removing = kept.removing;
-	m->iommu_group = kept.iommu_group;
-	m->vfio_dev = kept.vfio_dev;
-	m->guest_iommufd = kept.guest_iommufd;
-	memcpy(m->guest_name, kept.guest_name, sizeof(m->guest_name));
-	return 0;
+	return parse_mdev(NULL, &save, &o->st->mdevs[i]);
 }
 
 /* st's mdevs put in the order of o, in place: each cycle of the order moved round once. */
