@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,64 +33,6 @@
 #define SYSFS_PAGE_SIZE 4096
 /* How often a remove that waits for the guest looks again */
 #define REMOVE_POLL_MS 50
-
-int sandbox_fault_parse(const char *line, struct sandbox_fault *f)
-{
-	if (line[0] == '#' ||
-	    sscanf(line, "%4095s %d %d", f->pattern, &f->err, &f->countdown) != 3)
-		return -EINVAL;
-	return 0;
-}
-
-static int fault_line(const struct sandbox_fault *f, char *buf, size_t size)
-{
-	return snprintf(buf, size, "%s %d %d\n", f->pattern, f->err, f->countdown);
-}
-
-int sandbox_fault_add(struct sysfs *s, const struct sandbox_fault *f)
-{
-	char line[PATH_MAX + 32];
-
-	fault_line(f, line, sizeof(line));
-	return sysfs_append(s, SANDBOX_FAULTS, line);
-}
-
-/* A fault waiting for a write to attr: its errno (negative) or 0; the countdowns move on. */
-static int take_fault(struct sysfs *s, const char *attr)
-{
-	int err = 0, hit = 0;
-	char *text = sysfs_read_alloc(s, SANDBOX_FAULTS, &err), *save = NULL, *out;
-	size_t len = 0, size;
-	bool changed = false;
-
-	if (!text)
-		return 0;
-	size = strlen(text) + 64;
-	out = malloc(size);
-	if (!out) {
-		free(text);
-		return -ENOMEM;
-	}
-	out[0] = '\0';
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct sandbox_fault f;
-
-		if (sandbox_fault_parse(line, &f) || fnmatch(f.pattern, attr, 0) || hit) {
-			len += (size_t)snprintf(out + len, size - len, "%s\n", line);
-			continue;
-		}
-		changed = true;
-		if (f.countdown-- <= 1)
-			hit = f.err;
-		else
-			len += (size_t)fault_line(&f, out + len, size - len);
-	}
-	if (changed)
-		sysfs_put(s, SANDBOX_FAULTS, 0644, out, len);
-	free(out);
-	free(text);
-	return -hit;
-}
 
 /* ---- one store or event at a time ---- */
 
@@ -157,6 +98,27 @@ static int kernel_state(struct sysfs *s, struct ap_state **st, struct diag *d)
 	if (!rc)
 		(*st)->rebind_delay_ms = sandbox_rebind_delay(s);
 	return rc;
+}
+
+/*
+ * The state a store starts from, kept beside st, which it changes: the
+ * memory's file mapped, whose pages cost only where the store looks (*mapped);
+ * a copy of st where the file is not st.
+ */
+static struct ap_state *kept_state(struct sysfs *s, struct ap_state *st, bool *mapped)
+{
+	struct ap_state *old = NULL;
+
+	*mapped = !memory_map(s, SANDBOX_MEMORY, &old);
+	if (*mapped) {
+		/* the one thing kernel_state() sets beside the file */
+		old->rebind_delay_ms = st->rebind_delay_ms;
+		if (memory_same(old, st))
+			return old;
+		memory_unmap(old);
+		*mapped = false;
+	}
+	return state_dup(st);
 }
 
 /*
@@ -233,6 +195,7 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 {
 	struct ap_state *st = NULL, *old = NULL;
 	struct sbx_changed changed;
+	bool mapped = false;
 	int fd, rc;
 
 	sbx_changed_begin(s, &changed);
@@ -245,7 +208,7 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 	sysfs_clean_temps(s, SANDBOX_DIR);
 	rc = kernel_state(s, &st, d);
 	if (!rc) {
-		old = state_dup(st);
+		old = kept_state(s, st, &mapped);
 		/* the rebinding that is due comes first */
 		if (st->rebind_pending && st->rebind_due <= now_ms())
 			kmodel_rebind(st);
@@ -268,7 +231,10 @@ static int apply(struct sysfs *s, int (*change)(struct ap_state *st, void *ctx),
 		changes_free(&ch);
 		rc = src ? src : rc;
 	}
-	state_free(old);
+	if (mapped)
+		memory_unmap(old);
+	else
+		state_free(old);
 	state_free(st);
 	close(fd);
 	/* outside the lock: a mount's reader that waits for it may hold what the mount forgets */
@@ -291,7 +257,7 @@ static int store_change(struct ap_state *st, void *ctx)
 	struct store_ctx *c = ctx;
 	char now[64] = "";
 	struct kstore_write w = { c->attr, c->val, c->len, now, false };
-	int rc = take_fault(c->s, c->attr);
+	int rc = sandbox_take_fault(c->s, c->attr);
 
 	if (rc)
 		return rc;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -123,6 +124,31 @@ static int read_exactly(int fd, struct iovec *iov, int n, off_t off)
 	return (size_t)got == want ? 0 : -EINVAL;
 }
 
+/* The whole size of a file of h's state: 0 when h is not this build's or size is not it. */
+static size_t whole_size(const struct memory_head *h, off_t size)
+{
+	const struct ap_state *st = NULL;
+	size_t want = sizeof(*h) + sizeof(*st) + h->nmdevs * sizeof(*st->mdevs) +
+		      h->noverrides * sizeof(*st->overrides);
+
+	/* another build's memory, or a torn one, is no memory */
+	if (strncmp(h->magic, MEMORY_MAGIC, sizeof(h->magic)) || h->state_size != sizeof(*st) ||
+	    h->mdev_size != sizeof(*st->mdevs) || h->override_size != sizeof(*st->overrides) ||
+	    h->nmdevs > (uint64_t)size || h->noverrides > (uint64_t)size ||
+	    (uint64_t)size != want)
+		return 0;
+	return want;
+}
+
+/* What the file says of pointers means nothing here. */
+static void no_pointers(struct ap_state *st)
+{
+	st->mdevs = NULL;
+	st->overrides = NULL;
+	st->index = NULL;
+	st->scope = NULL;
+}
+
 /* The state of the file open at fd: 0, -EINVAL when it is not this build's or not whole. */
 static int read_state(int fd, struct ap_state *st)
 {
@@ -132,19 +158,10 @@ static int read_state(int fd, struct ap_state *st)
 	int rc = fstat(fd, &sb) ? -errno : read_exactly(fd, iov, 2, 0);
 	size_t m, o;
 
-	/* what the file says of pointers means nothing here */
-	st->mdevs = NULL;
-	st->overrides = NULL;
-	st->index = NULL;
-	st->scope = NULL;
+	no_pointers(st);
 	if (rc)
 		return rc;
-	/* another build's memory, or a torn one, is no memory */
-	if (strncmp(h.magic, MEMORY_MAGIC, sizeof(h.magic)) || h.state_size != sizeof(*st) ||
-	    h.mdev_size != sizeof(*st->mdevs) || h.override_size != sizeof(*st->overrides) ||
-	    h.nmdevs > (uint64_t)sb.st_size || h.noverrides > (uint64_t)sb.st_size ||
-	    (uint64_t)sb.st_size != sizeof(h) + sizeof(*st) + h.nmdevs * sizeof(*st->mdevs) +
-					   h.noverrides * sizeof(*st->overrides))
+	if (!whole_size(&h, sb.st_size))
 		return -EINVAL;
 	m = h.nmdevs * sizeof(*st->mdevs);
 	o = h.noverrides * sizeof(*st->overrides);
@@ -178,4 +195,56 @@ int memory_read(struct sysfs *s, const char *rel, struct ap_state **out)
 	}
 	*out = st;
 	return 0;
+}
+
+/*
+ * The file's head and state lie at its start, its mdevs and overrides right
+ * after: each at an offset that its type's alignment divides.
+ */
+_Static_assert(sizeof(struct memory_head) % _Alignof(struct ap_state) == 0, "state aligned");
+_Static_assert(sizeof(struct ap_state) % _Alignof(struct ap_mdev) == 0, "mdevs aligned");
+_Static_assert(sizeof(struct ap_mdev) % _Alignof(struct ap_override) == 0, "overrides aligned");
+
+int memory_map(struct sysfs *s, const char *rel, struct ap_state **out)
+{
+	int fd = sysfs_openat(s, rel, O_RDONLY, 0), rc = 0;
+	struct memory_head h;
+	struct ap_state *st;
+	struct stat sb;
+	size_t len = 0;
+	void *map;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &sb))
+		rc = -errno;
+	else if (!(rc = read_exactly(fd, &(struct iovec){ &h, sizeof(h) }, 1, 0)))
+		rc = (len = whole_size(&h, sb.st_size)) ? 0 : -EINVAL;
+	/* private: what is written to it (the index of its mdevs) stays in this process */
+	map = rc ? MAP_FAILED : mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (!rc && map == MAP_FAILED)
+		rc = -errno;
+	close(fd);
+	if (rc)
+		return rc;
+	st = (struct ap_state *)((struct memory_head *)map + 1);
+	no_pointers(st);
+	st->mdevs = h.nmdevs ? (struct ap_mdev *)(st + 1) : NULL;
+	st->capmdevs = 0;
+	st->overrides = h.noverrides ? (struct ap_override *)((char *)(st + 1) +
+							      h.nmdevs * sizeof(*st->mdevs)) :
+				       NULL;
+	*out = st;
+	return 0;
+}
+
+void memory_unmap(struct ap_state *st)
+{
+	const struct memory_head *h = st ? (const struct memory_head *)st - 1 : NULL;
+
+	if (!st)
+		return;
+	state_mdevs_changed(st);
+	munmap((void *)h, sizeof(*h) + sizeof(*st) + h->nmdevs * sizeof(*st->mdevs) +
+				  h->noverrides * sizeof(*st->overrides));
 }

@@ -18,5 +18,12 @@ bool memory_same(struct ap_state *a, struct ap_state *b);
  * -EINVAL when another build (or nothing whole) wrote it, or -errno.
  */
 int memory_read(struct sysfs *s, const char *rel, struct ap_state **out);
+/*
+ * The same state as memory_read() reads, as a private mapping of the file:
+ * its pages are read as they are looked at, and what is written to them stays
+ * in this process. Its arrays cannot grow; memory_unmap() lets it go.
+ */
+int memory_map(struct sysfs *s, const char *rel, struct ap_state **out);
+void memory_unmap(struct ap_state *st);
 
 #endif

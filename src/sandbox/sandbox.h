@@ -140,6 +140,8 @@ struct sandbox_fault {
 /* One line of the faults file: 0, or -EINVAL for a comment or a line of another form. */
 int sandbox_fault_parse(const char *line, struct sandbox_fault *f);
 int sandbox_fault_add(struct sysfs *s, const struct sandbox_fault *f);
+/* A fault waiting for a write to attr: its errno (negative) or 0; the countdowns move on. */
+int sandbox_take_fault(struct sysfs *s, const char *attr);
 
 /*
  * Events from outside that the real system gets, to rehearse them: a guest
