@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "grow.h"
@@ -25,6 +26,14 @@ struct mdev_list {
 	size_t n, cap;
 };
 
+/* m as a new listing finds the mdev uuid: nothing read of it yet. */
+static void fresh_mdev(struct ap_mdev *m, const char *uuid)
+{
+	memset(m, 0, sizeof(*m));
+	uuid_lower(uuid, m->uuid);
+	m->iommu_group = m->vfio_dev = -1;
+}
+
 static int add_mdev(const char *name, unsigned char type, void *ctx)
 {
 	struct mdev_list *l = ctx;
@@ -37,10 +46,7 @@ static int add_mdev(const char *name, unsigned char type, void *ctx)
 	if (!v)
 		return -ENOMEM;
 	l->v = v;
-	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
-	uuid_lower(name, l->v[l->n].uuid);
-	l->v[l->n].iommu_group = l->v[l->n].vfio_dev = -1;
-	l->n++;
+	fresh_mdev(&l->v[l->n++], name);
 	return 0;
 }
 
@@ -147,15 +153,49 @@ static void probe_in_use(struct sysfs *s, struct ap_state *st, struct ap_mdev *m
 	}
 }
 
+/*
+ * Room for the mdevs of directory fd at once: a directory's links are two
+ * and one for each directory in it (on kernfs as on ext4), and each mdev is
+ * one. One allocation of the whole, not the doublings that would touch twice
+ * its memory. Without a count (another file system), the list grows as it is
+ * read.
+ */
+#define MDEVS_ROOM_MAX 65536
+
+static int mdevs_room(int fd, struct mdev_list *l)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) || sb.st_nlink <= 2 || sb.st_nlink - 2 > MDEVS_ROOM_MAX)
+		return 0;
+	l->v = malloc((sb.st_nlink - 2) * sizeof(*l->v));
+	if (!l->v)
+		return -ENOMEM;
+	l->cap = sb.st_nlink - 2;
+	return 0;
+}
+
+/* The matrix device's directory, for a listing (the descriptor) and for reads (dir). */
+static int open_matrix_dir(struct sysfs *s, struct matrix_dir *dir)
+{
+	int fd = sysfs_openat(s, MATRIX_DEV, O_RDONLY | O_DIRECTORY, 0);
+
+	dir->fd = fd >= 0 ? dup(fd) : -1;
+	dir->ap_config = -1;
+	return fd;
+}
+
 /* The mdevs listed anew, without what they hold, from the matrix device's directory. */
 static int list_mdevs(struct sysfs *s, struct ap_state *st, struct matrix_dir *dir)
 {
 	struct mdev_list mdevs = { 0 };
-	int fd = sysfs_openat(s, MATRIX_DEV, O_RDONLY | O_DIRECTORY, 0), rc;
+	int fd = open_matrix_dir(s, dir), rc;
 
-	dir->fd = fd >= 0 ? dup(fd) : -1;
-	dir->ap_config = -1;
-	rc = fd >= 0 ? sysfs_dir_each(fd, add_mdev, &mdevs) : fd;
+	rc = fd >= 0 ? mdevs_room(fd, &mdevs) : fd;
+	if (!rc)
+		rc = sysfs_dir_each(fd, add_mdev, &mdevs);
+	else if (fd >= 0)
+		close(fd);
 	st->mdevs = mdevs.v;
 	st->nmdevs = mdevs.n;
 	st->capmdevs = mdevs.cap;
@@ -268,39 +308,142 @@ int state_read_mdev_guest(struct sysfs *s, struct ap_state *st, size_t i)
 	return m->incomplete;
 }
 
+/* The UUIDs that a listing of the matrix device's directory finds, in its order. */
+struct uuid_list {
+	char (*v)[UUID_STR_MAX];
+	size_t n, cap;
+};
+
+static int add_uuid(const char *name, unsigned char type, void *ctx)
+{
+	struct uuid_list *l = ctx;
+	char(*v)[UUID_STR_MAX];
+
+	(void)type;
+	if (!uuid_valid(name))
+		return 0;
+	v = grow(l->v, &l->cap, l->n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	uuid_lower(name, l->v[l->n++]);
+	return 0;
+}
+
+/*
+ * Where each of st's mdevs goes when they become the listed ones (to[p] for
+ * the mdev at p, of all n places): an mdev that is listed to its place in the
+ * list, the others to the places of new mdevs (fresh[j]) or past the list's
+ * end. Places at or past st->nmdevs hold nothing yet.
+ */
+static void places_of(const struct ap_state *st, const struct uuid_list *l, size_t n,
+		      size_t *to, bool *fresh)
+{
+	size_t free_at = 0;
+
+	for (size_t p = 0; p < n; p++)
+		to[p] = SIZE_MAX;
+	for (size_t j = 0; j < l->n; j++) {
+		int k = state_find_mdev(st, l->v[j]);
+
+		fresh[j] = k < 0 || to[k] != SIZE_MAX;
+		if (!fresh[j])
+			to[k] = j;
+	}
+	for (size_t p = 0; p < n; p++) {
+		if (to[p] != SIZE_MAX)
+			continue;
+		while (free_at < l->n && !fresh[free_at])
+			free_at++;
+		to[p] = free_at++;
+	}
+}
+
+/*
+ * st's mdevs made the listed ones, in the list's order, where they are:
+ * those it had keep what was read of them, the others are new (fresh[j]).
+ * Moving each cycle of places round once copies no more than the mdevs that
+ * move, and no second array is made. 0 or -ENOMEM.
+ */
+static int mdevs_as_listed(struct ap_state *st, const struct uuid_list *l, bool *fresh)
+{
+	size_t n = l->n > st->nmdevs ? l->n : st->nmdevs, *to;
+	struct ap_mdev *v = st->mdevs;
+	bool *done;
+
+	if (!n)
+		return 0;
+	if (n > st->capmdevs) {
+		v = realloc(st->mdevs, n * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		st->mdevs = v;
+		st->capmdevs = n;
+	}
+	to = malloc(n * sizeof(*to));
+	done = calloc(n, sizeof(*done));
+	if (!to || !done) {
+		free(to);
+		free(done);
+		return -ENOMEM;
+	}
+	places_of(st, l, n, to, fresh);
+	for (size_t p = 0; p < n; p++) {
+		struct ap_mdev carry;
+
+		if (done[p])
+			continue;
+		carry = v[p];
+		for (size_t q = p; !done[q]; q = to[q]) {
+			struct ap_mdev next = v[to[q]];
+
+			v[to[q]] = carry;
+			done[q] = true;
+			carry = next;
+		}
+	}
+	st->nmdevs = l->n;
+	for (size_t j = 0; j < l->n; j++)
+		if (fresh[j])
+			fresh_mdev(&v[j], l->v[j]);
+	state_mdevs_changed(st);
+	free(to);
+	free(done);
+	return 0;
+}
+
 /*
  * Of a lazy state, the mdevs that its scope does not reach are kept as they
- * were read: what its change wrote reaches none of them.
+ * were read: what its change wrote reaches none of them. The others, and
+ * all of a whole state, are read anew.
  */
 int state_reread_mdevs(struct sysfs *s, struct ap_state *st)
 {
-	/* the mdevs as they were read, found by their UUIDs */
-	struct ap_mdev *was = st->mdevs;
-	size_t nwas = st->nmdevs;
-	struct uuidmap map = { 0 };
+	struct uuid_list names = { 0 };
 	struct matrix_dir dir;
-	int rc = st->scope ? uuidmap_make(&map, was, nwas, sizeof(*was),
-					  offsetof(struct ap_mdev, uuid)) : 0;
+	bool *fresh = NULL;
+	int fd = open_matrix_dir(s, &dir), rc = fd;
 
-	if (rc)
-		return rc;
-	st->mdevs = NULL;
-	st->nmdevs = st->capmdevs = 0;
 	st->available_instances = state_read_number(s, MDEV_TYPE "/available_instances", -1);
-	rc = list_mdevs(s, st, &dir);
+	if (fd >= 0)
+		rc = sysfs_dir_each(fd, add_uuid, &names);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (!rc && !(fresh = malloc(names.n + 1)))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = mdevs_as_listed(st, &names, fresh);
 	for (size_t i = 0; !rc && i < st->nmdevs; i++) {
 		struct ap_mdev *m = &st->mdevs[i];
-		int k = st->scope ? uuidmap_find(&map, m->uuid) : -1;
 
-		if (k >= 0 && !state_scope_reaches(st->scope, &was[k].matrix)) {
-			*m = was[k];
+		if (!fresh[i] && st->scope && !state_scope_reaches(st->scope, &m->matrix))
 			continue;
-		}
+		fresh_mdev(m, names.v[i]);
 		read_matrix(s, &dir, m);
 		state_read_mdev_guest(s, st, i);
 	}
 	matrix_dir_close(&dir);
-	uuidmap_free(&map);
-	free(was);
+	free(names.v);
+	free(fresh);
 	return rc;
 }
