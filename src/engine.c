@@ -44,11 +44,15 @@ static int take_lock(struct engine *e)
 	return rc ? EXIT_RUNTIME : EXIT_OK;
 }
 
-/* With the lock: the temporaries of killed changes in the directories changes write. */
+/*
+ * With the lock: the temporaries of killed changes in the directories changes
+ * write. Before the journal is recovered, since a directory that the change
+ * made is taken away only when nothing is left in it.
+ */
 static void clean_temps(struct sysfs *s)
 {
 	static const char *const dirs[] = { JOURNAL_DIR, UDEV_RULES_DIR, RUN_UDEV_RULES_DIR,
-					    MATRIX_DEFS_DIR };
+					    MATRIX_DEFS_DIR, NAMES_DIR };
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		sysfs_clean_temps(s, dirs[i]);
@@ -68,10 +72,10 @@ int engine_begin(struct engine *e, struct root *r, const char *command,
 		rc = take_lock(e);
 		if (rc)
 			return rc;
+		clean_temps(&r->s);
 		/* a change a killed apctl left half made is undone first, or nothing is done */
 		if (journal_recover(&r->s, stderr))
 			return EXIT_RUNTIME;
-		clean_temps(&r->s);
 	}
 	rc = root_state(r, state_flags | STATE_GUESTS, &e->st, &d);
 	if (rc) {
@@ -88,9 +92,8 @@ int engine_recover(struct root *r, const char *command, const struct change_opts
 
 	if (rc)
 		return rc;
+	clean_temps(&r->s);
 	rc = journal_recover(&r->s, msg) ? EXIT_RUNTIME : EXIT_OK;
-	if (!rc)
-		clean_temps(&r->s);
 	aplock_release(&r->s);
 	return rc;
 }

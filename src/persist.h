@@ -71,7 +71,8 @@ struct callout {
  * mdevctl nor libvirt keeps one, so apctl keeps them in a file of its own.
  */
 #define MDEV_NAME_MAX 128
-#define NAMES_FILE "etc/apctl/mdev-names"
+#define NAMES_DIR "etc/apctl"
+#define NAMES_FILE NAMES_DIR "/mdev-names"
 struct mdev_name {
 	char uuid[UUID_STR_MAX];
 	char name[MDEV_NAME_MAX];

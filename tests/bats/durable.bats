@@ -98,6 +98,28 @@ change_digest() {
 	done
 }
 
+@test "a killed change's directory goes even where a killed writer left a temporary in it" {
+	local before n cfg=$BATS_TEST_TMPDIR/cfg.json
+	make_sandbox
+	apctl --root "$SBX" reserve --adapters 5,6 --persistent >/dev/null 2>&1
+	echo '{"version": 1, "persistent": true, "mdevs": [{"uuid": "'$U1'", "adapters": [6],
+		"domains": [4], "persistent": true, "autostart": true, "name": "g1"}]}' >"$cfg"
+	[ ! -e "$SBX/etc/apctl" ] || fail "the sandbox has names already"
+	before=$(change_digest "$SBX")
+	n=$(apctl --root "$SBX" --json apply "$cfg" --dry-run | jq '(.writes | length) + (.files | length)')
+	# killed after its last write, the names file, in a directory it made
+	APCTL_TEST_KILL_AFTER_WRITE=$n run apctl --root "$SBX" apply "$cfg"
+	assert_equal "$status" 137
+	[ -e "$SBX/etc/apctl/mdev-names" ] || fail "the last write is not the names file"
+	# as a writer killed before its rename leaves it (PID 99999999 is above any pid_max)
+	echo x >"$SBX/etc/apctl/.mdev-names.99999999.1"
+	run -0 apctl --root "$SBX" release --adapters 0x30
+	[ "$(change_digest "$SBX")" = "$before" ] || {
+		find "$SBX/etc" >&3
+		fail "not as before"
+	}
+}
+
 @test "the test hook that kills apctl after a write is heard on an emulated kernel only" {
 	make_sandbox
 	# with --root on the sandbox
