@@ -194,6 +194,7 @@ static char *read_all(struct sysfs *s, const char *rel, size_t *lenp, int *err, 
 	}
 	while (!rc) {
 		char *bigger = realloc(buf, cap);
+		struct stat sb;
 
 		if (!bigger) {
 			rc = -ENOMEM;
@@ -201,7 +202,11 @@ static char *read_all(struct sysfs *s, const char *rel, size_t *lenp, int *err, 
 		}
 		buf = bigger;
 		rc = read_upto(fd, buf, cap, &len, whole_reads);
-		cap *= 2;
+		/* a file longer than a page says how long it is, unless it grows */
+		if (!rc && !fstat(fd, &sb) && S_ISREG(sb.st_mode) && (size_t)sb.st_size >= cap)
+			cap = (size_t)sb.st_size + 2;
+		else
+			cap *= 2;
 	}
 	close(fd);
 	if (rc < 0) {
