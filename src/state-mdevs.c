@@ -21,33 +21,12 @@
 #include "state.h"
 #include "uuidmap.h"
 
-struct mdev_list {
-	struct ap_mdev *v;
-	size_t n, cap;
-};
-
 /* m as a new listing finds the mdev uuid: nothing read of it yet. */
 static void fresh_mdev(struct ap_mdev *m, const char *uuid)
 {
 	memset(m, 0, sizeof(*m));
 	uuid_lower(uuid, m->uuid);
 	m->iommu_group = m->vfio_dev = -1;
-}
-
-static int add_mdev(const char *name, unsigned char type, void *ctx)
-{
-	struct mdev_list *l = ctx;
-	struct ap_mdev *v;
-
-	(void)type;
-	if (!uuid_valid(name))
-		return 0;
-	v = grow(l->v, &l->cap, l->n, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	l->v = v;
-	fresh_mdev(&l->v[l->n++], name);
-	return 0;
 }
 
 /* One attribute of an mdev, read whole: NULL with *err on failure. */
@@ -153,20 +132,40 @@ static void probe_in_use(struct sysfs *s, struct ap_state *st, struct ap_mdev *m
 	}
 }
 
-/*
- * Room for the mdevs of directory fd at once: a directory's links are two
- * and one for each directory in it (on kernfs as on ext4), and each mdev is
- * one. One allocation of the whole, not the doublings that would touch twice
- * its memory. Without a count (another file system), the list grows as it is
- * read.
- */
-#define MDEVS_ROOM_MAX 65536
+/* The UUIDs that a listing of the matrix device's directory finds, in its order. */
+struct uuid_list {
+	char (*v)[UUID_STR_MAX];
+	size_t n, cap;
+};
 
-static int mdevs_room(int fd, struct mdev_list *l)
+static int add_uuid(const char *name, unsigned char type, void *ctx)
+{
+	struct uuid_list *l = ctx;
+	char(*v)[UUID_STR_MAX];
+
+	(void)type;
+	if (!uuid_valid(name))
+		return 0;
+	v = grow(l->v, &l->cap, l->n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	uuid_lower(name, l->v[l->n++]);
+	return 0;
+}
+
+/*
+ * Room for the UUIDs of directory fd at once: a directory's links are two
+ * and one for each directory in it (on kernfs as on ext4), and each mdev is
+ * one. Without a count (another file system), the list grows as it is read.
+ */
+#define LISTING_ROOM_MAX 65536
+
+static int listing_room(int fd, struct uuid_list *l)
 {
 	struct stat sb;
 
-	if (fstat(fd, &sb) || sb.st_nlink <= 2 || sb.st_nlink - 2 > MDEVS_ROOM_MAX)
+	if (fstat(fd, &sb) || sb.st_nlink <= 2 || sb.st_nlink - 2 > LISTING_ROOM_MAX)
 		return 0;
 	l->v = malloc((sb.st_nlink - 2) * sizeof(*l->v));
 	if (!l->v)
@@ -175,32 +174,40 @@ static int mdevs_room(int fd, struct mdev_list *l)
 	return 0;
 }
 
-/* The matrix device's directory, for a listing (the descriptor) and for reads (dir). */
-static int open_matrix_dir(struct sysfs *s, struct matrix_dir *dir)
+/* The matrix device's directory listed (none: nothing), and open for reads in dir. */
+static int list_uuids(struct sysfs *s, struct matrix_dir *dir, struct uuid_list *l)
 {
-	int fd = sysfs_openat(s, MATRIX_DEV, O_RDONLY | O_DIRECTORY, 0);
+	int fd = sysfs_openat(s, MATRIX_DEV, O_RDONLY | O_DIRECTORY, 0), rc;
 
 	dir->fd = fd >= 0 ? dup(fd) : -1;
 	dir->ap_config = -1;
-	return fd;
-}
-
-/* The mdevs listed anew, without what they hold, from the matrix device's directory. */
-static int list_mdevs(struct sysfs *s, struct ap_state *st, struct matrix_dir *dir)
-{
-	struct mdev_list mdevs = { 0 };
-	int fd = open_matrix_dir(s, dir), rc;
-
-	rc = fd >= 0 ? mdevs_room(fd, &mdevs) : fd;
+	rc = fd >= 0 ? listing_room(fd, l) : fd;
 	if (!rc)
-		rc = sysfs_dir_each(fd, add_mdev, &mdevs);
+		rc = sysfs_dir_each(fd, add_uuid, l);
 	else if (fd >= 0)
 		close(fd);
-	st->mdevs = mdevs.v;
-	st->nmdevs = mdevs.n;
-	st->capmdevs = mdevs.cap;
-	state_mdevs_changed(st);
 	return rc == -ENOENT ? 0 : rc;
+}
+
+static int mdevs_as_listed(struct ap_state *st, const struct uuid_list *l, bool *fresh);
+
+/*
+ * st's mdevs made those the matrix device's directory lists, in its order:
+ * those st had keep what was read of them, the others are new (*fresh[i],
+ * an array to free). 0 or -errno.
+ */
+static int list_mdevs(struct sysfs *s, struct ap_state *st, struct matrix_dir *dir, bool **fresh)
+{
+	struct uuid_list names = { 0 };
+	int rc = list_uuids(s, dir, &names);
+
+	*fresh = NULL;
+	if (!rc && !(*fresh = malloc(names.n + 1)))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = mdevs_as_listed(st, &names, *fresh);
+	free(names.v);
+	return rc;
 }
 
 static void matrix_dir_close(struct matrix_dir *dir)
@@ -286,8 +293,10 @@ static void read_matrices(struct sysfs *s, struct ap_state *st, struct matrix_di
 int state_read_mdevs(struct sysfs *s, struct ap_state *st, bool *ap_config)
 {
 	struct matrix_dir dir;
-	int rc = list_mdevs(s, st, &dir);
+	bool *fresh;
+	int rc = list_mdevs(s, st, &dir, &fresh);
 
+	free(fresh);
 	if (!rc)
 		read_matrices(s, st, &dir);
 	*ap_config = dir.ap_config == 1;
@@ -306,28 +315,6 @@ int state_read_mdev_guest(struct sysfs *s, struct ap_state *st, size_t i)
 	if (!m->incomplete)
 		probe_in_use(s, st, m);
 	return m->incomplete;
-}
-
-/* The UUIDs that a listing of the matrix device's directory finds, in its order. */
-struct uuid_list {
-	char (*v)[UUID_STR_MAX];
-	size_t n, cap;
-};
-
-static int add_uuid(const char *name, unsigned char type, void *ctx)
-{
-	struct uuid_list *l = ctx;
-	char(*v)[UUID_STR_MAX];
-
-	(void)type;
-	if (!uuid_valid(name))
-		return 0;
-	v = grow(l->v, &l->cap, l->n, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	l->v = v;
-	uuid_lower(name, l->v[l->n++]);
-	return 0;
 }
 
 /*
@@ -391,7 +378,7 @@ static int mdevs_as_listed(struct ap_state *st, const struct uuid_list *l, bool 
 	for (size_t p = 0; p < n; p++) {
 		struct ap_mdev carry;
 
-		if (done[p])
+		if (done[p] || to[p] == p)
 			continue;
 		carry = v[p];
 		for (size_t q = p; !done[q]; q = to[q]) {
@@ -419,31 +406,24 @@ static int mdevs_as_listed(struct ap_state *st, const struct uuid_list *l, bool 
  */
 int state_reread_mdevs(struct sysfs *s, struct ap_state *st)
 {
-	struct uuid_list names = { 0 };
 	struct matrix_dir dir;
-	bool *fresh = NULL;
-	int fd = open_matrix_dir(s, &dir), rc = fd;
+	bool *fresh;
+	int rc;
 
 	st->available_instances = state_read_number(s, MDEV_TYPE "/available_instances", -1);
-	if (fd >= 0)
-		rc = sysfs_dir_each(fd, add_uuid, &names);
-	if (rc == -ENOENT)
-		rc = 0;
-	if (!rc && !(fresh = malloc(names.n + 1)))
-		rc = -ENOMEM;
-	if (!rc)
-		rc = mdevs_as_listed(st, &names, fresh);
+	rc = list_mdevs(s, st, &dir, &fresh);
 	for (size_t i = 0; !rc && i < st->nmdevs; i++) {
 		struct ap_mdev *m = &st->mdevs[i];
+		char uuid[UUID_STR_MAX];
 
 		if (!fresh[i] && st->scope && !state_scope_reaches(st->scope, &m->matrix))
 			continue;
-		fresh_mdev(m, names.v[i]);
+		memcpy(uuid, m->uuid, sizeof(uuid));
+		fresh_mdev(m, uuid);
 		read_matrix(s, &dir, m);
 		state_read_mdev_guest(s, st, i);
 	}
 	matrix_dir_close(&dir);
-	free(names.v);
 	free(fresh);
 	return rc;
 }
