@@ -52,5 +52,7 @@ make_host() {
 		print "]}"
 	}' >"$dir/cfg.json"
 	"$apctl" --root "$sbx" apply "$dir/cfg.json" --no-wait >/dev/null 2>&1
+	# the host on disk first: its writeback would be timed with the figures after it
+	sync
 }
 
