@@ -174,7 +174,7 @@ static int listing_room(int fd, struct uuid_list *l)
 	return 0;
 }
 
-/* The matrix device's directory listed (none: nothing), and open for reads in dir. */
+/* The matrix device's directory listed (no directory: no UUIDs), and opened for reads in dir. */
 static int list_uuids(struct sysfs *s, struct matrix_dir *dir, struct uuid_list *l)
 {
 	int fd = sysfs_openat(s, MATRIX_DEV, O_RDONLY | O_DIRECTORY, 0), rc;
