@@ -21,11 +21,14 @@
 #include "state.h"
 #include "uuidmap.h"
 
-/* m as a new listing finds the mdev uuid: nothing read of it yet. */
+/* m as a new listing finds the mdev uuid (which may be m's own): nothing read of it yet. */
 static void fresh_mdev(struct ap_mdev *m, const char *uuid)
 {
+	char lower[UUID_STR_MAX];
+
+	uuid_lower(uuid, lower);
 	memset(m, 0, sizeof(*m));
-	uuid_lower(uuid, m->uuid);
+	memcpy(m->uuid, lower, sizeof(m->uuid));
 	m->iommu_group = m->vfio_dev = -1;
 }
 
@@ -318,85 +321,68 @@ int state_read_mdev_guest(struct sysfs *s, struct ap_state *st, size_t i)
 }
 
 /*
- * Where each of st's mdevs goes when they become the listed ones (to[p] for
- * the mdev at p, of all n places): an mdev that is listed to its place in the
- * list, the others to the places of new mdevs (fresh[j]) or past the list's
- * end. Places at or past st->nmdevs hold nothing yet.
+ * Where each of the n places gets its mdev from when st's mdevs become the
+ * listed ones (from[j]): a place in the list from the mdev of its UUID, the
+ * places of new mdevs (fresh[j]) and those past the list's end from what is
+ * left. Places at or past st->nmdevs hold nothing yet. used: n bools.
  */
-static void places_of(const struct ap_state *st, const struct uuid_list *l, size_t n,
-		      size_t *to, bool *fresh)
+static void sources_of(const struct ap_state *st, const struct uuid_list *l, size_t n,
+		       size_t *from, bool *fresh, bool *used)
 {
-	size_t free_at = 0;
+	size_t left = 0;
 
-	for (size_t p = 0; p < n; p++)
-		to[p] = SIZE_MAX;
+	memset(used, 0, n * sizeof(*used));
 	for (size_t j = 0; j < l->n; j++) {
 		int k = state_find_mdev(st, l->v[j]);
 
-		fresh[j] = k < 0 || to[k] != SIZE_MAX;
-		if (!fresh[j])
-			to[k] = j;
+		fresh[j] = k < 0 || used[k];
+		if (!fresh[j]) {
+			from[j] = (size_t)k;
+			used[k] = true;
+		}
 	}
-	for (size_t p = 0; p < n; p++) {
-		if (to[p] != SIZE_MAX)
+	for (size_t j = 0; j < n; j++) {
+		if (j < l->n && !fresh[j])
 			continue;
-		while (free_at < l->n && !fresh[free_at])
-			free_at++;
-		to[p] = free_at++;
+		while (used[left])
+			left++;
+		from[j] = left++;
 	}
 }
 
 /*
  * st's mdevs made the listed ones, in the list's order, where they are:
  * those it had keep what was read of them, the others are new (fresh[j]).
- * Moving each cycle of places round once copies no more than the mdevs that
- * move, and no second array is made. 0 or -ENOMEM.
+ * No second array is made. 0 or -ENOMEM.
  */
 static int mdevs_as_listed(struct ap_state *st, const struct uuid_list *l, bool *fresh)
 {
-	size_t n = l->n > st->nmdevs ? l->n : st->nmdevs, *to;
-	struct ap_mdev *v = st->mdevs;
-	bool *done;
+	size_t n = l->n > st->nmdevs ? l->n : st->nmdevs, *from;
+	bool *scratch;
 
 	if (!n)
 		return 0;
 	if (n > st->capmdevs) {
-		v = realloc(st->mdevs, n * sizeof(*v));
+		struct ap_mdev *v = realloc(st->mdevs, n * sizeof(*v));
+
 		if (!v)
 			return -ENOMEM;
 		st->mdevs = v;
 		st->capmdevs = n;
 	}
-	to = malloc(n * sizeof(*to));
-	done = calloc(n, sizeof(*done));
-	if (!to || !done) {
-		free(to);
-		free(done);
-		return -ENOMEM;
+	from = malloc(n * sizeof(*from));
+	scratch = malloc(n * sizeof(*scratch));
+	if (from && scratch) {
+		sources_of(st, l, n, from, fresh, scratch);
+		state_mdevs_gather(st, n, from, scratch);
+		st->nmdevs = l->n;
+		for (size_t j = 0; j < l->n; j++)
+			if (fresh[j])
+				fresh_mdev(&st->mdevs[j], l->v[j]);
 	}
-	places_of(st, l, n, to, fresh);
-	for (size_t p = 0; p < n; p++) {
-		struct ap_mdev carry;
-
-		if (done[p] || to[p] == p)
-			continue;
-		carry = v[p];
-		for (size_t q = p; !done[q]; q = to[q]) {
-			struct ap_mdev next = v[to[q]];
-
-			v[to[q]] = carry;
-			done[q] = true;
-			carry = next;
-		}
-	}
-	st->nmdevs = l->n;
-	for (size_t j = 0; j < l->n; j++)
-		if (fresh[j])
-			fresh_mdev(&v[j], l->v[j]);
-	state_mdevs_changed(st);
-	free(to);
-	free(done);
-	return 0;
+	free(from);
+	free(scratch);
+	return from && scratch ? 0 : -ENOMEM;
 }
 
 /*
@@ -414,12 +400,10 @@ int state_reread_mdevs(struct sysfs *s, struct ap_state *st)
 	rc = list_mdevs(s, st, &dir, &fresh);
 	for (size_t i = 0; !rc && i < st->nmdevs; i++) {
 		struct ap_mdev *m = &st->mdevs[i];
-		char uuid[UUID_STR_MAX];
 
 		if (!fresh[i] && st->scope && !state_scope_reaches(st->scope, &m->matrix))
 			continue;
-		memcpy(uuid, m->uuid, sizeof(uuid));
-		fresh_mdev(m, uuid);
+		fresh_mdev(m, m->uuid);
 		read_matrix(s, &dir, m);
 		state_read_mdev_guest(s, st, i);
 	}

@@ -268,6 +268,30 @@ void state_mdevs_changed(struct ap_state *st)
 	st->index = NULL;
 }
 
+void state_mdevs_gather(struct ap_state *st, size_t n, const size_t *from, bool *todo)
+{
+	struct ap_mdev *v = st->mdevs;
+
+	for (size_t j = 0; j < n; j++)
+		todo[j] = from[j] != j;
+	for (size_t j = 0; j < n; j++) {
+		struct ap_mdev first;
+		size_t k = j;
+
+		if (!todo[j])
+			continue;
+		first = v[j];
+		while (from[k] != j) {
+			v[k] = v[from[k]];
+			todo[k] = false;
+			k = from[k];
+		}
+		v[k] = first;
+		todo[k] = false;
+	}
+	state_mdevs_changed(st);
+}
+
 void state_mdev_added(struct ap_state *st)
 {
 	struct mdev_index *x = st->index;

@@ -266,6 +266,13 @@ int state_find_mdev(const struct ap_state *st, const char *uuid);
 /* The mdevs were moved, removed or replaced: the index is made anew when next needed. */
 void state_mdevs_changed(struct ap_state *st);
 /*
+ * The first n places of st->mdevs (room for n) rearranged where they are:
+ * place j gets the mdev that was at from[j], a permutation of [0, n); each
+ * cycle of it moves round once, through one spare mdev. todo: n bools of
+ * scratch.
+ */
+void state_mdevs_gather(struct ap_state *st, size_t n, const size_t *from, bool *todo);
+/*
  * An mdev was added at the end (st->mdevs may have moved with it). Its
  * numbers are set: changing them later is a change of the mdevs.
  */

@@ -40,11 +40,11 @@ struct order {
 };
 
 /*
- * The rest of an mdev's line, after its UUID: "attached=1 removing=0 group=0
- * vfio=0 iommufd=1 guest=NAME", into m. Numbers that an older sandbox did not
- * keep are given after the load.
+ * The rest of an mdev's line, after its UUID (strtok_r() is at it through
+ * save): "attached=1 removing=0 group=0 vfio=0 iommufd=1 guest=NAME", into m.
+ * Numbers that an older sandbox did not keep are given after the load.
  */
-static int parse_mdev(char *rest, char **save, struct ap_mdev *m)
+static int parse_mdev(char **save, struct ap_mdev *m)
 {
 	char *w;
 
@@ -52,10 +52,9 @@ static int parse_mdev(char *rest, char **save, struct ap_mdev *m)
 	m->removing = m->guest_iommufd = false;
 	m->iommu_group = m->vfio_dev = -1;
 	memset(m->guest_name, 0, sizeof(m->guest_name));
-	while ((w = strtok_r(rest, " ", save))) {
+	while ((w = strtok_r(NULL, " ", save))) {
 		char *v = strchr(w, '=');
 
-		rest = NULL;
 		if (!v)
 			return -EINVAL;
 		*v++ = '\0';
@@ -88,32 +87,11 @@ static int order_mdev(char *line, void *ctx)
 	if (i < 0 || o->taken[i]) {
 		struct ap_mdev gone;
 
-		return parse_mdev(NULL, &save, &gone);
+		return parse_mdev(&save, &gone);
 	}
 	o->taken[i] = true;
 	o->index[o->n++] = (size_t)i;
-	return parse_mdev(NULL, &save, &o->st->mdevs[i]);
-}
-
-/* st's mdevs put in the order of o, in place: each cycle of the order moved round once. */
-static void put_in_order(struct ap_state *st, struct order *o)
-{
-	for (size_t j = 0; j < st->nmdevs; j++) {
-		struct ap_mdev first;
-		size_t k = j;
-
-		if (o->index[j] == j || !o->taken[j])
-			continue;
-		/* taken[] now marks the places still to fill */
-		first = st->mdevs[j];
-		while (o->index[k] != j) {
-			st->mdevs[k] = st->mdevs[o->index[k]];
-			o->taken[k] = false;
-			k = o->index[k];
-		}
-		st->mdevs[k] = first;
-		o->taken[k] = false;
-	}
+	return parse_mdev(&save, &o->st->mdevs[i]);
 }
 
 static int add_override(char *line, void *ctx)
@@ -183,10 +161,7 @@ int sandbox_load_private(struct sysfs *s, struct ap_state *st)
 		for (size_t i = 0; i < st->nmdevs; i++)
 			if (!o.taken[i])
 				o.index[o.n++] = i;
-		for (size_t i = 0; i < st->nmdevs; i++)
-			o.taken[i] = true;
-		put_in_order(st, &o);
-		state_mdevs_changed(st);
+		state_mdevs_gather(st, st->nmdevs, o.index, o.taken);
 		kmodel_number(st);
 	}
 	free(o.index);
